@@ -1,0 +1,221 @@
+// Package dialogs holds consultation scripts (format, loader, validator),
+// the relevant-condition language and the pure step machine
+//
+//	Step(script, state, input) -> (state, replies, effects)
+//
+// Nothing here does I/O, so the heart of Baraza is testable and fuzzable
+// without Redis or a network.
+package dialogs
+
+import "time"
+
+// Kinds of script.
+const (
+	KindConsultation = "consultation"
+	KindReport       = "report" // repeatable, always open, started with /report
+)
+
+// Question types.
+const (
+	TypeChoice = "choice"
+	TypeMulti  = "multi"
+	TypeScale  = "scale"
+	TypeNumber = "number"
+	TypeText   = "text"
+	TypeInfo   = "info"
+)
+
+// Text is a localised string: language code -> text. In YAML a plain
+// string stands for the script's default (first) language; the loader
+// stores it under that language's code.
+type Text map[string]string
+
+// Option is one answer option of a choice or multi question.
+type Option struct {
+	ID    string `json:"id"`
+	Label Text   `json:"label"`
+}
+
+// Question is one step of a script.
+type Question struct {
+	ID        string
+	Type      string
+	Text      Text
+	Segment   bool // results are broken down by this question
+	Optional  bool
+	MaxLength int // text: maximum runes (default 1000)
+	Min, Max  int // scale: inclusive bounds (default 1..5); number: bounds when HasMin/HasMax
+	HasMin    bool
+	HasMax    bool
+	Options   []Option // choice, multi; for scale the loader fills "1".."5"
+	Relevant  string   // the source expression, "" when always relevant
+	Line      int      // line in the script file, for error messages
+
+	relevant Expr // parsed once by the loader; nil when always relevant
+}
+
+// Script is a loaded, validated consultation or report script.
+type Script struct {
+	ID        string
+	Version   int
+	Kind      string
+	Languages []string // the first is the default
+	Title     Text
+	Intro     Text
+	Consent   Text
+	Outro     Text
+	K         int  // suppression threshold, >= 2 (default from config when 0)
+	Publish   bool // /public/{id} shows results
+	// SafeWords end the session like /stop when sent as a whole message
+	// (case-insensitive), in any language.
+	SafeWords []string
+	// EraseAsYouGo deletes each question and its answer once answered.
+	EraseAsYouGo bool
+	// Opens and Closes bound when the script takes new respondents; zero
+	// means unbounded.
+	Opens, Closes time.Time
+	Questions     []Question
+	// File is where the script was loaded from (for messages).
+	File string
+}
+
+// Expr is a parsed relevant expression.
+type Expr interface {
+	// Eval evaluates against the answers given so far.
+	Eval(a Answers) Value
+}
+
+// Value is the result of evaluating an expression: XPath-like, a string,
+// a number or a boolean.
+type Value struct {
+	Kind ValueKind
+	Str  string
+	Num  float64
+	Bool bool
+}
+
+// ValueKind tells which field of Value is set.
+type ValueKind uint8
+
+const (
+	ValString ValueKind = iota
+	ValNumber
+	ValBool
+)
+
+// Answer is a respondent's answer to one question.
+// Choice and scale: Options has one id. Multi: the chosen ids in option
+// order. Number: Options empty, Text holds the canonical number. Text: Text.
+// Skipped: true when an optional question was skipped (Options and Text
+// empty).
+type Answer struct {
+	Options []string `json:"o,omitempty"`
+	Text    string   `json:"t,omitempty"`
+	Skipped bool     `json:"s,omitempty"`
+}
+
+// Answers maps question id -> answer.
+type Answers map[string]Answer
+
+// Phase of a session.
+type Phase string
+
+const (
+	PhaseLanguage Phase = "lang"     // choosing a language
+	PhaseConsent  Phase = "consent"  // intro and consent shown
+	PhaseQuestion Phase = "question" // answering Questions[State.Q]
+	PhaseDone     Phase = "done"     // completed, declined or stopped: the session is deleted
+)
+
+// State is one respondent's progress through one script. It is stored in
+// Redis (as JSON) between steps, so it holds no identity of any kind.
+type State struct {
+	Script  string  `json:"sc"`
+	Version int     `json:"v"` // script version the session started on
+	Lang    string  `json:"l,omitempty"`
+	Phase   Phase   `json:"p"`
+	Q       int     `json:"q"` // index into Script.Questions while PhaseQuestion
+	Answers Answers `json:"a,omitempty"`
+	// Pending holds the toggled options of the current multi question.
+	Pending []string `json:"pm,omitempty"`
+	// Path is the stack of question indices shown, for /back.
+	Path []int `json:"pa,omitempty"`
+	// Seq increases each time a new prompt with buttons is shown. Buttons
+	// carry a short token derived from (Script, Seq), so a stale or forged
+	// button is refused.
+	Seq uint32 `json:"n"`
+}
+
+// InputKind says what the respondent sent.
+type InputKind int
+
+const (
+	// InputStart begins a new session (the router calls Start, not Step).
+	InputText InputKind = iota + 1
+	InputButton
+	InputCommand
+)
+
+// Input is one respondent action, platform-neutral.
+type Input struct {
+	Kind    InputKind
+	Text    string // InputText
+	Data    string // InputButton: the Data of the pressed button
+	Command string // InputCommand: "back", "skip", "stop", "help", "lang", "start"
+	Arg     string
+}
+
+// Button is one button of a Reply.
+type Button struct {
+	Label    string
+	Data     string
+	Selected bool
+	Nav      bool
+}
+
+// Reply is one message to the respondent.
+type Reply struct {
+	Text           string
+	Buttons        []Button
+	Lang           string
+	ReplaceButtons bool // multi toggles: update the keyboard in place
+}
+
+// EffectKind names something the router must make durable.
+type EffectKind int
+
+const (
+	// EffectStarted: consent accepted (counts "started").
+	EffectStarted EffectKind = iota + 1
+	// EffectDeclined: consent refused (counts "declined"); the session ends.
+	EffectDeclined
+	// EffectCompleted: the last question answered; Answers holds them all.
+	// The session ends.
+	EffectCompleted
+	// EffectStopped: /stop or a safe word; the session ends and the
+	// conversation is erased. Counts "quit" when consent had been given.
+	EffectStopped
+	// EffectErase: erase the last question and its answer (erase_as_you_go).
+	EffectErase
+)
+
+// Effect is an outcome of a step that the router must store or carry out.
+type Effect struct {
+	Kind    EffectKind
+	Answers Answers // EffectCompleted
+}
+
+// Result is the outcome of one step.
+type Result struct {
+	State   State
+	Replies []Reply
+	Effects []Effect
+	// Refusal is non-empty when the input was refused (invalid answer,
+	// stale button, unknown command): the state is unchanged and Replies
+	// explain why, in the respondent's language. Values: "invalid",
+	// "stale", "unknown", "too_long".
+	Refusal string
+	// Ended is true when the session is over (completed, declined, stopped)
+	// and must be deleted.
+	Ended bool
+}
