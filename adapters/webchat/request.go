@@ -197,8 +197,8 @@ type reply struct {
 	// Erase: clear the transcript before showing Messages.
 	Erase bool `json:"erase,omitempty"`
 	// Reset: the anonymous session was rotated (after /stop or an erase).
-	Reset    bool          `json:"reset,omitempty"`
-	Notice   string        `json:"notice,omitempty"`
+	Reset    bool           `json:"reset,omitempty"`
+	Notice   string         `json:"notice,omitempty"`
 	Messages []replyMessage `json:"messages"`
 }
 
