@@ -108,11 +108,17 @@ type chat struct {
 }
 
 type pending struct {
-	seq  int64
-	id   int64
+	forced bool // a Redeliver copy: returned once whatever the offset
+	seq    int64
+	id     int64
+	chat   int64
+	kind   string
+	raw    []byte
+}
+
+type notice struct {
 	chat int64
-	kind string
-	raw  []byte
+	text string
 }
 
 type callback struct {
@@ -138,6 +144,7 @@ type Server struct {
 	callbacks  map[string]*callback
 	nextCB     int
 	count429   int
+	notices    []notice
 	changed    chan struct{} // closed and replaced when the queue grows
 	poller     chan struct{} // closed to terminate the current getUpdates
 	webhook    webhookState
@@ -272,6 +279,20 @@ func (s *Server) messages(chatID int64, all bool) []Message {
 	return out
 }
 
+// Notices returns the non-empty callback answers (toasts) shown in a
+// chat, oldest first.
+func (s *Server) Notices(chatID int64) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, n := range s.notices {
+		if n.chat == chatID {
+			out = append(out, n.text)
+		}
+	}
+	return out
+}
+
 // Webhook returns what setWebhook registered (empty URL: none).
 func (s *Server) Webhook() (u, secret string, allowedUpdates []string) {
 	s.mu.Lock()
@@ -395,11 +416,10 @@ func (s *Server) pushLocked(chatID int64, kind string, fields map[string]any) in
 	return s.nextUpdate
 }
 
-// Redeliver queues another copy of an update with the same update_id, as
-// Telegram does when it did not get a confirmation. In polling mode a copy
-// whose id is below the confirmed offset is dropped like any confirmed
-// update; it is delivered again only if it was not confirmed yet. Webhook
-// deliveries send it again. It reports whether the update was known.
+// Redeliver delivers an update once more with the same update_id, as
+// Telegram does when a confirmation got lost: the next getUpdates returns
+// the copy whatever its offset (and then forgets it), and a webhook gets it
+// POSTed again. It reports whether the update was known.
 func (s *Server) Redeliver(updateID int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -407,6 +427,7 @@ func (s *Server) Redeliver(updateID int64) bool {
 		if p.id == updateID {
 			s.seq++
 			p.seq = s.seq
+			p.forced = true
 			s.queue = append(s.queue, p)
 			s.notifyLocked()
 			return true
@@ -578,6 +599,9 @@ func (s *Server) handle(r *http.Request) (rep reply, method string, params map[s
 		}
 		cb.answered = true
 		cb.text = params["text"]
+		if cb.text != "" {
+			s.notices = append(s.notices, notice{chatID, cb.text})
+		}
 		return ok(true), method, params, chatID
 	}
 	c := s.chats[chatID]
@@ -835,15 +859,20 @@ func (s *Server) getUpdates(ctx context.Context, p map[string]string) reply {
 			s.confirmLocked(offset)
 		}
 		var out []json.RawMessage
+		var forced []int64
 		for _, q := range s.queue {
-			if q.id < offset || !s.allowedLocked(q.kind) {
+			if (q.id < offset && !q.forced) || !s.allowedLocked(q.kind) {
 				continue
 			}
 			out = append(out, q.raw)
+			if q.forced {
+				forced = append(forced, q.seq)
+			}
 			if len(out) == limit {
 				break
 			}
 		}
+		s.queue = slices.DeleteFunc(s.queue, func(q pending) bool { return slices.Contains(forced, q.seq) })
 		if len(out) > 0 || !time.Now().Before(deadline) {
 			s.mu.Unlock()
 			if out == nil {
@@ -879,7 +908,9 @@ func (s *Server) confirmLocked(offset int64) {
 	s.confirmed = max(s.confirmed, offset)
 	kept := s.queue[:0]
 	for _, q := range s.queue {
-		if q.id < offset {
+		if q.forced {
+			kept = append(kept, q)
+		} else if q.id < offset {
 			s.sent = append(s.sent, q)
 		} else {
 			kept = append(kept, q)

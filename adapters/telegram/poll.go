@@ -1,0 +1,282 @@
+package telegram
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/baraza/baraza/bot"
+)
+
+// runPolling polls while this replica holds the lease, until ctx ends.
+func (a *Adapter) runPolling(ctx, workCtx context.Context, h bot.Handler) {
+	st := a.cfg.Offsets
+	failures := 0
+	for ctx.Err() == nil {
+		ok, err := st.AcquireLease(ctx, a.name, a.holder, a.cfg.LeaseTTL)
+		if err != nil || !ok {
+			if err != nil && ctx.Err() == nil {
+				failures++
+				a.logger.Warn("telegram: lease", "err", err)
+			}
+			wait := a.cfg.LeaseTTL / 3
+			if err != nil {
+				wait = backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, failures)
+			}
+			sleep(ctx, wait)
+			continue
+		}
+		failures = 0
+		a.logger.Info("telegram: polling")
+		leaseCtx, lost := context.WithCancel(ctx)
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.renewLease(leaseCtx, lost)
+		}()
+		a.poll(leaseCtx, workCtx, h)
+		lost()
+		wg.Wait()
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		if err := st.ReleaseLease(rctx, a.name, a.holder); err != nil {
+			a.logger.Warn("telegram: release lease", "err", err)
+		}
+		cancel()
+	}
+}
+
+// renewLease renews the lease every third of its TTL and calls lost when
+// it is gone (taken by another replica, or not renewed in time).
+func (a *Adapter) renewLease(ctx context.Context, lost context.CancelFunc) {
+	t := time.NewTicker(a.cfg.LeaseTTL / 3)
+	defer t.Stop()
+	renewed := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		ok, err := a.cfg.Offsets.AcquireLease(ctx, a.name, a.holder, a.cfg.LeaseTTL)
+		switch {
+		case err == nil && ok:
+			renewed = time.Now()
+		case err == nil:
+			a.logger.Warn("telegram: lease lost to another replica")
+			lost()
+			return
+		case ctx.Err() == nil:
+			a.logger.Warn("telegram: renew lease", "err", err)
+			if time.Since(renewed) > a.cfg.LeaseTTL*2/3 {
+				lost()
+				return
+			}
+		}
+	}
+}
+
+// completions collects finished updates from the workers.
+type completions struct {
+	mu     sync.Mutex
+	ok     []int
+	failed []int
+	notify chan struct{}
+}
+
+func (c *completions) add(id int, err error) {
+	c.mu.Lock()
+	if err == nil {
+		c.ok = append(c.ok, id)
+	} else {
+		c.failed = append(c.failed, id)
+	}
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (c *completions) take() (ok, failed []int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	ok, failed = c.ok, c.failed
+	c.ok, c.failed = nil, nil
+	return ok, failed
+}
+
+// poll is the intake loop. It never confirms an update before it is done:
+// getUpdates is always called with the committed offset (the lowest
+// update not yet handled), updates already in flight or done are skipped,
+// and the committed offset moves, in the store, only past updates whose
+// replies were delivered. A crash therefore re-delivers at most the
+// updates after the committed offset; the router's de-duplication by
+// update id makes that harmless.
+func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
+	st := a.cfg.Offsets
+	if _, err := a.api.call(ctx, "deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}); err != nil && ctx.Err() == nil {
+		a.logger.Warn("telegram: deleteWebhook", "err", err)
+	}
+	var committed int64
+	for attempt := 1; ; attempt++ {
+		v, err := st.Offset(ctx, a.name)
+		if err == nil {
+			committed = v
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.logger.Warn("telegram: read offset", "err", err)
+		sleep(ctx, backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, attempt))
+	}
+
+	var queues chatQueues
+	done := &completions{notify: make(chan struct{}, 1)}
+	inflight := map[int64]bool{}
+	finished := map[int64]bool{}
+	failed := map[int64]bool{}
+	maxSeen := committed - 1
+	extra := 0 // in-flight re-deliveries below the committed offset
+
+	advance := func(sctx context.Context) {
+		ok, bad := done.take()
+		for _, id := range ok {
+			if !inflight[int64(id)] {
+				extra--
+				continue
+			}
+			delete(inflight, int64(id))
+			finished[int64(id)] = true
+		}
+		for _, id := range bad {
+			if !inflight[int64(id)] {
+				extra--
+				continue
+			}
+			delete(inflight, int64(id))
+			failed[int64(id)] = true
+		}
+		next := maxSeen + 1
+		for id := range inflight {
+			next = min(next, id)
+		}
+		for id := range failed {
+			next = min(next, id)
+		}
+		if next <= committed {
+			return
+		}
+		if err := st.SetOffset(sctx, a.name, next); err != nil {
+			a.logger.Warn("telegram: save offset", "err", err)
+			return
+		}
+		committed = next
+		for id := range finished {
+			if id < committed {
+				delete(finished, id)
+			}
+		}
+	}
+	defer func() {
+		queues.wait()
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		advance(fctx)
+	}()
+
+	errors := 0
+	for ctx.Err() == nil {
+		advance(ctx)
+		timeout := int(a.cfg.PollTimeout / time.Second)
+		if len(inflight) > 0 || extra > 0 {
+			timeout = 0
+		}
+		raws, err := a.getUpdates(ctx, committed, timeout)
+		if err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			errors++
+			a.logger.Warn("telegram: getUpdates", "code", apiCode(err), "err", err)
+			sleep(ctx, backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, errors))
+			continue
+		}
+		errors = 0
+		fresh := 0
+		for _, raw := range raws {
+			var u tgbotapi.Update
+			if err := json.Unmarshal(raw, &u); err != nil {
+				var idOnly struct {
+					UpdateID int64 `json:"update_id"`
+				}
+				if json.Unmarshal(raw, &idOnly) == nil && idOnly.UpdateID >= committed && !inflight[idOnly.UpdateID] {
+					a.logger.Warn("telegram: skipped an update that does not parse", "update", idOnly.UpdateID)
+					finished[idOnly.UpdateID] = true
+					maxSeen = max(maxSeen, idOnly.UpdateID)
+				}
+				continue
+			}
+			id := int64(u.UpdateID)
+			if inflight[id] || finished[id] {
+				continue
+			}
+			fresh++
+			if id >= committed {
+				delete(failed, id)
+				inflight[id] = true
+				maxSeen = max(maxSeen, id)
+			} else {
+				extra++ // a re-delivery of a confirmed update: handled, not counted
+			}
+			in := convertUpdate(&u, a.botUsername)
+			queues.submit(in.chat, func() {
+				done.add(int(id), a.process(workCtx, h, in))
+			})
+		}
+		if fresh == 0 && (len(inflight) > 0 || extra > 0) {
+			t := time.NewTimer(250 * time.Millisecond)
+			select {
+			case <-done.notify:
+			case <-t.C:
+			case <-ctx.Done():
+			}
+			t.Stop()
+		}
+	}
+}
+
+// getUpdates fetches updates as raw JSON, one by one, so that a single
+// update the library cannot decode does not block the others.
+func (a *Adapter) getUpdates(ctx context.Context, offset int64, timeout int) ([]json.RawMessage, error) {
+	p := tgbotapi.Params{"limit": "100", "allowed_updates": `["message","callback_query"]`}
+	if offset > 0 {
+		p["offset"] = strconv.FormatInt(offset, 10)
+	}
+	if timeout > 0 {
+		p["timeout"] = strconv.Itoa(timeout)
+	}
+	raw, err := a.api.call(ctx, "getUpdates", p)
+	if err != nil {
+		return nil, err
+	}
+	var out []json.RawMessage
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, &transportError{msg: "telegram: getUpdates: result is not a list"}
+	}
+	return out, nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
+}
