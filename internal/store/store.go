@@ -31,12 +31,12 @@ var (
 
 // Options tunes a Store. Zero values take the defaults.
 type Options struct {
-	Prefix      string        // key prefix; default "baraza:"
-	SessionTTL  time.Duration // idle session lifetime; default 24h
-	SeenTTL     time.Duration // processed-event memory per respondent; default 48h
-	MarkerTTL   time.Duration // completion-key markers; default 30 days
-	LogCap      int           // entries kept in the release log and each status log; default 1000
-	Now         func() time.Time
+	Prefix     string        // key prefix; default "baraza:"
+	SessionTTL time.Duration // idle session lifetime; default 24h
+	SeenTTL    time.Duration // processed-event memory per respondent; default 48h
+	MarkerTTL  time.Duration // completion-key markers; default 30 days
+	LogCap     int           // entries kept in the release log and each status log; default 1000
+	Now        func() time.Time
 }
 
 // Store is Baraza's Redis state. It is safe for concurrent use.
