@@ -113,7 +113,7 @@ func TestSuppressExamples(t *testing.T) {
 			t: Table{
 				Cells:     [][]int64{{10, 12}, {20, 30}, {40, 50}},
 				RowTotals: []int64{22, 50, 90}, ColTotals: []int64{70, 92},
-				Hidden:    [][]bool{{true, true}, nil, nil},
+				Hidden: [][]bool{{true, true}, nil, nil},
 			},
 			want: "xx/xx/../",
 		},
