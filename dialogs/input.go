@@ -1,0 +1,126 @@
+package dialogs
+
+import (
+	"strconv"
+	"strings"
+)
+
+// normalizeDigits maps Arabic-Indic (٠-٩) and Eastern Arabic-Indic (۰-۹)
+// digits to ASCII.
+func normalizeDigits(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= '٠' && r <= '٩':
+			return '0' + (r - '٠')
+		case r >= '۰' && r <= '۹':
+			return '0' + (r - '۰')
+		}
+		return r
+	}, s)
+}
+
+// matchOption finds the option typed as its label (case-insensitive) or as
+// its number in list order. Labels win, so "3" on a 0..10 scale is the
+// option labelled 3.
+func matchOption(s *Script, q *Question, lang, typed string) (int, bool) {
+	t := normalizeDigits(strings.TrimSpace(typed))
+	if t == "" {
+		return 0, false
+	}
+	for i, o := range q.Options {
+		if strings.EqualFold(normalizeDigits(s.Text(o.Label, lang)), t) {
+			return i, true
+		}
+	}
+	if n, err := strconv.Atoi(t); err == nil && n >= 1 && n <= len(q.Options) {
+		return n - 1, true
+	}
+	return 0, false
+}
+
+// matchOptions reads a typed multi answer: labels or numbers separated by
+// commas (or semicolons), or numbers separated by spaces. The ids come
+// back in option order, each once.
+func matchOptions(s *Script, q *Question, lang, typed string) ([]string, bool) {
+	parts := strings.FieldsFunc(typed, func(r rune) bool { return r == ',' || r == '،' || r == ';' || r == '\n' })
+	if len(parts) == 1 {
+		if f := strings.Fields(normalizeDigits(parts[0])); len(f) > 1 && allNumbers(f) {
+			parts = f
+		}
+	}
+	chosen := make([]bool, len(q.Options))
+	any := false
+	for _, p := range parts {
+		if strings.TrimSpace(p) == "" {
+			continue
+		}
+		i, ok := matchOption(s, q, lang, p)
+		if !ok {
+			return nil, false
+		}
+		chosen[i], any = true, true
+	}
+	if !any {
+		return nil, false
+	}
+	var ids []string
+	for i, c := range chosen {
+		if c {
+			ids = append(ids, q.Options[i].ID)
+		}
+	}
+	return ids, true
+}
+
+func allNumbers(fields []string) bool {
+	for _, f := range fields {
+		if _, err := strconv.Atoi(f); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// parseNumber reads a typed number: "12", "-3", "3.5", "3,5", with
+// Arabic-Indic digits and the Arabic decimal separator. A comma followed
+// by exactly three digits ("1,000") is ambiguous and refused. It returns
+// the canonical form ("3.5").
+func parseNumber(t string) (string, float64, bool) {
+	t = normalizeDigits(strings.TrimSpace(t))
+	t = strings.NewReplacer("٫", ".", "−", "-").Replace(t)
+	if len(t) == 0 || len(t) > 30 {
+		return "", 0, false
+	}
+	if strings.Count(t, ",") == 1 && !strings.Contains(t, ".") {
+		i := strings.IndexByte(t, ',')
+		if len(t)-i-1 == 3 {
+			return "", 0, false
+		}
+		t = t[:i] + "." + t[i+1:]
+	}
+	body := strings.TrimLeft(t, "+-")
+	if len(t)-len(body) > 1 {
+		return "", 0, false
+	}
+	intPart, frac, hasDot := strings.Cut(body, ".")
+	if intPart == "" || !digits(intPart) || hasDot && (frac == "" || !digits(frac)) {
+		return "", 0, false
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil {
+		return "", 0, false
+	}
+	if f == 0 {
+		f = 0 // no "-0"
+	}
+	return strconv.FormatFloat(f, 'f', -1, 64), f, true
+}
+
+func digits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

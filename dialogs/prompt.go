@@ -1,0 +1,126 @@
+package dialogs
+
+import (
+	"strconv"
+	"strings"
+)
+
+// prompt returns the message(s) that ask for st's current input.
+func prompt(s *Script, st State) []Reply {
+	switch st.Phase {
+	case PhaseLanguage:
+		return []Reply{langReply(s, st)}
+	case PhaseConsent:
+		return []Reply{consentReply(s, st)}
+	case PhaseQuestion:
+		return []Reply{questionReply(s, st)}
+	}
+	return []Reply{say(st.Lang, "no_session")}
+}
+
+// langReply asks for a language, in every language of the script, with
+// one button per language labelled with its own name.
+func langReply(s *Script, st State) Reply {
+	tok := token(s, st.Seq)
+	var text []string
+	r := Reply{Lang: st.Lang, Buttons: make([]Button, 0, len(s.Languages))}
+	for _, l := range s.Languages {
+		if t := UI(l, "choose_language"); !contains(text, t) {
+			text = append(text, t)
+		}
+		r.Buttons = append(r.Buttons, Button{Label: LanguageName(l), Data: tok + ":l" + l})
+	}
+	r.Text = strings.Join(text, "\n")
+	return r
+}
+
+// consentReply is the title, intro and consent with accept and decline.
+func consentReply(s *Script, st State) Reply {
+	var parts []string
+	for _, t := range []Text{s.Title, s.Intro, s.Consent} {
+		if v := s.Text(t, st.Lang); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	tok := token(s, st.Seq)
+	return Reply{
+		Text: strings.Join(parts, "\n\n"),
+		Lang: st.Lang,
+		Buttons: []Button{
+			{Label: UI(st.Lang, "accept"), Data: tok + ":y"},
+			{Label: UI(st.Lang, "decline"), Data: tok + ":n"},
+		},
+	}
+}
+
+// questionReply is the current question as the script words it, with a
+// hint line for typed answers, its answer buttons, then Done, Skip, Back.
+func questionReply(s *Script, st State) Reply {
+	q := &s.Questions[st.Q]
+	lang := st.Lang
+	text := s.Text(q.Text, lang)
+	switch q.Type {
+	case TypeNumber:
+		text += "\n" + UI(lang, "type_number")
+	case TypeText:
+		text += "\n" + UI(lang, "type_text")
+	case TypeMulti:
+		text += "\n" + UI(lang, "choose_many")
+	}
+	tok := token(s, st.Seq)
+	r := Reply{Text: text, Lang: lang}
+	n := len(q.Options) + 3
+	r.Buttons = make([]Button, 0, n)
+	for i, o := range q.Options {
+		b := Button{Label: s.Text(o.Label, lang), Data: tok + ":" + strconv.Itoa(i)}
+		if q.Type == TypeMulti {
+			b.Selected = contains(st.Pending, o.ID)
+		}
+		r.Buttons = append(r.Buttons, b)
+	}
+	if q.Type == TypeMulti {
+		r.Buttons = append(r.Buttons, Button{Label: UI(lang, "done"), Data: tok + ":d", Nav: true})
+	}
+	if q.Optional {
+		r.Buttons = append(r.Buttons, Button{Label: UI(lang, "skip"), Data: tok + ":s", Nav: true})
+	}
+	if len(st.Path) > 0 {
+		r.Buttons = append(r.Buttons, Button{Label: UI(lang, "back"), Data: tok + ":b", Nav: true})
+	}
+	if len(r.Buttons) == 0 {
+		r.Buttons = nil
+	}
+	return r
+}
+
+const tokenSpace = 36 * 36 * 36 * 36 * 36 // five base-36 characters
+
+// token is the short button token of a prompt: FNV-1a of (script id,
+// version, seq), five characters of [0-9a-z]. Buttons of an earlier prompt,
+// or of another consultation, carry another token.
+func token(s *Script, seq uint32) string {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	h := uint64(offset)
+	for i := 0; i < len(s.ID); i++ {
+		h = (h ^ uint64(s.ID[i])) * prime
+	}
+	h = (h ^ 0) * prime
+	v := uint32(s.Version)
+	for i := 0; i < 4; i++ {
+		h = (h ^ uint64(byte(v>>(8*i)))) * prime
+	}
+	h = (h ^ 0) * prime
+	for i := 0; i < 4; i++ {
+		h = (h ^ uint64(byte(seq>>(8*i)))) * prime
+	}
+	n := h % tokenSpace
+	var buf [5]byte
+	for i := len(buf) - 1; i >= 0; i-- {
+		buf[i] = "0123456789abcdefghijklmnopqrstuvwxyz"[n%36]
+		n /= 36
+	}
+	return string(buf[:])
+}

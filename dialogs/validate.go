@@ -1,0 +1,397 @@
+package dialogs
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// ValidationError is one problem found in a script. Line is the line of a
+// YAML file or the row of an XLSForm sheet; 0 when unknown.
+type ValidationError struct {
+	File    string
+	Line    int
+	Field   string // where in the script, e.g. "questions[2].options[0].id"
+	Msg     string
+	Snippet string // the offending text, when there is one
+	Hint    string // e.g. `did you mean "area"?`
+}
+
+// Error formats the problem as "file:line: msg: "snippet" (hint)".
+func (e ValidationError) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		b.WriteByte(':')
+		b.WriteString(strconv.Itoa(e.Line))
+	}
+	b.WriteString(": ")
+	b.WriteString(e.Msg)
+	if e.Snippet != "" {
+		b.WriteString(": ")
+		b.WriteString(strconv.Quote(e.Snippet))
+	}
+	if e.Hint != "" {
+		b.WriteString(" (")
+		b.WriteString(e.Hint)
+		b.WriteByte(')')
+	}
+	return b.String()
+}
+
+// ValidationErrors is every problem found in one script, in file order.
+type ValidationErrors []ValidationError
+
+// Error lists the problems one per line.
+func (es ValidationErrors) Error() string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+// Limits of the script format.
+const (
+	maxTextLength    = 4000 // max_length of a text question
+	defaultMaxLength = 1000
+	maxScalePoints   = 11  // e.g. 0..10
+	maxOptions       = 100 // Telegram shows at most 100 buttons
+	maxLangCode      = 20  // keeps button data short
+)
+
+var (
+	scriptIDPattern = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
+	// Question ids also allow "_": the format's own example (safe_at_night)
+	// and XLSForm names use it.
+	questionIDPattern = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
+	optionIDPattern   = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
+	langPattern       = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
+)
+
+// lines maps a field path ("questions[2].text.fr") to the line it was read
+// from, so checks on the built Script can still name a line.
+type lines map[string]int
+
+func (ln lines) at(field string) int {
+	for field != "" {
+		if n, ok := ln[field]; ok {
+			return n
+		}
+		// Fall back to the enclosing field: "a[1].b.c" -> "a[1].b" -> "a[1]" -> "a".
+		i := strings.LastIndexAny(field, ".[")
+		if i < 0 {
+			break
+		}
+		field = field[:i]
+	}
+	return ln[""] // the script itself
+}
+
+// validator collects the semantic problems of a built script. Both the
+// YAML and the XLSForm loaders end with it.
+type validator struct {
+	file string
+	ln   lines
+	errs ValidationErrors
+}
+
+func (v *validator) add(field, snippet, hint, format string, args ...any) {
+	v.errs = append(v.errs, ValidationError{
+		File: v.file, Line: v.ln.at(field), Field: field,
+		Msg: fmt.Sprintf(format, args...), Snippet: snippet, Hint: hint,
+	})
+}
+
+// validate checks s, fills the derived fields (scale options, parsed
+// relevant expressions) and returns the problems found.
+func validate(s *Script, file string, ln lines) ValidationErrors {
+	v := &validator{file: file, ln: ln}
+	if !scriptIDPattern.MatchString(s.ID) {
+		v.add("id", s.ID, "use 1 to 40 of a-z, 0-9 and -", "invalid script id")
+	}
+	if s.Version < 1 {
+		v.add("version", strconv.Itoa(s.Version), "", "version must be 1 or more")
+	}
+	switch s.Kind {
+	case KindConsultation, KindReport:
+	default:
+		v.add("kind", s.Kind, suggest(s.Kind, []string{KindConsultation, KindReport}), "unknown kind, want consultation or report")
+	}
+	if s.K != 0 && s.K < 2 {
+		v.add("k", strconv.Itoa(s.K), "k protects small groups and is never below 2", "k must be 2 or more")
+	}
+	v.languages(s)
+	langsOK := !v.hasField("languages")
+	if !s.Opens.IsZero() && !s.Closes.IsZero() && !s.Opens.Before(s.Closes) {
+		v.add("closes", "", "", "closes must be after opens")
+	}
+	for i, w := range s.SafeWords {
+		if strings.TrimSpace(w) == "" {
+			v.add(fmt.Sprintf("safe_words[%d]", i), "", "", "empty safe word")
+		}
+	}
+	if langsOK {
+		v.text("title", s.Title, s.Languages, true)
+		v.text("intro", s.Intro, s.Languages, false)
+		v.text("consent", s.Consent, s.Languages, true)
+		v.text("outro", s.Outro, s.Languages, false)
+	}
+	if len(s.Questions) == 0 {
+		v.add("questions", "", "", "a script needs at least one question")
+	}
+	seen := make(map[string]int, len(s.Questions))
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		f := fmt.Sprintf("questions[%d]", i)
+		if !questionIDPattern.MatchString(q.ID) {
+			v.add(f+".id", q.ID, "use 1 to 40 of a-z, 0-9, - and _", "invalid question id")
+		} else if j, dup := seen[q.ID]; dup {
+			v.add(f+".id", q.ID, fmt.Sprintf("first used at line %d", s.Questions[j].Line), "duplicate question id")
+		} else {
+			seen[q.ID] = i
+		}
+		v.question(s, i, f, langsOK)
+	}
+	// Relevant expressions last: they refer to ids checked above.
+	for i := range s.Questions {
+		v.relevant(s, i, seen)
+	}
+	return v.errs
+}
+
+func (v *validator) hasField(prefix string) bool {
+	for _, e := range v.errs {
+		if strings.HasPrefix(e.Field, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+func (v *validator) languages(s *Script) {
+	if len(s.Languages) == 0 {
+		v.add("languages", "", "e.g. languages: [en, fr]", "a script needs at least one language")
+		return
+	}
+	seen := map[string]bool{}
+	for i, l := range s.Languages {
+		f := fmt.Sprintf("languages[%d]", i)
+		switch {
+		case len(l) > maxLangCode || !langPattern.MatchString(l):
+			v.add(f, l, "use a BCP 47 code such as en, fr, ar or pt-BR", "unknown language code")
+		case seen[l]:
+			v.add(f, l, "", "duplicate language")
+		}
+		seen[l] = true
+	}
+}
+
+// text checks that t has a non-empty translation for every language and
+// none for an undeclared one.
+func (v *validator) text(field string, t Text, langs []string, required bool) {
+	if len(t) == 0 {
+		if required {
+			v.add(field, "", "", "missing %s", fieldName(field))
+		}
+		return
+	}
+	for _, l := range langs {
+		if strings.TrimSpace(t[l]) == "" {
+			v.add(field, "", "", "missing %s translation of %s", l, fieldName(field))
+		}
+	}
+	for l := range t {
+		if !contains(langs, l) {
+			v.add(field+"."+l, l, suggest(l, langs), "language %q is not in languages", l)
+		}
+	}
+}
+
+// fieldName is the last element of a field path, for messages.
+func fieldName(field string) string {
+	if i := strings.LastIndexByte(field, '.'); i >= 0 {
+		return field[i+1:]
+	}
+	return field
+}
+
+var questionTypes = []string{TypeChoice, TypeMulti, TypeScale, TypeNumber, TypeText, TypeInfo}
+
+func (v *validator) question(s *Script, i int, f string, langsOK bool) {
+	q := &s.Questions[i]
+	if !contains(questionTypes, q.Type) {
+		v.add(f+".type", q.Type, suggest(q.Type, questionTypes), "unknown question type, want one of %s", strings.Join(questionTypes, ", "))
+		return
+	}
+	if langsOK {
+		v.text(f+".text", q.Text, s.Languages, true)
+	}
+	if q.Segment && q.Type != TypeChoice && q.Type != TypeScale {
+		v.add(f+".segment", q.ID, "", "segment applies only to choice and scale questions")
+	}
+	switch q.Type {
+	case TypeChoice, TypeMulti:
+		if len(q.Options) == 0 {
+			v.add(f+".options", q.ID, "", "a %s question needs at least one option", q.Type)
+		}
+		if len(q.Options) > maxOptions {
+			v.add(f+".options", q.ID, "", "too many options (at most %d)", maxOptions)
+		}
+		ids := map[string]bool{}
+		for j, o := range q.Options {
+			of := fmt.Sprintf("%s.options[%d]", f, j)
+			switch {
+			case !optionIDPattern.MatchString(o.ID):
+				v.add(of+".id", o.ID, "use 1 to 40 of a-z, 0-9, - and _", "invalid option id")
+			case ids[o.ID]:
+				v.add(of+".id", o.ID, "", "duplicate option id")
+			}
+			ids[o.ID] = true
+			if langsOK {
+				v.text(of+".label", o.Label, s.Languages, true)
+			}
+		}
+	case TypeScale:
+		switch {
+		case q.Min >= q.Max:
+			v.add(f+".min", fmt.Sprintf("%d..%d", q.Min, q.Max), "", "scale min must be below max")
+		case q.Max-q.Min+1 > maxScalePoints:
+			v.add(f+".max", fmt.Sprintf("%d..%d", q.Min, q.Max), "", "a scale has at most %d points", maxScalePoints)
+		default:
+			q.Options = scaleOptions(q.Min, q.Max, s.Languages)
+		}
+	case TypeNumber:
+		if q.HasMin && q.HasMax && q.Min > q.Max {
+			v.add(f+".min", fmt.Sprintf("%d..%d", q.Min, q.Max), "", "number min must not be above max")
+		}
+	case TypeText:
+		if q.MaxLength < 1 || q.MaxLength > maxTextLength {
+			v.add(f+".max_length", strconv.Itoa(q.MaxLength), "", "max_length must be between 1 and %d", maxTextLength)
+		}
+	}
+}
+
+// scaleOptions returns the options "min".."max", labelled with the numbers
+// in every language.
+func scaleOptions(lo, hi int, langs []string) []Option {
+	opts := make([]Option, 0, hi-lo+1)
+	for n := lo; n <= hi; n++ {
+		id := strconv.Itoa(n)
+		label := make(Text, len(langs))
+		for _, l := range langs {
+			label[l] = id
+		}
+		opts = append(opts, Option{ID: id, Label: label})
+	}
+	return opts
+}
+
+func (v *validator) relevant(s *Script, i int, seen map[string]int) {
+	q := &s.Questions[i]
+	q.relevant = nil
+	if strings.TrimSpace(q.Relevant) == "" {
+		return
+	}
+	f := fmt.Sprintf("questions[%d].relevant", i)
+	e, err := ParseExpr(q.Relevant)
+	if err != nil {
+		v.add(f, q.Relevant, "", "invalid relevant: %v", err)
+		return
+	}
+	ok := true
+	for _, id := range Refs(e) {
+		j, known := seen[id]
+		switch {
+		case !known:
+			v.add(f, q.Relevant, suggest(id, keys(seen)), "relevant refers to unknown question %q", id)
+			ok = false
+		case j >= i:
+			v.add(f, q.Relevant, "a question can only depend on earlier answers", "relevant refers to question %q, which does not come before %q", id, q.ID)
+			ok = false
+		}
+	}
+	for _, c := range optionRefs(e) {
+		j, known := seen[c.question]
+		if !known {
+			continue
+		}
+		rq := &s.Questions[j]
+		if rq.Type != TypeChoice && rq.Type != TypeMulti && rq.Type != TypeScale {
+			continue
+		}
+		ids := make([]string, len(rq.Options))
+		for k, o := range rq.Options {
+			ids[k] = o.ID
+		}
+		if !contains(ids, c.option) {
+			v.add(f, q.Relevant, suggest(c.option, ids), "relevant refers to unknown option %q of question %q", c.option, c.question)
+			ok = false
+		}
+	}
+	if ok {
+		q.relevant = e
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func keys(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// suggest returns `did you mean "x"?` for the candidate closest to word,
+// or "" when none is close.
+func suggest(word string, candidates []string) string {
+	best, bestD := "", 1<<30
+	for _, c := range candidates {
+		d := editDistance(strings.ToLower(word), c)
+		if d < bestD || (d == bestD && c < best) {
+			best, bestD = c, d
+		}
+	}
+	limit := 2
+	if len(word) <= 3 {
+		limit = 1
+	}
+	if best == "" || bestD == 0 && word == best || bestD > limit {
+		return ""
+	}
+	return fmt.Sprintf("did you mean %q?", best)
+}
+
+// editDistance is the Levenshtein distance between a and b, in bytes.
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 1 << 20
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
