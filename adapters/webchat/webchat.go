@@ -148,7 +148,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.mu.Lock()
 	if a.started {
 		a.mu.Unlock()
-		return errors.New("webchat: run: already running")
+		return errors.New("webchat: run: called twice")
 	}
 	a.started, a.h = true, h
 	close(a.ready)
