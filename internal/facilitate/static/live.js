@@ -1,0 +1,83 @@
+// Live room view: listens to the server's events and redraws. Every number
+// arrives already suppressed; a hidden count is null and shown as such.
+(function () {
+  "use strict";
+  var body = document.body;
+  var t = body.dataset;
+  var waiting = document.getElementById("waiting");
+  var questions = document.getElementById("questions");
+  var total = document.getElementById("total");
+  var note = document.getElementById("note");
+  var done = false;
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined) e.textContent = text;
+    return e;
+  }
+  function fill(tmpl, n) { return tmpl.replace("%d", String(n)); }
+
+  function render(s) {
+    note.textContent = s.status === "closed" ? t.tClosed : "";
+    if (!s.ready) {
+      waiting.hidden = false;
+      questions.replaceChildren();
+      total.textContent = "";
+      body.dataset.state = "waiting";
+      return;
+    }
+    waiting.hidden = true;
+    total.textContent = s.completed === null ? "" : fill(t.tResponses, s.completed);
+    var blocks = [];
+    (s.questions || []).forEach(function (q) {
+      var box = el("section", "question");
+      box.dataset.question = q.id;
+      box.appendChild(el("h2", "", q.text));
+      box.appendChild(el("p", "answered", q.answered === null ? t.tHidden : fill(t.tAnswered, q.answered)));
+      var max = 0;
+      q.options.forEach(function (o) { if (o.count !== null && o.count > max) max = o.count; });
+      q.options.forEach(function (o) {
+        var row = el("div", "opt");
+        row.dataset.option = o.id;
+        row.appendChild(el("span", "label", o.label));
+        var c = el("span", o.count === null ? "count hidden" : "count", o.count === null ? t.tHidden : String(o.count));
+        row.appendChild(c);
+        var track = el("div", "track");
+        var pct = (o.count === null || max === 0) ? 0 : Math.round(o.count * 20 / max) * 5;
+        track.appendChild(el("div", "bar w" + pct));
+        row.appendChild(track);
+        box.appendChild(row);
+      });
+      blocks.push(box);
+    });
+    questions.replaceChildren.apply(questions, blocks);
+    body.dataset.state = "ready";
+  }
+
+  var es = new EventSource(t.events + location.search);
+  es.addEventListener("summary", function (e) {
+    note.textContent = "";
+    try { render(JSON.parse(e.data)); } catch (err) { note.textContent = t.tReconnecting; }
+  });
+  es.addEventListener("expired", function () {
+    done = true;
+    es.close();
+    questions.replaceChildren();
+    waiting.hidden = false;
+    waiting.textContent = t.tExpired;
+    body.dataset.state = "expired";
+  });
+  es.onerror = function () {
+    if (done) return;
+    if (es.readyState === EventSource.CLOSED) {
+      // The server refused to reconnect: the link expired or access ended.
+      questions.replaceChildren();
+      waiting.hidden = false;
+      waiting.textContent = t.tExpired;
+      body.dataset.state = "expired";
+    } else {
+      note.textContent = t.tReconnecting;
+    }
+  };
+})();

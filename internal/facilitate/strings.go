@@ -1,0 +1,147 @@
+package facilitate
+
+import (
+	"fmt"
+	"strings"
+)
+
+// text returns the facilitator-facing string key in lang (en, fr, ar;
+// anything else is English), filled with args.
+func text(lang, key string, args ...any) string {
+	s, ok := facilitatorStrings[baseLang(lang)][key]
+	if !ok {
+		if s, ok = facilitatorStrings["en"][key]; !ok {
+			return key
+		}
+	}
+	if len(args) > 0 {
+		return fmt.Sprintf(s, args...)
+	}
+	return s
+}
+
+func baseLang(l string) string {
+	l = strings.ToLower(l)
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+	}
+	switch l {
+	case "fr", "ar":
+		return l
+	}
+	return "en"
+}
+
+// nbsp is the no-break space French puts before ":" "!" "?".
+const nbsp = "\u00a0"
+
+var facilitatorStrings = map[string]map[string]string{
+	"en": {
+		"usage":             "Usage: /%s ID (send /consultations for the list of ids)",
+		"unknown":           "There is no consultation %q. Send /consultations for the list.",
+		"none":              "No consultation is loaded.",
+		"list_header":       "Consultations:",
+		"list_line":         "• %s – %s\n  %s · started %s · completed %s",
+		"hidden":            "hidden (fewer than %d)",
+		"status_open":       "open",
+		"status_closed":     "closed",
+		"status_scheduled":  "scheduled",
+		"report_kind":       "report (always open)",
+		"opened":            "%s is now open.",
+		"closed":            "%s is now closed. People in the middle of it can still finish.",
+		"report_always":     "%s is a report form: it is always open and cannot be opened or closed.",
+		"schedule_opens":    "Its schedule opens it at %s (UTC), after your change.",
+		"schedule_closes":   "Its schedule closes it at %s (UTC), after your change.",
+		"stats":             "%s – %s\nStatus: %s\nStarted: %s\nCompleted: %s\nCompletion rate: %s",
+		"rate_hidden":       "not shown (needs both counts)",
+		"invite_header":     "Invite people to %s:",
+		"invite_telegram":   "Telegram: %s",
+		"invite_discord":    "Discord: %s",
+		"invite_web":        "Web chat (any browser, no account): %s",
+		"invite_other":      "%s: %s",
+		"invite_qr":         "The QR code opens %s.",
+		"invite_none":       "No invitation link is configured on this server.",
+		"live_waiting":      "Waiting for at least %d responses. Nothing is shown before, to protect the people taking part.",
+		"live_responses":    "%d responses",
+		"live_answered":     "%d answers",
+		"live_hidden":       "hidden",
+		"live_reconnecting": "Connection lost, reconnecting…",
+		"live_expired":      "This view has ended. Ask the facilitator for a new link.",
+		"live_closed":       "This consultation is closed.",
+		"live_about":        "Anonymous results. Counts below %d are hidden.",
+		"live_noscript":     "This page needs JavaScript to update.",
+		"live_denied":       "This view link is not valid or has expired. Ask the facilitator for a new one.",
+	},
+	"fr": {
+		"usage":             "Utilisation" + nbsp + ": /%s ID (envoyez /consultations pour la liste des identifiants)",
+		"unknown":           "Il n’y a pas de consultation %q. Envoyez /consultations pour la liste.",
+		"none":              "Aucune consultation n’est chargée.",
+		"list_header":       "Consultations" + nbsp + ":",
+		"list_line":         "• %s – %s\n  %s · commencées" + nbsp + ": %s · terminées" + nbsp + ": %s",
+		"hidden":            "masqué (moins de %d)",
+		"status_open":       "ouverte",
+		"status_closed":     "fermée",
+		"status_scheduled":  "programmée",
+		"report_kind":       "signalement (toujours ouvert)",
+		"opened":            "%s est maintenant ouverte.",
+		"closed":            "%s est maintenant fermée. Les personnes en cours peuvent encore terminer.",
+		"report_always":     "%s est un formulaire de signalement" + nbsp + ": il est toujours ouvert et ne peut être ni ouvert ni fermé.",
+		"schedule_opens":    "Son calendrier l’ouvre le %s (UTC), après votre changement.",
+		"schedule_closes":   "Son calendrier la ferme le %s (UTC), après votre changement.",
+		"stats":             "%s – %s\nStatut" + nbsp + ": %s\nCommencées" + nbsp + ": %s\nTerminées" + nbsp + ": %s\nTaux d’achèvement" + nbsp + ": %s",
+		"rate_hidden":       "non affiché (il faut les deux nombres)",
+		"invite_header":     "Inviter des personnes à %s" + nbsp + ":",
+		"invite_telegram":   "Telegram" + nbsp + ": %s",
+		"invite_discord":    "Discord" + nbsp + ": %s",
+		"invite_web":        "Chat web (tout navigateur, sans compte)" + nbsp + ": %s",
+		"invite_other":      "%s" + nbsp + ": %s",
+		"invite_qr":         "Le code QR ouvre %s.",
+		"invite_none":       "Aucun lien d’invitation n’est configuré sur ce serveur.",
+		"live_waiting":      "En attente d’au moins %d réponses. Rien n’est affiché avant, pour protéger les participants.",
+		"live_responses":    "%d réponses",
+		"live_answered":     "%d réponses à cette question",
+		"live_hidden":       "masqué",
+		"live_reconnecting": "Connexion perdue, reconnexion…",
+		"live_expired":      "Cet affichage est terminé. Demandez un nouveau lien à l’animateur.",
+		"live_closed":       "Cette consultation est fermée.",
+		"live_about":        "Résultats anonymes. Les nombres inférieurs à %d sont masqués.",
+		"live_noscript":     "Cette page a besoin de JavaScript pour se mettre à jour.",
+		"live_denied":       "Ce lien d’affichage n’est pas valide ou a expiré. Demandez-en un nouveau à l’animateur.",
+	},
+	"ar": {
+		"usage":             "الاستخدام: ‎/%s ID‎ (أرسل ‎/consultations‎ للحصول على قائمة المعرّفات)",
+		"unknown":           "لا توجد استشارة %q. أرسل ‎/consultations‎ للحصول على القائمة.",
+		"none":              "لا توجد أي استشارة محمّلة.",
+		"list_header":       "الاستشارات:",
+		"list_line":         "• %s – %s\n  %s · بدأت: %s · اكتملت: %s",
+		"hidden":            "مخفي (أقل من %d)",
+		"status_open":       "مفتوحة",
+		"status_closed":     "مغلقة",
+		"status_scheduled":  "مجدولة",
+		"report_kind":       "بلاغ (مفتوح دائمًا)",
+		"opened":            "%s مفتوحة الآن.",
+		"closed":            "%s مغلقة الآن. يمكن لمن بدأ الإجابة أن يُكمل.",
+		"report_always":     "%s نموذج بلاغ: مفتوح دائمًا ولا يمكن فتحه أو إغلاقه.",
+		"schedule_opens":    "جدولها الزمني يفتحها في %s (UTC) بعد تغييرك.",
+		"schedule_closes":   "جدولها الزمني يغلقها في %s (UTC) بعد تغييرك.",
+		"stats":             "%s – %s\nالحالة: %s\nبدأت: %s\nاكتملت: %s\nنسبة الإكمال: %s",
+		"rate_hidden":       "غير معروضة (تتطلب العددين)",
+		"invite_header":     "دعوة الناس إلى %s:",
+		"invite_telegram":   "تيليغرام: %s",
+		"invite_discord":    "ديسكورد: %s",
+		"invite_web":        "الدردشة على الويب (أي متصفح، دون حساب): %s",
+		"invite_other":      "%s: %s",
+		"invite_qr":         "رمز QR يفتح %s.",
+		"invite_none":       "لم يُضبط أي رابط دعوة على هذا الخادم.",
+		"live_waiting":      "في انتظار %d إجابات على الأقل. لا يُعرض شيء قبل ذلك حمايةً للمشاركين.",
+		"live_responses":    "%d إجابة",
+		"live_answered":     "%d إجابة على هذا السؤال",
+		"live_hidden":       "مخفي",
+		"live_reconnecting": "انقطع الاتصال، جارٍ إعادة الاتصال…",
+		"live_expired":      "انتهى هذا العرض. اطلب رابطًا جديدًا من الميسّر.",
+		"live_closed":       "هذه الاستشارة مغلقة.",
+		"live_about":        "نتائج مجهولة الهوية. الأعداد الأقل من %d مخفية.",
+		"live_noscript":     "تحتاج هذه الصفحة إلى JavaScript لتتحدّث.",
+		"live_denied":       "رابط العرض هذا غير صالح أو انتهت صلاحيته. اطلب رابطًا جديدًا من الميسّر.",
+	},
+}
