@@ -1,0 +1,687 @@
+// Package discord connects Baraza to Discord through discordgo: slash
+// commands (/consult, /report, /stop, /help) in servers and DMs, direct
+// messages, buttons and select menus. A conversation always continues in
+// the user's DM with the bot, so /stop can delete what the bot said there
+// (Discord does not let a bot delete the user's own DM messages).
+//
+// Only the DirectMessages intent is requested; DM content needs no
+// privileged intent. Interactions are acknowledged (deferred) at once,
+// inside Discord's 3-second window, then handled and followed up. Events
+// are handled one at a time per user and at most Concurrency at once.
+//
+// Identity rule: user ids, channel ids, names, texts and the token are never
+// logged; errors are logged by kind only.
+package discord
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/baraza/baraza/bot"
+)
+
+// Name is the adapter's platform name.
+const Name = "discord"
+
+// DefaultAPI is Discord's REST base URL.
+const DefaultAPI = "https://discord.com/api/v9"
+
+// Config configures the adapter.
+type Config struct {
+	// Token is the bot token, with or without the "Bot " prefix.
+	Token string
+	// API is the base URL of the REST API (default DefaultAPI). discordgo
+	// fixes its endpoints at init, so requests are redirected by the HTTP
+	// transport; the gateway URL comes from the API's /gateway.
+	API string
+	// HTTPClient is used for REST calls (its Transport is wrapped, not
+	// changed). Default: a client with a 20 s timeout.
+	HTTPClient *http.Client
+	// Shard and ShardCount select one gateway shard (see ParseShard). DMs
+	// arrive on shard 0 only.
+	Shard, ShardCount int
+	Logger            *slog.Logger
+	// Consultations lists the open consultation ids, for /consult
+	// autocomplete and to recognise a bare id sent in a DM. May be nil.
+	Consultations func() []string
+	// Concurrency bounds the events handled at once (default 64).
+	Concurrency int
+	// RequestsPerSecond paces REST calls other than interaction responses
+	// under Discord's global limit of 50 a second (default 40).
+	RequestsPerSecond float64
+	// ShutdownGrace is how long in-flight events may run after the context
+	// is done before their REST calls are cancelled (default 10 s).
+	ShutdownGrace time.Duration
+}
+
+// Adapter is the Discord adapter. Run may be called once.
+type Adapter struct {
+	cfg    Config
+	token  string
+	client *http.Client
+	log    *slog.Logger
+	pace   *pacer
+
+	botID, appID atomic.Pointer[string]
+	ready        chan struct{}
+	readyOnce    sync.Once
+	stopping     atomic.Bool
+	ran          atomic.Bool
+
+	stats Stats
+}
+
+// Stats are counters for tests and metrics.
+type Stats struct {
+	Events, Ignored, Malformed, Dropped, Retried429, Failed atomic.Int64
+}
+
+// New checks the configuration and builds an adapter; it does not connect.
+func New(cfg Config) (*Adapter, error) {
+	tok := strings.TrimSpace(cfg.Token)
+	tok = strings.TrimSpace(strings.TrimPrefix(tok, "Bot "))
+	if tok == "" {
+		return nil, errors.New("discord: token is required")
+	}
+	if cfg.ShardCount == 0 && cfg.Shard == 0 {
+		cfg.ShardCount = 1
+	}
+	if cfg.ShardCount < 1 || cfg.Shard < 0 || cfg.Shard >= cfg.ShardCount {
+		return nil, fmt.Errorf("discord: shard %d of %d is out of range", cfg.Shard, cfg.ShardCount)
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = 64
+	}
+	if cfg.RequestsPerSecond <= 0 {
+		cfg.RequestsPerSecond = 40
+	}
+	if cfg.ShutdownGrace <= 0 {
+		cfg.ShutdownGrace = 10 * time.Second
+	}
+	client, err := redirectClient(cfg.API, cfg.HTTPClient)
+	if err != nil {
+		return nil, err
+	}
+	a := &Adapter{
+		cfg: cfg, token: "Bot " + tok, client: client,
+		log:   cfg.Logger.With("component", Name),
+		pace:  newPacer(cfg.RequestsPerSecond),
+		ready: make(chan struct{}),
+	}
+	return a, nil
+}
+
+// Name returns "discord".
+func (a *Adapter) Name() string { return Name }
+
+// Stats returns the adapter's counters.
+func (a *Adapter) Stats() *Stats { return &a.stats }
+
+// InviteText gives instructions to open a consultation on Discord, which
+// has no deep link into a bot conversation.
+func (a *Adapter) InviteText(consultation string) (link, instructions string) {
+	return "", fmt.Sprintf("Send /consult %s to the Baraza bot in a direct message on Discord "+
+		"(or use /consult %s in a server where the bot is installed).", consultation, consultation)
+}
+
+// ParseShard parses BARAZA_DISCORD_SHARD, "i/n": run shard i of n. An
+// empty string means shard 0 of 1.
+func ParseShard(s string) (i, n int, err error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	if !ok {
+		return 0, 0, fmt.Errorf("discord: shard %q: want i/n, e.g. 0/2", s)
+	}
+	i, err1 := strconv.Atoi(strings.TrimSpace(a))
+	n, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if err1 != nil || err2 != nil {
+		return 0, 0, fmt.Errorf("discord: shard %q: want two whole numbers i/n", s)
+	}
+	if n < 1 || n > 1<<16 || i < 0 || i >= n {
+		return 0, 0, fmt.Errorf("discord: shard %q: want 0 <= i < n", s)
+	}
+	return i, n, nil
+}
+
+// ---- transport ---------------------------------------------------------------
+
+// rewriteTransport sends requests for Discord's REST host to another base
+// URL. discordgo's endpoint variables are left alone.
+type rewriteTransport struct {
+	base   http.RoundTripper
+	to     *url.URL
+	prefix string // path replacing /api/v9
+}
+
+func (t *rewriteTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.URL.Host != "discord.com" {
+		return t.base.RoundTrip(r)
+	}
+	r2 := r.Clone(r.Context())
+	r2.URL.Scheme, r2.URL.Host, r2.Host = t.to.Scheme, t.to.Host, t.to.Host
+	if rest, ok := strings.CutPrefix(r2.URL.Path, "/api/v"+discordgo.APIVersion); ok {
+		r2.URL.Path = t.prefix + rest
+		r2.URL.RawPath = ""
+	}
+	return t.base.RoundTrip(r2)
+}
+
+func redirectClient(api string, c *http.Client) (*http.Client, error) {
+	var client http.Client
+	if c != nil {
+		client = *c
+	} else {
+		client.Timeout = 20 * time.Second
+	}
+	if api == "" || strings.TrimRight(api, "/") == DefaultAPI {
+		return &client, nil
+	}
+	u, err := url.Parse(strings.TrimRight(api, "/"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("discord: API %q must be an http(s) URL", api)
+	}
+	prefix := u.Path
+	if prefix == "" {
+		prefix = "/api/v" + discordgo.APIVersion
+	}
+	base := client.Transport
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	client.Transport = &rewriteTransport{base: base, to: u, prefix: prefix}
+	return &client, nil
+}
+
+// ---- run ---------------------------------------------------------------------
+
+func (a *Adapter) newSession() (*discordgo.Session, error) {
+	s, err := discordgo.New(a.token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: session: %w", err)
+	}
+	s.Client = a.client
+	s.LogLevel = -1 // discordgo logs payloads; keep it silent
+	s.StateEnabled = false
+	s.ShouldReconnectOnError = true
+	s.Identify.Intents = discordgo.IntentsDirectMessages
+	if a.cfg.ShardCount > 1 {
+		s.ShardID, s.ShardCount = a.cfg.Shard, a.cfg.ShardCount
+	}
+	return s, nil
+}
+
+// Run connects to the gateway, registers the slash commands (shard 0) and
+// hands events to h until ctx is done; then it closes the gateway and
+// waits for in-flight events (at most ShutdownGrace before their REST
+// calls are cancelled).
+func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
+	if !a.ran.CompareAndSwap(false, true) {
+		return errors.New("discord: Run called twice")
+	}
+	s, err := a.newSession()
+	if err != nil {
+		return err
+	}
+	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelWork()
+	d := newDispatcher(a.cfg.Concurrency, 256)
+	s.AddHandler(func(s *discordgo.Session, e *discordgo.Event) { a.onEvent(work, s, d, h, e) })
+	s.AddHandler(func(s *discordgo.Session, _ *discordgo.Connect) {
+		// A reconnect that finishes after shutdown must not stay open.
+		if a.stopping.Load() {
+			go func() { _ = s.Close() }()
+		}
+	})
+	if err := s.Open(); err != nil {
+		return fmt.Errorf("discord: open gateway: %w", err)
+	}
+	a.log.Info("gateway connected", "shard", a.cfg.Shard, "shards", a.cfg.ShardCount)
+	if a.cfg.Shard == 0 {
+		if err := a.registerCommands(ctx, s); err != nil {
+			a.log.Warn("slash commands not registered", "err", errKind(err))
+		}
+	}
+	<-ctx.Done()
+	a.stopping.Store(true)
+	_ = s.Close()
+	done := make(chan struct{})
+	go func() { d.wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(a.cfg.ShutdownGrace):
+		cancelWork()
+		<-done
+	}
+	a.log.Info("gateway closed")
+	return nil
+}
+
+// commands are the slash commands, registered with one idempotent bulk
+// overwrite.
+func commands() []*discordgo.ApplicationCommand {
+	dm := true
+	return []*discordgo.ApplicationCommand{
+		{Name: "consult", Description: "Answer a consultation, anonymously, in a direct message", DMPermission: &dm,
+			Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionString,
+				Name: "id", Description: "The consultation id", Required: false, Autocomplete: true, MaxLength: 40}}},
+		{Name: "report", Description: "Report a safety incident, anonymously", DMPermission: &dm},
+		{Name: "stop", Description: "End your session and delete the bot's messages", DMPermission: &dm},
+		{Name: "help", Description: "How Baraza works", DMPermission: &dm},
+	}
+}
+
+func (a *Adapter) registerCommands(ctx context.Context, s *discordgo.Session) error {
+	app, err := a.waitReady(ctx)
+	if err != nil {
+		return err
+	}
+	return a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
+		_, err := s.ApplicationCommandBulkOverwrite(app, "", commands(), o...)
+		return err
+	})
+}
+
+func (a *Adapter) waitReady(ctx context.Context) (string, error) {
+	t := time.NewTimer(10 * time.Second)
+	defer t.Stop()
+	select {
+	case <-a.ready:
+		return *a.appID.Load(), nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	case <-t.C:
+		return "", errors.New("discord: no READY from the gateway")
+	}
+}
+
+func (a *Adapter) botUserID() string {
+	if p := a.botID.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+func (a *Adapter) consultationSet() func(string) bool {
+	if a.cfg.Consultations == nil {
+		return nil
+	}
+	return func(id string) bool {
+		for _, c := range a.cfg.Consultations() {
+			if c == id {
+				return true
+			}
+		}
+		return false
+	}
+}
+
+// onEvent runs on discordgo's goroutine for each dispatch: it converts the
+// raw payload, acknowledges an interaction at once and queues the rest.
+func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *dispatcher, h bot.Handler, e *discordgo.Event) {
+	var (
+		in  inbound
+		err error
+	)
+	switch e.Type {
+	case "READY":
+		var r struct {
+			User        struct{ ID string } `json:"user"`
+			Application struct{ ID string } `json:"application"`
+		}
+		if json.Unmarshal(e.RawData, &r) != nil || r.User.ID == "" || r.Application.ID == "" {
+			a.log.Warn("malformed READY skipped")
+			return
+		}
+		a.botID.Store(&r.User.ID)
+		a.appID.Store(&r.Application.ID)
+		a.readyOnce.Do(func() { close(a.ready) })
+		return
+	case "MESSAGE_CREATE":
+		in, err = parseMessageCreate(e.RawData, a.botUserID(), a.consultationSet())
+	case "INTERACTION_CREATE":
+		in, err = parseInteractionCreate(e.RawData)
+	default:
+		return
+	}
+	switch {
+	case errors.Is(err, errIgnored):
+		a.stats.Ignored.Add(1)
+		return
+	case err != nil:
+		a.stats.Malformed.Add(1)
+		a.log.Warn("malformed event skipped", "type", e.Type, "err", errKind(err))
+		return
+	}
+	if a.stopping.Load() {
+		a.stats.Dropped.Add(1)
+		return
+	}
+	if in.Autocomplete != nil {
+		a.autocomplete(ctx, s, in.Interaction, *in.Autocomplete)
+		return
+	}
+	acked := true
+	if in.Ack != 0 {
+		acked = a.ack(ctx, s, in) == nil
+	}
+	key := in.Events[0].User
+	if !d.submit(key, func() { a.process(ctx, s, h, in, acked) }) {
+		a.stats.Dropped.Add(1)
+		a.log.Warn("event dropped: per-user queue full")
+	}
+}
+
+func (a *Adapter) ack(ctx context.Context, s *discordgo.Session, in inbound) error {
+	resp := &discordgo.InteractionResponse{Type: in.Ack}
+	if in.Ephemeral {
+		resp.Data = &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral}
+	}
+	err := a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
+		return s.InteractionRespond(in.Interaction, resp, o...)
+	})
+	if err != nil {
+		a.stats.Failed.Add(1)
+		a.log.Warn("interaction not acknowledged", "err", errKind(err))
+	}
+	return err
+}
+
+func (a *Adapter) autocomplete(ctx context.Context, s *discordgo.Session, i *discordgo.Interaction, typed string) {
+	var ids []string
+	if a.cfg.Consultations != nil {
+		ids = a.cfg.Consultations()
+	}
+	choices := autocompleteChoices(ids, typed)
+	err := a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
+		return s.InteractionRespond(i, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionApplicationCommandAutocompleteResult,
+			Data: &discordgo.InteractionResponseData{Choices: choices},
+		}, o...)
+	})
+	if err != nil {
+		a.log.Warn("autocomplete not answered", "err", errKind(err))
+	}
+}
+
+// autocompleteChoices returns up to 25 ids starting with (then containing)
+// what was typed.
+func autocompleteChoices(ids []string, typed string) []*discordgo.ApplicationCommandOptionChoice {
+	typed = strings.ToLower(strings.TrimSpace(typed))
+	out := []*discordgo.ApplicationCommandOptionChoice{}
+	add := func(match func(string) bool) {
+		for _, id := range ids {
+			if len(out) == 25 {
+				return
+			}
+			if match(id) {
+				dup := false
+				for _, c := range out {
+					dup = dup || c.Value == id
+				}
+				if !dup {
+					out = append(out, &discordgo.ApplicationCommandOptionChoice{Name: id, Value: id})
+				}
+			}
+		}
+	}
+	add(func(id string) bool { return strings.HasPrefix(id, typed) })
+	add(func(id string) bool { return strings.Contains(id, typed) })
+	return out
+}
+
+// Texts the adapter itself shows (the router's texts are localised; these
+// are only for the Discord-specific plumbing).
+const (
+	textContinueInDM = "I've sent you a direct message — let's continue there."
+	textTryAgain     = "Sorry, something went wrong. Please try again."
+)
+
+// process runs one inbound event on the user's queue: open the DM if the
+// event came from a server, call the handler, erase, send, follow up.
+func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handler, in inbound, acked bool) {
+	a.stats.Events.Add(1)
+	if in.NeedDM {
+		var ch *discordgo.Channel
+		err := a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
+			var err error
+			ch, err = s.UserChannelCreate(in.Events[0].User, o...)
+			return err
+		})
+		if err != nil || ch == nil || ch.ID == "" {
+			a.stats.Failed.Add(1)
+			a.log.Warn("direct message channel not opened", "err", errKind(err))
+			a.finishInteraction(ctx, s, in, acked, nil, true)
+			return
+		}
+		for i := range in.Events {
+			in.Events[i].Chat = ch.ID
+		}
+	}
+	var notices []string
+	failed := false
+	for _, ev := range in.Events {
+		resp, err := a.handle(ctx, h, ev)
+		if err != nil {
+			a.stats.Failed.Add(1)
+			a.log.Warn("handler failed, event given up", "attempts", handleAttempts)
+			failed = true
+			break
+		}
+		a.deliver(ctx, s, ev, resp, in.Interaction != nil)
+		if resp.Notice != "" {
+			notices = append(notices, resp.Notice)
+		}
+	}
+	if in.Interaction == nil {
+		if failed {
+			a.send(ctx, s, in.Events[0].Chat, bot.Message{Text: textTryAgain})
+		}
+		return
+	}
+	a.finishInteraction(ctx, s, in, acked, notices, failed)
+}
+
+// handleAttempts is how many times an event is offered to the handler:
+// Discord never re-delivers an event, so after a handler error (the store
+// briefly away) the adapter retries by itself, with backoff.
+const handleAttempts = 5
+
+func (a *Adapter) handle(ctx context.Context, h bot.Handler, ev bot.Event) (bot.Response, error) {
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		resp, err := h.Handle(ctx, ev)
+		if err == nil || attempt == handleAttempts || ctx.Err() != nil {
+			return resp, err
+		}
+		a.log.Warn("handler failed, retrying", "attempt", attempt)
+		t := time.NewTimer(backoff)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return bot.Response{}, err
+		case <-t.C:
+		}
+		backoff *= 2
+	}
+}
+
+// finishInteraction completes a deferred interaction: the ephemeral reply
+// of a command says where the conversation continues (or is removed in a
+// DM), and a notice or failure of a press is an ephemeral follow-up.
+func (a *Adapter) finishInteraction(ctx context.Context, s *discordgo.Session, in inbound, acked bool, notices []string, failed bool) {
+	if !acked || in.Interaction == nil {
+		return
+	}
+	text := strings.Join(notices, "\n")
+	if failed {
+		text = textTryAgain
+	}
+	i := in.Interaction
+	var err error
+	switch in.Ack {
+	case discordgo.InteractionResponseDeferredChannelMessageWithSource:
+		if in.NeedDM && text == "" {
+			text = textContinueInDM
+		}
+		if text == "" {
+			err = a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
+				return s.InteractionResponseDelete(i, o...)
+			})
+			break
+		}
+		text = splitText(text, maxContent)[0]
+		err = a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
+			_, err := s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &text}, o...)
+			return err
+		})
+	case discordgo.InteractionResponseDeferredMessageUpdate:
+		if text == "" {
+			return
+		}
+		text = splitText(text, maxContent)[0]
+		err = a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
+			_, err := s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: text, Flags: discordgo.MessageFlagsEphemeral}, o...)
+			return err
+		})
+	}
+	if err != nil {
+		a.log.Warn("interaction follow-up failed", "err", errKind(err))
+	}
+}
+
+// deliver carries out a Response in the event's DM: erase first, then the
+// messages. A notice for a typed message is sent as a message.
+func (a *Adapter) deliver(ctx context.Context, s *discordgo.Session, ev bot.Event, resp bot.Response, interaction bool) {
+	if resp.Erase != nil {
+		a.erase(ctx, s, ev.Chat, resp.Erase.From)
+	}
+	for _, m := range resp.Messages {
+		if m.ReplaceButtons && ev.Kind == bot.KindButton && ev.MessageRef != "" && a.edit(ctx, s, ev.Chat, ev.MessageRef, m) {
+			continue
+		}
+		a.send(ctx, s, ev.Chat, m)
+	}
+	if resp.Notice != "" && !interaction {
+		a.send(ctx, s, ev.Chat, bot.Message{Text: resp.Notice})
+	}
+}
+
+func (a *Adapter) send(ctx context.Context, s *discordgo.Session, chat string, m bot.Message) {
+	msgs, err := render(m)
+	if err != nil {
+		a.stats.Failed.Add(1)
+		a.log.Error("message not renderable", "err", err.Error())
+		return
+	}
+	for _, ms := range msgs {
+		err := a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
+			if len(m.Image) > 0 && ms.Files != nil {
+				// A retried upload needs a fresh reader.
+				ms.Files[0].Reader = bytes.NewReader(m.Image)
+			}
+			_, err := s.ChannelMessageSendComplex(chat, ms, o...)
+			return err
+		})
+		if err != nil {
+			a.stats.Failed.Add(1)
+			a.log.Warn("message not sent", "err", errKind(err))
+			return
+		}
+	}
+}
+
+// edit replaces the text and buttons of the message that carried the
+// pressed button. It reports false when that is not possible, so the
+// caller sends a new message instead.
+func (a *Adapter) edit(ctx context.Context, s *discordgo.Session, chat, msgID string, m bot.Message) bool {
+	msgs, err := render(m)
+	if err != nil || len(msgs) != 1 || len(m.Image) > 0 {
+		return false
+	}
+	content, comps := msgs[0].Content, msgs[0].Components
+	if comps == nil {
+		comps = []discordgo.MessageComponent{}
+	}
+	err = a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
+		_, err := s.ChannelMessageEditComplex(&discordgo.MessageEdit{ID: msgID, Channel: chat, Content: &content, Components: &comps}, o...)
+		return err
+	})
+	if err != nil {
+		a.log.Warn("message not edited", "err", errKind(err))
+		return false
+	}
+	return true
+}
+
+// erase deletes every message the bot sent in the DM from the inbound id
+// from (a snowflake, compared numerically) on; all of them when from is
+// empty. The user's own messages cannot be deleted by a bot in a DM.
+func (a *Adapter) erase(ctx context.Context, s *discordgo.Session, chat, from string) {
+	self := a.botUserID()
+	before := ""
+	var mine []string
+	for page := 0; page < 100; page++ {
+		var msgs []*discordgo.Message
+		err := a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
+			var err error
+			msgs, err = s.ChannelMessages(chat, 100, before, "", "", o...)
+			return err
+		})
+		if err != nil {
+			a.stats.Failed.Add(1)
+			a.log.Warn("messages not listed for erase", "err", errKind(err))
+			break
+		}
+		for _, m := range msgs {
+			if m.Author != nil && m.Author.Bot && (self == "" || m.Author.ID == self) && (from == "" || !idLess(m.ID, from)) {
+				mine = append(mine, m.ID)
+			}
+		}
+		if len(msgs) < 100 {
+			break
+		}
+		oldest := msgs[len(msgs)-1].ID
+		if from != "" && idLess(oldest, from) {
+			break
+		}
+		before = oldest
+	}
+	failed := 0
+	for _, id := range mine {
+		err := a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
+			return s.ChannelMessageDelete(chat, id, o...)
+		})
+		var re *discordgo.RESTError
+		if err != nil && !(errors.As(err, &re) && re.Response != nil && re.Response.StatusCode == http.StatusNotFound) {
+			failed++
+		}
+	}
+	if failed > 0 {
+		a.stats.Failed.Add(1)
+		a.log.Warn("messages not deleted", "count", failed)
+	}
+}
+
+var (
+	_ bot.Adapter = (*Adapter)(nil)
+	_ bot.Inviter = (*Adapter)(nil)
+)

@@ -1,0 +1,137 @@
+package discord
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// maxRateLimitRetries bounds how often one call is retried after a 429.
+const maxRateLimitRetries = 3
+
+// maxRetryAfter is the longest retry_after the adapter waits for; a longer
+// one fails the call rather than hold the user's queue.
+const maxRetryAfter = 30 * time.Second
+
+// rest runs one discordgo REST call with the request context, without
+// discordgo's own unbounded 429 sleep: a 429 is waited out here, honouring
+// retry_after and ctx, and retried a few times. paced calls first wait
+// for the global pacer (interaction responses are exempt from Discord's
+// global limit and must not queue behind messages).
+func (a *Adapter) rest(ctx context.Context, paced bool, call func(...discordgo.RequestOption) error) error {
+	for attempt := 0; ; attempt++ {
+		if paced {
+			if err := a.pace.wait(ctx); err != nil {
+				return err
+			}
+		}
+		err := call(discordgo.WithContext(ctx), discordgo.WithRetryOnRatelimit(false))
+		var rl *discordgo.RateLimitError
+		if !errors.As(err, &rl) || attempt >= maxRateLimitRetries {
+			return err
+		}
+		wait := rl.RetryAfter
+		if wait > maxRetryAfter {
+			return err
+		}
+		if wait <= 0 {
+			wait = 50 * time.Millisecond
+		}
+		a.stats.Retried429.Add(1)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}
+
+// pacer is a token bucket for the global REST limit: rate a second, with a
+// burst of a fifth of that, so no one-second window sees more than 1.2 x
+// rate requests.
+type pacer struct {
+	mu     sync.Mutex
+	rate   float64
+	burst  float64
+	tokens float64
+	last   time.Time
+}
+
+func newPacer(rate float64) *pacer {
+	b := max(1, rate/5)
+	return &pacer{rate: rate, burst: b, tokens: b, last: time.Now()}
+}
+
+func (p *pacer) wait(ctx context.Context) error {
+	p.mu.Lock()
+	now := time.Now()
+	p.tokens = min(p.burst, p.tokens+now.Sub(p.last).Seconds()*p.rate)
+	p.last = now
+	p.tokens--
+	var d time.Duration
+	if p.tokens < 0 {
+		d = time.Duration(-p.tokens / p.rate * float64(time.Second))
+	}
+	p.mu.Unlock()
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		p.mu.Lock()
+		p.tokens++
+		p.mu.Unlock()
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// errKind describes an error without anything that could identify a user:
+// discordgo and net/http errors carry URLs with channel ids and
+// interaction tokens, so only the kind, status and Discord code are kept.
+func errKind(err error) string {
+	if err == nil {
+		return ""
+	}
+	var (
+		rl *discordgo.RateLimitError
+		re *discordgo.RESTError
+		ne net.Error
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "deadline exceeded"
+	case errors.As(err, &rl):
+		return "rate limited"
+	case errors.As(err, &re):
+		s := "rest"
+		if re.Response != nil {
+			s += " " + strconv.Itoa(re.Response.StatusCode)
+		}
+		if re.Message != nil && re.Message.Code != 0 {
+			s += " code " + strconv.Itoa(re.Message.Code)
+		}
+		return s
+	case errors.Is(err, errMalformed):
+		return "malformed payload"
+	case errors.Is(err, discordgo.ErrJSONUnmarshal):
+		return "bad response body"
+	case errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.As(err, &ne):
+		return "network"
+	}
+	return "other"
+}
