@@ -1,0 +1,108 @@
+// Package web serves Baraza's HTTP surface: health and metrics, the JSON
+// API for officials and facilitators, exports, the results dashboard with
+// its sign-in, public results pages, and the mount points of the web chat,
+// the live room view and the Telegram webhook. Every route is listed in
+// routes.go.
+//
+// Two ways in: /api/v1 takes "Authorization: Bearer TOKEN"; the dashboard
+// takes the same token once on the sign-in form and then a session cookie
+// (HttpOnly, SameSite=Strict, Secure behind TLS) whose id is stored only
+// hashed, for SessionTTL. Every POST form carries a per-session CSRF token
+// and passes net/http's cross-origin check. Pages run no script and use no
+// inline style; their Content-Security-Policy says so. A consultation
+// outside a token's scope answers 404, as if it did not exist. Every count
+// shown comes from results.Summary, that is through privacy.Suppress.
+package web
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/baraza/baraza/internal/consult"
+	"github.com/baraza/baraza/internal/store"
+)
+
+// Deps is what the server needs. Webchat, TelegramWebhook, Live, Reload
+// and Invite are optional.
+type Deps struct {
+	Store    *store.Store
+	Consult  *consult.Service
+	Logger   *slog.Logger
+	Gatherer prometheus.Gatherer
+	// Ready reports whether the store answers (GET /readyz).
+	Ready func(ctx context.Context) error
+	// Webchat serves /chat and /chat/...
+	Webchat http.Handler
+	// TelegramWebhook serves POST /telegram/webhook.
+	TelegramWebhook http.Handler
+	// Live serves /live/ and /api/v1/live/ (the facilitators' live room
+	// view). Requests reach it with the dashboard session's token in the
+	// context when the browser is signed in: see TokenFrom.
+	Live http.Handler
+	// Reload re-reads the scripts (POST /api/v1/scripts/reload, admin).
+	// Its error, a validation report, is shown to the caller.
+	Reload func(ctx context.Context) error
+	// Invite returns a consultation's invite links (name -> URL) and its
+	// QR code as PNG and SVG, for the facilitators' Invite section and
+	// GET /consultations/{id}/qr.png and .svg.
+	Invite func(id string) (links map[string]string, png []byte, svg []byte, err error)
+	// Secure marks cookies Secure (behind TLS); a request that came over
+	// TLS gets Secure cookies anyway.
+	Secure bool
+	// SessionTTL is the lifetime of a dashboard session (DefaultSessionTTL
+	// when zero).
+	SessionTTL time.Duration
+	// SignInLimit is the number of sign-in attempts per client address per
+	// minute (DefaultSignInLimit when zero).
+	SignInLimit int
+	Now         func() time.Time
+}
+
+// NewServer returns the HTTP handler.
+func NewServer(d Deps) http.Handler {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.SessionTTL <= 0 {
+		d.SessionTTL = DefaultSessionTTL
+	}
+	if d.SignInLimit <= 0 {
+		d.SignInLimit = DefaultSignInLimit
+	}
+	s := &server{Deps: d, log: d.Logger.With("component", "web"), cop: http.NewCrossOriginProtection()}
+	s.pages, s.pagesErr = parsePages()
+	s.limit = newLimiter(d.SignInLimit, time.Minute, d.Now)
+	mux := http.NewServeMux()
+	s.routes(mux)
+	return securityHeaders(recoverer(s.log, limitBody(mux)))
+}
+
+type server struct {
+	Deps
+	log      *slog.Logger
+	cop      *http.CrossOriginProtection
+	pages    pageSet
+	pagesErr error
+	limit    *limiter
+}
+
+// limitBody caps request bodies of the server's own forms and API calls;
+// mounted handlers (web chat, webhook, live view) set their own limits.
+func limitBody(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Method == http.MethodPost {
+			switch r.URL.Path {
+			case "/signin", "/signout":
+				r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

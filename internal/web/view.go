@@ -1,0 +1,330 @@
+package web
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/results"
+)
+
+// consultView is what the consultation and public pages show. It is built
+// only from a results.Summary, whose counts have all been through
+// privacy.Suppress; shares and means are computed here from shown counts
+// only and are left out whenever a number they need is hidden.
+type consultView struct {
+	ID, Title, Kind, KindID, Status, StatusID, Dates string
+	K                                                int
+	// Enough is false while completed < k: then nothing but "not enough
+	// responses yet" is shown.
+	Enough                       bool
+	Started, Completed           string
+	StartedShown, CompletedShown bool
+	RateText                     string
+	Questions                    []questionView
+	Trends                       []tableView
+	CommentsShown                bool
+	Comments                     []commentsView
+
+	// Dashboard only.
+	Facilitate, CanOpen, CanClose, Live bool
+	Invite                              *inviteView
+}
+
+type questionView struct {
+	ID, Text      string
+	Answered      string
+	AnsweredShown bool
+	HasChart      bool
+	Chart         chart
+	Multi         bool
+	Mean          string
+	Breakdowns    []breakdownView
+}
+
+type breakdownView struct {
+	tableView
+	Groups []chart // small multiples, one chart per segment option
+}
+
+// tableView is a two-way table of suppressed counts.
+type tableView struct {
+	ID, By, Caption string
+	Cols            []string
+	Rows            []tableRow
+}
+
+type tableRow struct {
+	Label string
+	Cells []bar
+}
+
+type commentsView struct {
+	Question string
+	Texts    []string
+}
+
+type inviteView struct {
+	Links []inviteLink
+}
+
+type inviteLink struct{ Name, URL string }
+
+func sortedLinks(m map[string]string) []inviteLink {
+	out := make([]inviteLink, 0, len(m))
+	for k, v := range m {
+		out = append(out, inviteLink{Name: k, URL: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// view builds the page model of consultation id; texts says whether the
+// free-text comments may be shown (never on the public page).
+func (s *server) view(r *http.Request, id string, texts bool) (consultView, error) {
+	lang := pageLang(r)
+	sum, err := s.Consult.Summary(r.Context(), id, lang)
+	if err != nil {
+		return consultView{}, err
+	}
+	sc := s.Consult.Catalog.Get(id)
+	v := buildView(sum, sc, lang)
+	if v.Enough && texts {
+		v.CommentsShown = true
+		for _, q := range sum.Questions {
+			if q.Type != dialogs.TypeText {
+				continue
+			}
+			list, err := s.Store.Texts(r.Context(), sum.ID, q.ID)
+			if err != nil {
+				return consultView{}, err
+			}
+			for i := range list {
+				list[i] = privacy.Scrub(list[i]) // scrubbed at rest; again with today's rules
+			}
+			// The store returns them in random order, without time.
+			v.Comments = append(v.Comments, commentsView{Question: q.Text, Texts: list})
+		}
+	}
+	return v, nil
+}
+
+// buildView turns a suppressed summary into the page model. sc may be nil
+// (a script removed since); it gives the schedule only.
+func buildView(sum results.Summary, sc *dialogs.Script, lang string) consultView {
+	v := consultView{ID: sum.ID, Title: sum.Title, Status: tr(lang, "status_"+sum.Status), StatusID: sum.Status, K: sum.K}
+	v.Dates = tr(lang, "always")
+	if sc != nil {
+		v.KindID = sc.Kind
+		v.Kind = tr(lang, "kind_"+sc.Kind)
+		v.Dates = dates(lang, sc.Opens, sc.Closes)
+	}
+	v.Started, v.StartedShown = shown(lang, sum.K, sum.Started)
+	v.Completed, v.CompletedShown = shown(lang, sum.K, sum.Completed)
+	v.Enough = sum.Completed != nil && *sum.Completed >= int64(sum.K)
+	if !v.Enough {
+		return v
+	}
+	if sum.Started != nil && sum.Completed != nil && *sum.Started > 0 {
+		v.RateText = tr(lang, "rate_text", num(lang, *sum.Completed), num(lang, *sum.Started),
+			pct(lang, float64(*sum.Completed)/float64(*sum.Started)))
+	} else {
+		v.RateText = tr(lang, "rate_hidden")
+	}
+	texts := make(map[string]string)
+	labels := make(map[string]map[string]string)
+	types := make(map[string]string)
+	for _, q := range sum.Questions {
+		texts[q.ID] = q.Text
+		types[q.ID] = q.Type
+		labels[q.ID] = make(map[string]string)
+		for _, o := range q.Options {
+			labels[q.ID][o.ID] = o.Label
+		}
+	}
+	rtl := dir(lang) == "rtl"
+	for _, q := range sum.Questions {
+		qv := questionView{ID: q.ID, Text: q.Text}
+		if q.Answered != nil {
+			qv.Answered, qv.AnsweredShown = tr(lang, "answered", num(lang, *q.Answered)), true
+		} else {
+			qv.Answered = tr(lang, "answered_hidden")
+		}
+		if len(q.Options) > 0 {
+			qv.HasChart = true
+			qv.Multi = q.Type == dialogs.TypeMulti
+			bars := make([]bar, len(q.Options))
+			for i, o := range q.Options {
+				bars[i] = countBar(lang, sum.K, o.Label, o.Count)
+				if o.Count != nil && q.Answered != nil && *q.Answered > 0 {
+					bars[i].Share = pct(lang, float64(*o.Count)/float64(*q.Answered))
+				}
+			}
+			scale(bars)
+			qv.Chart = chart{ID: "c-" + q.ID, Title: q.Text, Desc: describe(lang, bars), Bars: bars, RTL: rtl}
+			if q.Type == dialogs.TypeScale {
+				qv.Mean = mean(lang, sum.K, q)
+			}
+			for _, b := range sum.Breakdowns {
+				if b.Question == q.ID {
+					qv.Breakdowns = append(qv.Breakdowns, breakdown(lang, sum.K, rtl, q, b, texts[b.By], labelsOf(sum, b.By), types[q.ID]))
+				}
+			}
+		}
+		v.Questions = append(v.Questions, qv)
+	}
+	v.Trends = trends(lang, sum)
+	return v
+}
+
+// countBar is one bar for a suppressed count (nil: hidden).
+func countBar(lang string, k int, label string, n *int64) bar {
+	if n == nil {
+		return bar{Label: label, Value: tr(lang, "fewer", k)}
+	}
+	return bar{Label: label, Value: num(lang, *n), N: *n, Shown: true}
+}
+
+func describe(lang string, bars []bar) string {
+	parts := make([]string, 0, len(bars))
+	for _, b := range bars {
+		v := b.Value
+		if b.Share != "" {
+			v += " (" + b.Share + ")"
+		}
+		parts = append(parts, b.Label+": "+v)
+	}
+	return tr(lang, "chart_desc") + " " + strings.Join(parts, "; ") + "."
+}
+
+// mean of a scale question: only when at least k answers are shown and no
+// option count is hidden, so it is computed from shown numbers alone and
+// cannot reveal a hidden one.
+func mean(lang string, k int, q results.Question) string {
+	var n, sum int64
+	lo, hi := 0, 0
+	for i, o := range q.Options {
+		v, err := strconv.Atoi(o.ID)
+		if err != nil || o.Count == nil {
+			return tr(lang, "mean_hidden", k)
+		}
+		if i == 0 {
+			lo = v
+		}
+		hi = v
+		n += *o.Count
+		sum += int64(v) * *o.Count
+	}
+	if n < int64(k) || q.Answered == nil {
+		return tr(lang, "mean_hidden", k)
+	}
+	return tr(lang, "mean", dec(lang, float64(sum)/float64(n)), lo, hi, num(lang, n))
+}
+
+type optLabel struct{ ID, Label string }
+
+func labelsOf(sum results.Summary, q string) []optLabel {
+	for _, x := range sum.Questions {
+		if x.ID == q {
+			out := make([]optLabel, len(x.Options))
+			for i, o := range x.Options {
+				out[i] = optLabel{o.ID, o.Label}
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// breakdown builds the small multiples and the table of q by a segment
+// question. A group's shares are shown only for single-answer questions
+// and only when every cell of the group is shown (the base is their sum).
+func breakdown(lang string, k int, rtl bool, q results.Question, b results.Breakdown, byText string, byOpts []optLabel, qType string) breakdownView {
+	idx := make(map[[2]string]results.Cell, len(b.Cells))
+	for _, c := range b.Cells {
+		idx[[2]string{c.Option, c.ByOption}] = c
+	}
+	bv := breakdownView{tableView: tableView{
+		ID:      "b-" + q.ID + "-" + b.By,
+		By:      tr(lang, "by", byText),
+		Caption: tr(lang, "breakdown_caption", q.Text, byText),
+	}}
+	groups := make([][]bar, len(byOpts))
+	for j, bo := range byOpts {
+		bv.Cols = append(bv.Cols, bo.Label)
+		bars := make([]bar, len(q.Options))
+		var base int64
+		complete := qType != dialogs.TypeMulti
+		for i, o := range q.Options {
+			c := idx[[2]string{o.ID, bo.ID}]
+			bars[i] = countBar(lang, k, o.Label, c.Count)
+			if c.Count == nil {
+				complete = false
+			} else {
+				base += *c.Count
+			}
+		}
+		if complete && base > 0 {
+			for i := range bars {
+				bars[i].Share = pct(lang, float64(bars[i].N)/float64(base))
+			}
+		}
+		scale(bars)
+		groups[j] = bars
+	}
+	for i, o := range q.Options {
+		row := tableRow{Label: o.Label}
+		for j := range byOpts {
+			row.Cells = append(row.Cells, groups[j][i])
+		}
+		bv.Rows = append(bv.Rows, row)
+	}
+	for j, bo := range byOpts {
+		bv.Groups = append(bv.Groups, chart{
+			ID:    bv.ID + "-" + strconv.Itoa(j),
+			Title: q.Text + " — " + byText + ": " + bo.Label,
+			Desc:  describe(lang, groups[j]),
+			Bars:  groups[j],
+			RTL:   rtl,
+			Small: true,
+		})
+	}
+	return bv
+}
+
+// trends are a report script's weekly tables: rows are ISO weeks, columns
+// all reports and then the options of one question.
+func trends(lang string, sum results.Summary) []tableView {
+	if len(sum.Weeks) == 0 {
+		return nil
+	}
+	var out []tableView
+	for _, q := range sum.Questions {
+		if len(q.Options) == 0 {
+			continue
+		}
+		tv := tableView{ID: "t-" + q.ID, By: q.Text, Caption: tr(lang, "trend_caption", q.Text)}
+		tv.Cols = append(tv.Cols, tr(lang, "completed"))
+		for _, o := range q.Options {
+			tv.Cols = append(tv.Cols, o.Label)
+		}
+		for _, w := range sum.Weeks {
+			row := tableRow{Label: w.Week, Cells: []bar{countBar(lang, sum.K, w.Week, w.Completed)}}
+			cells := make(map[string]*int64)
+			for _, c := range w.Cells {
+				if c.Question == q.ID {
+					cells[c.Option] = c.Count
+				}
+			}
+			for _, o := range q.Options {
+				row.Cells = append(row.Cells, countBar(lang, sum.K, o.Label, cells[o.ID]))
+			}
+			tv.Rows = append(tv.Rows, row)
+		}
+		out = append(out, tv)
+	}
+	return out
+}
