@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -132,10 +133,18 @@ func Errors(ctx context.Context) []string {
 	return append([]string(nil), pe.msgs...)
 }
 
-// NoErrors fails the test if the page produced any error (see Errors).
-func NoErrors(t testing.TB, ctx context.Context) {
+// NoErrors fails the test if the page produced any error (see Errors)
+// other than those containing one of the ignore substrings (e.g. "503" for
+// a test that makes the server fail on purpose).
+func NoErrors(t testing.TB, ctx context.Context, ignore ...string) {
 	t.Helper()
-	if errs := Errors(ctx); len(errs) > 0 {
+	var errs []string
+	for _, e := range Errors(ctx) {
+		if !slices.ContainsFunc(ignore, func(s string) bool { return strings.Contains(e, s) }) {
+			errs = append(errs, e)
+		}
+	}
+	if len(errs) > 0 {
 		t.Errorf("browser errors: got %d, want none:\n  %s", len(errs), strings.Join(errs, "\n  "))
 	}
 }
