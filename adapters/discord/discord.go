@@ -222,6 +222,10 @@ func (a *Adapter) newSession() (*discordgo.Session, error) {
 	s.LogLevel = -1 // discordgo logs payloads; keep it silent
 	s.StateEnabled = false
 	s.ShouldReconnectOnError = true
+	// Handlers run on the gateway reader, in sequence order, so one user's
+	// events are queued in the order Discord sent them; onEvent therefore
+	// never blocks (acks and autocomplete answers run in goroutines).
+	s.SyncEvents = true
 	s.Identify.Intents = discordgo.IntentsDirectMessages
 	if a.cfg.ShardCount > 1 {
 		s.ShardID, s.ShardCount = a.cfg.Shard, a.cfg.ShardCount
@@ -334,8 +338,10 @@ func (a *Adapter) consultationSet() func(string) bool {
 	}
 }
 
-// onEvent runs on discordgo's goroutine for each dispatch: it converts the
-// raw payload, acknowledges an interaction at once and queues the rest.
+// onEvent runs on the gateway reader goroutine (SyncEvents) for each
+// dispatch, in sequence order: it converts the raw payload, starts the
+// interaction's acknowledgement at once and queues the rest on the user's
+// queue. It never blocks on the network.
 func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *dispatcher, h bot.Handler, e *discordgo.Event) {
 	var (
 		in  inbound
@@ -376,18 +382,38 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *dispatch
 		return
 	}
 	if in.Autocomplete != nil {
-		a.autocomplete(ctx, s, in.Interaction, *in.Autocomplete)
+		d.spawn(func() { a.autocomplete(ctx, s, in.Interaction, *in.Autocomplete) })
 		return
 	}
-	acked := true
+	var ack *ackResult
 	if in.Ack != 0 {
-		acked = a.ack(ctx, s, in) == nil
+		ack = &ackResult{done: make(chan struct{})}
+		d.spawn(func() {
+			ack.ok = a.ack(ctx, s, in) == nil
+			close(ack.done)
+		})
 	}
 	key := in.Events[0].User
-	if !d.submit(key, func() { a.process(ctx, s, h, in, acked) }) {
+	if !d.submit(key, func() { a.process(ctx, s, h, in, ack) }) {
 		a.stats.Dropped.Add(1)
 		a.log.Warn("event dropped: per-user queue full")
 	}
+}
+
+// ackResult is the outcome of an interaction's deferred acknowledgement,
+// sent at once on its own goroutine.
+type ackResult struct {
+	done chan struct{}
+	ok   bool
+}
+
+// wait reports whether the interaction was acknowledged.
+func (r *ackResult) wait() bool {
+	if r == nil {
+		return false
+	}
+	<-r.done
+	return r.ok
 }
 
 func (a *Adapter) ack(ctx context.Context, s *discordgo.Session, in inbound) error {
@@ -457,7 +483,7 @@ const (
 
 // process runs one inbound event on the user's queue: open the DM if the
 // event came from a server, call the handler, erase, send, follow up.
-func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handler, in inbound, acked bool) {
+func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handler, in inbound, ack *ackResult) {
 	a.stats.Events.Add(1)
 	if in.NeedDM {
 		var ch *discordgo.Channel
@@ -469,7 +495,7 @@ func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handl
 		if err != nil || ch == nil || ch.ID == "" {
 			a.stats.Failed.Add(1)
 			a.log.Warn("direct message channel not opened", "err", errKind(err))
-			a.finishInteraction(ctx, s, in, acked, nil, true)
+			a.finishInteraction(ctx, s, in, ack.wait(), nil, true)
 			return
 		}
 		for i := range in.Events {
@@ -497,7 +523,7 @@ func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handl
 		}
 		return
 	}
-	a.finishInteraction(ctx, s, in, acked, notices, failed)
+	a.finishInteraction(ctx, s, in, ack.wait(), notices, failed)
 }
 
 // handleAttempts is how many times an event is offered to the handler:

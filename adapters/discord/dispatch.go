@@ -56,5 +56,14 @@ func (d *dispatcher) drain(key string) {
 	}
 }
 
-// wait blocks until every queued job has run.
+// spawn runs f on its own goroutine, counted by wait.
+func (d *dispatcher) spawn(f func()) {
+	d.wg.Add(1)
+	go func() {
+		defer d.wg.Done()
+		f()
+	}()
+}
+
+// wait blocks until every queued job and spawned function has run.
 func (d *dispatcher) wait() { d.wg.Wait() }
