@@ -133,7 +133,9 @@ func newCore(t *testing.T, scripts []*dialogs.Script, inviters map[string]bot.In
 	return c
 }
 
-func (c *core) facilitator(t *testing.T) *chat { return newChat(t, c.router, "telegram", facilitatorID) }
+func (c *core) facilitator(t *testing.T) *chat {
+	return newChat(t, c.router, "telegram", facilitatorID)
+}
 
 func TestOpenClose(t *testing.T) {
 	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
