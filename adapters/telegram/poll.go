@@ -209,6 +209,7 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 		}
 		errors = 0
 		fresh := 0
+		inBatch := map[int64]bool{}
 		for _, raw := range raws {
 			var u tgbotapi.Update
 			if err := json.Unmarshal(raw, &u); err != nil {
@@ -223,16 +224,18 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 				continue
 			}
 			id := int64(u.UpdateID)
-			if inflight[id] || finished[id] {
+			again := inBatch[id] // a second copy in one answer is a re-delivery
+			inBatch[id] = true
+			if !again && (inflight[id] || finished[id]) {
 				continue
 			}
 			fresh++
-			if id >= committed {
+			if id >= committed && !again {
 				delete(failed, id)
 				inflight[id] = true
 				maxSeen = max(maxSeen, id)
 			} else {
-				extra++ // a re-delivery of a confirmed update: handled, not counted
+				extra++ // a re-delivery: handled again (the router de-duplicates), not counted
 			}
 			in := convertUpdate(&u, a.botUsername)
 			queues.submit(in.chat, func() {

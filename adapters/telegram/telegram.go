@@ -182,7 +182,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		api:         api,
 		out:         newSender(cfg.Limits, logger, cfg.RetryDelay, cfg.MaxRetryDelay),
 		botUsername: me.UserName,
-		name:        "telegram:" + hex.EncodeToString(sum[:6]),
+		name:        "telegram-" + hex.EncodeToString(sum[:6]),
 		holder:      hex.EncodeToString(hb[:]),
 		sem:         make(chan struct{}, cfg.Workers),
 		tracks:      map[int64]*track{},
