@@ -1,0 +1,316 @@
+package results
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// xlsxWords are the words of the XLSX export, by language.
+var xlsxWords = map[string]map[string]string{
+	"en": {
+		"readme":    "Read me",
+		"weeks":     "Weeks",
+		"hidden":    "hidden",
+		"title":     "Consultation",
+		"id":        "Id",
+		"status":    "Status",
+		"k":         "Threshold k",
+		"started":   "Started",
+		"completed": "Completed",
+		"declined":  "Declined",
+		"generated": "Generated on",
+		"what":      "This file holds the aggregated, anonymous results of a Baraza consultation. It holds no answers of any single person, and no free-text comments.",
+		"how1":      "Every count of fewer than k people (here k = %d) is hidden, so that no small group can be singled out. Zero is shown.",
+		"how2":      "Complementary suppression hides a few more counts, so that a hidden count cannot be worked out by subtracting the shown counts from a total.",
+		"how3":      "A cell marked \"hidden\" therefore holds fewer than k people, or was hidden to protect one that does. Until k people have completed, every count is hidden.",
+		"answered":  "Answered",
+		"option":    "Option",
+		"label":     "Label",
+		"count":     "Count",
+		"by":        "By",
+		"week":      "Week",
+	},
+	"fr": {
+		"readme":    "Lisez-moi",
+		"weeks":     "Semaines",
+		"hidden":    "masqué",
+		"title":     "Consultation",
+		"id":        "Identifiant",
+		"status":    "Statut",
+		"k":         "Seuil k",
+		"started":   "Ont commencé",
+		"completed": "Ont terminé",
+		"declined":  "Ont refusé",
+		"generated": "Généré le",
+		"what":      "Ce fichier contient les résultats agrégés et anonymes d'une consultation Baraza. Il ne contient les réponses d'aucune personne en particulier, ni les commentaires libres.",
+		"how1":      "Tout effectif de moins de k personnes (ici k = %d) est masqué, pour qu'aucun petit groupe ne puisse être isolé. Zéro est affiché.",
+		"how2":      "La suppression complémentaire masque quelques effectifs de plus, pour qu'un effectif masqué ne puisse pas être retrouvé en soustrayant d'un total les effectifs affichés.",
+		"how3":      "Une cellule « masqué » compte donc moins de k personnes, ou a été masquée pour en protéger une qui en compte moins. Tant que k personnes n'ont pas terminé, tous les effectifs sont masqués.",
+		"answered":  "Ont répondu",
+		"option":    "Option",
+		"label":     "Libellé",
+		"count":     "Effectif",
+		"by":        "Par",
+		"week":      "Semaine",
+	},
+	"ar": {
+		"readme":    "اقرأني",
+		"weeks":     "الأسابيع",
+		"hidden":    "مخفي",
+		"title":     "الاستشارة",
+		"id":        "المعرّف",
+		"status":    "الحالة",
+		"k":         "العتبة k",
+		"started":   "بدأوا",
+		"completed": "أكملوا",
+		"declined":  "رفضوا",
+		"generated": "تاريخ الإنشاء",
+		"what":      "يحتوي هذا الملف على النتائج المجمّعة والمجهولة لاستشارة بارازا. لا يحتوي على إجابات أي شخص بعينه، ولا على التعليقات النصية.",
+		"how1":      "كل عدد يقل عن k أشخاص (هنا k = %d) مخفي، حتى لا يمكن تمييز أي مجموعة صغيرة. يظهر الصفر.",
+		"how2":      "يُخفي الإخفاء التكميلي بعض الأعداد الأخرى، حتى لا يمكن استنتاج عدد مخفي بطرح الأعداد الظاهرة من المجموع.",
+		"how3":      "لذلك فإن الخلية المكتوب فيها «مخفي» تضم أقل من k أشخاص، أو أُخفيت لحماية خلية كذلك. وإلى أن يُكمل k أشخاص الاستشارة، تبقى كل الأعداد مخفية.",
+		"answered":  "أجابوا",
+		"option":    "الخيار",
+		"label":     "التسمية",
+		"count":     "العدد",
+		"by":        "حسب",
+		"week":      "الأسبوع",
+	},
+}
+
+func xlsxWord(lang, key string) string {
+	if w, ok := xlsxWords[lang][key]; ok {
+		return w
+	}
+	return xlsxWords["en"][key]
+}
+
+// WriteXLSX writes s as an Excel workbook, its fixed words in lang (en, fr
+// or ar; others fall back to English; Arabic sheets read right to left):
+// a "Read me" sheet (what the file is, k, how suppression works, the day
+// it was generated, never the time), then one sheet per question with its
+// answered count, each option's id, label and count, and the question's
+// breakdowns as tables of options by segment options, and for reports a
+// sheet of weekly counts. A hidden count reads "hidden". Every text cell
+// is neutralised like WriteCSV's, so a label such as "=HYPERLINK(...)"
+// stays text in every spreadsheet program.
+func WriteXLSX(w io.Writer, s Summary, lang string) error {
+	x := &xlsx{f: excelize.NewFile(), lang: lang, used: map[string]bool{}}
+	defer x.f.Close()
+	if err := x.write(s); err != nil {
+		return fmt.Errorf("results: write xlsx: %w", err)
+	}
+	if err := x.f.Write(w); err != nil {
+		return fmt.Errorf("results: write xlsx: %w", err)
+	}
+	return nil
+}
+
+type xlsx struct {
+	f    *excelize.File
+	lang string
+	used map[string]bool // sheet names taken, lower-cased (Excel ignores case)
+	err  error
+
+	sheet string
+	row   int
+}
+
+func (x *xlsx) word(key string) string { return xlsxWord(x.lang, key) }
+
+// newSheet starts a sheet named after name, made valid and unique.
+func (x *xlsx) newSheet(name string) {
+	if x.err != nil {
+		return
+	}
+	name = sheetName(name, x.used)
+	if len(x.used) == 0 {
+		x.err = x.f.SetSheetName("Sheet1", name)
+	} else {
+		_, x.err = x.f.NewSheet(name)
+	}
+	x.used[strings.ToLower(name)] = true
+	x.sheet, x.row = name, 0
+	if x.err == nil && x.lang == "ar" {
+		rtl := true
+		x.err = x.f.SetSheetView(name, 0, &excelize.ViewOptions{RightToLeft: &rtl})
+	}
+	if x.err == nil {
+		x.err = x.f.SetColWidth(name, "A", "A", 24)
+	}
+	if x.err == nil {
+		x.err = x.f.SetColWidth(name, "B", "B", 40)
+	}
+}
+
+// line writes one row of values: string (neutralised), *int64 (a number
+// or the "hidden" word), int, or nil (an empty cell).
+func (x *xlsx) line(values ...any) {
+	x.row++
+	for i, v := range values {
+		if x.err != nil {
+			return
+		}
+		cell, err := excelize.CoordinatesToCellName(i+1, x.row)
+		if err != nil {
+			x.err = err
+			return
+		}
+		switch v := v.(type) {
+		case nil:
+			continue
+		case string:
+			if v != "" {
+				x.err = x.f.SetCellStr(x.sheet, cell, Neutralise(v))
+			}
+		case *int64:
+			if v == nil {
+				x.err = x.f.SetCellStr(x.sheet, cell, x.word("hidden"))
+			} else {
+				x.err = x.f.SetCellInt(x.sheet, cell, *v)
+			}
+		case int:
+			x.err = x.f.SetCellInt(x.sheet, cell, int64(v))
+		default:
+			x.err = fmt.Errorf("cell %s: unexpected %T", cell, v)
+		}
+	}
+}
+
+func (x *xlsx) write(s Summary) error {
+	day := time.Now().UTC().Format(time.DateOnly)
+	x.newSheet(x.word("readme"))
+	x.line(x.word("title"), s.Title)
+	x.line(x.word("id"), s.ID)
+	x.line(x.word("status"), s.Status)
+	x.line(x.word("k"), s.K)
+	x.line(x.word("started"), s.Started)
+	x.line(x.word("completed"), s.Completed)
+	x.line(x.word("declined"), s.Declined)
+	x.line(x.word("generated"), day)
+	x.line()
+	x.line(x.word("what"))
+	x.line(fmt.Sprintf(x.word("how1"), s.K))
+	x.line(x.word("how2"))
+	x.line(x.word("how3"))
+
+	questions := make(map[string]*Question, len(s.Questions))
+	for i := range s.Questions {
+		questions[s.Questions[i].ID] = &s.Questions[i]
+	}
+	for _, q := range s.Questions {
+		x.newSheet(q.ID)
+		x.line(q.Text)
+		x.line(x.word("answered"), q.Answered)
+		if len(q.Options) == 0 {
+			continue
+		}
+		x.line()
+		x.line(x.word("option"), x.word("label"), x.word("count"))
+		for _, o := range q.Options {
+			x.line(o.ID, o.Label, o.Count)
+		}
+		for _, b := range s.Breakdowns {
+			if b.Question == q.ID {
+				x.breakdown(q, questions[b.By], b)
+			}
+		}
+	}
+	if len(s.Weeks) > 0 {
+		x.weeks(s, questions)
+	}
+	if x.err != nil {
+		return x.err
+	}
+	// Document properties carry the day only, like the Read me sheet.
+	return x.f.SetDocProps(&excelize.DocProperties{
+		Creator: "Baraza", Title: s.Title,
+		Created: day + "T00:00:00Z", Modified: day + "T00:00:00Z",
+	})
+}
+
+// breakdown writes b as a table: q's options down, by's options across.
+func (x *xlsx) breakdown(q Question, by *Question, b Breakdown) {
+	if by == nil {
+		return
+	}
+	counts := make(map[[2]string]*int64, len(b.Cells))
+	for _, c := range b.Cells {
+		counts[[2]string{c.Option, c.ByOption}] = c.Count
+	}
+	x.line()
+	x.line(x.word("by"), by.Text)
+	head := []any{x.word("option"), x.word("label")}
+	for _, bo := range by.Options {
+		head = append(head, bo.Label)
+	}
+	x.line(head...)
+	for _, o := range q.Options {
+		row := []any{o.ID, o.Label}
+		for _, bo := range by.Options {
+			row = append(row, counts[[2]string{o.ID, bo.ID}])
+		}
+		x.line(row...)
+	}
+}
+
+// weeks writes the weekly trend: one row per week, completions then every
+// option count.
+func (x *xlsx) weeks(s Summary, questions map[string]*Question) {
+	x.newSheet(x.word("weeks"))
+	head := []any{x.word("week"), x.word("completed")}
+	for _, c := range s.Weeks[0].Cells {
+		label := c.Option
+		if q := questions[c.Question]; q != nil {
+			for _, o := range q.Options {
+				if o.ID == c.Option {
+					label = o.Label
+				}
+			}
+		}
+		head = append(head, c.Question+": "+label)
+	}
+	x.line(head...)
+	for _, w := range s.Weeks {
+		row := []any{w.Week, w.Completed}
+		for _, c := range w.Cells {
+			row = append(row, c.Count)
+		}
+		x.line(row...)
+	}
+}
+
+// sheetName makes name a valid Excel sheet name (at most 31 characters,
+// none of : \ / ? * [ ], not starting or ending with an apostrophe),
+// unique among used (case-insensitive).
+func sheetName(name string, used map[string]bool) string {
+	name = strings.Map(func(r rune) rune {
+		if strings.ContainsRune(`:\/?*[]`, r) {
+			return '_'
+		}
+		return r
+	}, name)
+	name = strings.Trim(name, "'")
+	if name == "" {
+		name = "sheet"
+	}
+	base := truncate(name, 31)
+	name = base
+	for n := 2; used[strings.ToLower(name)]; n++ {
+		suffix := fmt.Sprintf("~%d", n)
+		name = truncate(base, 31-utf8.RuneCountInString(suffix)) + suffix
+	}
+	return name
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
+}
