@@ -128,7 +128,17 @@ func (l *loader) syntaxError(err error) {
 		line, _ = strconv.Atoi(m[1])
 		msg = strings.Replace(msg, m[0]+": ", "", 1)
 	}
-	l.errs = append(l.errs, ValidationError{File: l.file, Line: line, Msg: "invalid YAML: " + msg})
+	hint := ""
+	if strings.Contains(msg, "did not find expected ','") {
+		// yaml.v3 cannot read a plain text ending in "?" inside { } or [ ].
+		hint = `inside { } or [ ], put texts in quotes, e.g. {en: "Where do you live?"}`
+	}
+	// yaml.v3 gives parser errors ("did not find expected ...") the
+	// 0-based line of the enclosing construct; make it 1-based.
+	if line > 0 && strings.HasPrefix(msg, "did not find expected") {
+		line++
+	}
+	l.errs = append(l.errs, ValidationError{File: l.file, Line: line, Msg: "invalid YAML: " + msg, Hint: hint})
 }
 
 // resolve follows aliases and counts the nodes visited.
@@ -323,9 +333,9 @@ func (l *loader) question(n *yaml.Node, f string) Question {
 		case "max_length":
 			q.MaxLength = l.int(v, f+".max_length")
 		case "min":
-			q.Min, q.HasMin = l.int(v, f+".min"), true
+			q.Min, q.HasMin = l.intOr(v, f+".min", 1), true
 		case "max":
-			q.Max, q.HasMax = l.int(v, f+".max"), true
+			q.Max, q.HasMax = l.intOr(v, f+".max", 5), true
 		case "options":
 			q.Options = l.options(v, f+".options")
 		case "relevant":
@@ -340,7 +350,7 @@ func (l *loader) question(n *yaml.Node, f string) Question {
 	}
 	// Keys that only make sense for some types.
 	only := func(key string, types ...string) {
-		if k, ok := present[key]; ok && q.Type != "" && !contains(types, q.Type) {
+		if k, ok := present[key]; ok && contains(questionTypes, q.Type) && !contains(types, q.Type) {
 			l.errf(k, f+"."+key, q.ID, "", "%s applies only to %s questions", key, strings.Join(types, " and "))
 		}
 	}
@@ -418,14 +428,18 @@ func (l *loader) str(n *yaml.Node, field string) string {
 	return n.Value
 }
 
-func (l *loader) int(n *yaml.Node, field string) int {
+func (l *loader) int(n *yaml.Node, field string) int { return l.intOr(n, field, 0) }
+
+// intOr reads a whole number, or reports an error and returns def (a
+// default that keeps later checks from repeating the problem).
+func (l *loader) intOr(n *yaml.Node, field string, def int) int {
 	if !l.scalar(n, field, "a whole number") {
-		return 0
+		return def
 	}
 	v, err := strconv.Atoi(n.Value)
 	if err != nil || n.ShortTag() != "!!int" || v > 1<<30 || v < -(1<<30) {
 		l.errf(n, field, n.Value, "", "%s must be a whole number", field)
-		return 0
+		return def
 	}
 	return v
 }
