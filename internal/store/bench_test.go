@@ -84,6 +84,7 @@ func BenchmarkLoadSave(b *testing.B) {
 		b.Fatalf("warm-up: %v", err)
 	}
 	start := rt.Load()
+	b.SetParallelism(25) // 50 goroutines on 2 CPUs, like redis-benchmark -c 50
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		r := fmt.Sprintf("%064x", next.Add(1))
@@ -117,6 +118,7 @@ func BenchmarkApply(b *testing.B) {
 		b.Fatalf("warm-up: %v", err)
 	}
 	start := rt.Load()
+	b.SetParallelism(25) // 50 goroutines on 2 CPUs, like redis-benchmark -c 50
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {

@@ -33,6 +33,7 @@ func TestSessionCAS(t *testing.T) {
 			{"deleted event still remembered", 0, []byte("x"), "ev3", store.ErrDuplicate, "", 0},
 			{"start over after delete", 0, []byte("new"), "ev4", nil, "new", 1},
 			{"empty data is data", 1, []byte{}, "ev5", nil, "", 2},
+			{"binary data", 2, []byte("\x00\xff\r\n{}"), "ev6", nil, "\x00\xff\r\n{}", 3},
 		}
 		for _, st := range steps {
 			err := s.SaveSession(ctx, r, st.version, st.data, st.event)
