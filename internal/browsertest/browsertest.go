@@ -34,7 +34,7 @@ import (
 const Chromium = "/usr/bin/chromium"
 
 // Timeout bounds each wait of the helpers.
-var Timeout = 15 * time.Second
+const Timeout = 15 * time.Second
 
 type errorsKey struct{}
 
