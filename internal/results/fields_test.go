@@ -1,9 +1,9 @@
 package results
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"slices"
-	"strings"
 	"testing"
 	"time"
 
@@ -425,11 +425,11 @@ func BenchmarkBuild(b *testing.B) {
 		for f, v := range base {
 			c[f] = v * n / sample
 		}
-		b.Run(strings.ReplaceAll(itoa(n), "000", "k"), func(b *testing.B) {
-			b.ReportMetric(float64(len(c)), "counters")
+		b.Run("responses="+itoa(n), func(b *testing.B) {
 			for b.Loop() {
 				Build(s, c, 5, "open", "en")
 			}
+			b.ReportMetric(float64(len(c)), "counters")
 		})
 	}
 }
@@ -457,4 +457,31 @@ func benchScript() *dialogs.Script {
 	add("reported", dialogs.TypeChoice, false, 2)
 	add("story", dialogs.TypeText, false, 0)
 	return s
+}
+
+// Malformed scripts (no options, no languages, no questions) must not
+// break Build or the exports.
+func TestBuildMalformed(t *testing.T) {
+	scripts := []*dialogs.Script{
+		{ID: "empty"},
+		{ID: "no-options", Kind: dialogs.KindReport, Questions: []dialogs.Question{
+			{ID: "a", Type: dialogs.TypeChoice, Segment: true},
+			{ID: "b", Type: dialogs.TypeMulti, Segment: true},
+			{ID: "c", Type: "unknown"},
+		}},
+	}
+	for _, s := range scripts {
+		c := map[string]int64{"completed": 9, "a|a": 9, "w|2026-W01": 9}
+		sum := Build(s, c, 5, "open", "en")
+		var buf bytes.Buffer
+		if err := WriteJSON(&buf, sum); err != nil {
+			t.Errorf("%s: json: %v", s.ID, err)
+		}
+		if err := WriteCSV(&buf, sum); err != nil {
+			t.Errorf("%s: csv: %v", s.ID, err)
+		}
+		if err := WriteXLSX(&buf, sum, "fr"); err != nil {
+			t.Errorf("%s: xlsx: %v", s.ID, err)
+		}
+	}
 }
