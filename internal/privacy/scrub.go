@@ -79,12 +79,23 @@ func Scrub(text string) string {
 const maxPasses = 8
 
 func scrubPass(s string) string {
-	s = schemeURL.ReplaceAllStringFunc(s, replaceURL)
-	s = email.ReplaceAllString(s, PlaceholderEmail)
-	s = wwwURL.ReplaceAllStringFunc(s, replaceURL)
-	s = bareGeneric.ReplaceAllStringFunc(s, replaceURL)
-	s = bareCountry.ReplaceAllStringFunc(s, replaceURL)
-	s = handle.ReplaceAllString(s, "${1}"+PlaceholderHandle)
+	// The regular expressions are slow on Unicode text; skip those that
+	// cannot match.
+	if strings.Contains(s, "://") {
+		s = schemeURL.ReplaceAllStringFunc(s, replaceURL)
+	}
+	at := strings.Contains(s, "@")
+	if at {
+		s = email.ReplaceAllString(s, PlaceholderEmail)
+	}
+	if strings.Contains(s, ".") {
+		s = wwwURL.ReplaceAllStringFunc(s, replaceURL)
+		s = bareGeneric.ReplaceAllStringFunc(s, replaceURL)
+		s = bareCountry.ReplaceAllStringFunc(s, replaceURL)
+	}
+	if at {
+		s = handle.ReplaceAllString(s, "${1}"+PlaceholderHandle)
+	}
 	return scrubDigits(s)
 }
 

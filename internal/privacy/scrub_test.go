@@ -153,3 +153,10 @@ func TestCheckScrubbedCatches(t *testing.T) {
 		t.Errorf("checkScrubbed(date): got %q, want no complaint", msg)
 	}
 }
+
+func BenchmarkScrub(b *testing.B) {
+	in := "Call me on +254 712 345 678 or mail jane@example.com, see example.org/x and @bob; in 2024 10 people were robbed near the market at 10pm"
+	for b.Loop() {
+		Scrub(in)
+	}
+}
