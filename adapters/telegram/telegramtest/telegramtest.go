@@ -930,3 +930,19 @@ func utf16Len(s string) int {
 	}
 	return n
 }
+
+// Done reports whether an update was confirmed: by a getUpdates with a
+// higher offset, or by a 2xx webhook answer.
+func (s *Server) Done(updateID int64) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if updateID >= s.confirmed {
+		return false
+	}
+	for _, q := range s.queue {
+		if q.id == updateID && !q.forced {
+			return false
+		}
+	}
+	return true
+}

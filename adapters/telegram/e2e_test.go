@@ -1,0 +1,214 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/baraza/baraza/adapters/telegram/telegramtest"
+	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/simulate"
+	"github.com/baraza/baraza/internal/testenv"
+)
+
+// TestEndToEnd: 40 (BARAZA_LONG=1: 300) simulated Telegram users complete community-safety at
+// once through the fake and the real router, with 10% of updates
+// delivered twice and some buttons pressed twice; the adapter is stopped
+// mid-run and a new one started on the same store. The counters must equal
+// the simulated answers exactly, and no identity may reach Redis or the
+// logs.
+func TestEndToEnd(t *testing.T) {
+	for _, mode := range []string{"polling", "webhook"} {
+		t.Run(mode, func(t *testing.T) { endToEnd(t, mode == "webhook") })
+	}
+}
+
+func endToEnd(t *testing.T, webhook bool) {
+	users := 40 // 300 with BARAZA_LONG=1 (minutes under -race)
+	if os.Getenv("BARAZA_LONG") == "1" {
+		users = 300
+	}
+	const consultation = "community-safety"
+	env := testenv.New(t)
+	fake := telegramtest.NewServer(fastFake)
+	t.Cleanup(fake.Close)
+	script := env.Catalog.Get(consultation)
+	if script == nil {
+		t.Fatalf("no script %s", consultation)
+	}
+
+	mux := http.NewServeMux()
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	var current atomic.Pointer[Adapter]
+	mux.Handle("POST "+WebhookPath, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		current.Load().WebhookHandler().ServeHTTP(w, r)
+	}))
+	newAdapter := func() *Adapter {
+		cfg := Config{Token: fake.Token(), APIEndpoint: fake.Endpoint(), Offsets: env.Store, Logger: env.Logger,
+			Limits: fastLimits, PollTimeout: time.Second, LeaseTTL: 3 * time.Second,
+			RetryDelay: 20 * time.Millisecond, MaxRetryDelay: 300 * time.Millisecond, ShutdownGrace: 2 * time.Second}
+		if webhook {
+			cfg.WebhookURL, cfg.WebhookSecret = srv.URL+WebhookPath, "e2e-secret"
+		}
+		a, err := New(context.Background(), cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		current.Store(a)
+		return a
+	}
+	router := func() bot.Handler { return env.Router }
+	stop := start(t, newAdapter(), router())
+
+	var progressed atomic.Int64
+	var wg sync.WaitGroup
+	players := make([]*simulate.Player, users)
+	idents := make([]telegramtest.User, users)
+	errs := make(chan error, users)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	for i := range users {
+		u := telegramtest.User{ID: 5100000000 + int64(i)*7919, FirstName: fmt.Sprintf("Wanjiru%03d", i), Username: fmt.Sprintf("wanjiru_k%03d", i), LanguageCode: "en"}
+		idents[i] = u
+		p := simulate.NewPlayer(script, uint64(i+1))
+		players[i] = p
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := play(ctx, fake, u, p, rand.New(rand.NewPCG(uint64(i), 7)), &progressed); err != nil {
+				errs <- fmt.Errorf("user %d: %w", i, err)
+			}
+		}()
+	}
+	// restart mid-run
+	testenv.WaitFor(t, 2*time.Minute, "half the answers", func() bool { return progressed.Load() > int64(users*8) })
+	stop()
+	env.Restart()
+	start(t, newAdapter(), router())
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if t.Failed() {
+		return
+	}
+
+	want := map[string]int64{}
+	var needles []string
+	for i, p := range players {
+		if !p.Done() {
+			t.Fatalf("player %d did not finish", i)
+		}
+		for _, f := range p.Increments("") {
+			want[f]++
+		}
+		u := idents[i]
+		needles = append(needles, strconv.FormatInt(u.ID, 10), u.FirstName, u.Username)
+		needles = append(needles, p.Planted()...)
+	}
+	got := env.Counters(t, consultation)
+	if !maps.Equal(got, want) {
+		for k, v := range want {
+			if got[k] != v {
+				t.Errorf("counter %s: got %d, want %d", k, got[k], v)
+			}
+		}
+		for k, v := range got {
+			if _, ok := want[k]; !ok {
+				t.Errorf("counter %s: got %d, want none", k, v)
+			}
+		}
+	}
+	env.AssertNoLeak(t, needles...)
+	if strings.Contains(env.Logs.String(), fake.Token()) {
+		t.Errorf("logs hold the bot token")
+	}
+}
+
+// play drives one simulated user: act on the bot's last message, wait
+// until Telegram got the update confirmed, repeat. 10% of updates are
+// delivered twice, and 10% of single-choice presses are pressed twice.
+func play(ctx context.Context, fake *telegramtest.Server, u telegramtest.User, p *simulate.Player, rng *rand.Rand, progressed *atomic.Int64) error {
+	wait := func(id int64) error {
+		for !fake.Done(id) {
+			if ctx.Err() != nil {
+				return fmt.Errorf("update %d never confirmed", id)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		return nil
+	}
+	push := func(pushed telegramtest.Pushed) error {
+		if rng.IntN(10) == 0 {
+			fake.Redeliver(pushed.UpdateID)
+		}
+		progressed.Add(1)
+		return wait(pushed.UpdateID)
+	}
+	if err := push(fake.Text(u, "/start community-safety")); err != nil {
+		return err
+	}
+	for steps := 0; !p.Done(); steps++ {
+		if steps > 200 {
+			return fmt.Errorf("no end after 200 steps")
+		}
+		last, msgID, nav := lastBotMessage(fake, u.ID)
+		act, err := p.Act(last)
+		if err != nil {
+			return err
+		}
+		switch act.Kind {
+		case simulate.ActPress:
+			if err := push(fake.Press(u, u.ID, msgID, act.Data)); err != nil {
+				return err
+			}
+			if !nav && rng.IntN(10) == 0 {
+				if err := push(fake.Press(u, u.ID, msgID, act.Data)); err != nil {
+					return err
+				}
+			}
+		case simulate.ActText:
+			if err := push(fake.Text(u, act.Text)); err != nil {
+				return err
+			}
+		case simulate.ActNone:
+		}
+	}
+	return nil
+}
+
+// lastBotMessage is the newest visible bot message of a chat as a
+// bot.Message, its id, and whether it has Nav-like buttons (more than one
+// row after the answers: toggles or Done).
+func lastBotMessage(fake *telegramtest.Server, chat int64) (bot.Message, int, bool) {
+	ms := fake.Messages(chat)
+	for i := len(ms) - 1; i >= 0; i-- {
+		m := ms[i]
+		if !m.FromBot {
+			continue
+		}
+		out := bot.Message{Text: m.Text}
+		multi := false
+		for _, row := range m.Keyboard {
+			for _, b := range row {
+				label, sel := strings.CutPrefix(b.Text, selectedMark)
+				multi = multi || sel || label == "Done" || label == "Terminé" || label == "تم"
+				out.Buttons = append(out.Buttons, bot.Button{Label: label, Data: b.Data, Selected: sel})
+			}
+		}
+		return out, m.ID, multi
+	}
+	return bot.Message{}, 0, false
+}
