@@ -38,12 +38,12 @@ func (s *server) requireToken(role string) func(http.Handler) http.Handler {
 				writeError(w, http.StatusServiceUnavailable, "the store is not reachable, try again")
 				return
 			}
-			if !t.Can(role) {
-				writeError(w, http.StatusForbidden, "this token's role may not do that")
-				return
-			}
 			if id := r.PathValue("id"); id != "" && !t.InScope(id) {
 				writeError(w, http.StatusNotFound, "no such consultation")
+				return
+			}
+			if !t.Can(role) {
+				writeError(w, http.StatusForbidden, "this token's role may not do that")
 				return
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), tokenKey, t)))

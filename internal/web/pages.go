@@ -146,6 +146,9 @@ func (s *server) handleHome() http.Handler {
 
 func (s *server) signinPage(w http.ResponseWriter, r *http.Request, status int, body signinBody) {
 	pre := randomID()
+	if c, err := r.Cookie(preCookie); err == nil && len(c.Value) == len(pre) {
+		pre = c.Value // keep the form valid across a failed attempt
+	}
 	s.setCookie(w, r, preCookie, pre, time.Hour)
 	p := s.newPage(r, tr(pageLang(r), "signin_title"), body)
 	p.CSRF = pre

@@ -93,7 +93,6 @@ func (s *server) view(r *http.Request, id string, texts bool) (consultView, erro
 	sc := s.Consult.Catalog.Get(id)
 	v := buildView(sum, sc, lang)
 	if v.Enough && texts {
-		v.CommentsShown = true
 		for _, q := range sum.Questions {
 			if q.Type != dialogs.TypeText {
 				continue
@@ -108,6 +107,7 @@ func (s *server) view(r *http.Request, id string, texts bool) (consultView, erro
 			// The store returns them in random order, without time.
 			v.Comments = append(v.Comments, commentsView{Question: q.Text, Texts: list})
 		}
+		v.CommentsShown = len(v.Comments) > 0
 	}
 	return v, nil
 }
@@ -307,7 +307,7 @@ func trends(lang string, sum results.Summary) []tableView {
 			continue
 		}
 		tv := tableView{ID: "t-" + q.ID, By: q.Text, Caption: tr(lang, "trend_caption", q.Text)}
-		tv.Cols = append(tv.Cols, tr(lang, "completed"))
+		tv.Cols = append(tv.Cols, tr(lang, "all_reports"))
 		for _, o := range q.Options {
 			tv.Cols = append(tv.Cols, o.Label)
 		}

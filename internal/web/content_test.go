@@ -1,0 +1,174 @@
+package web
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/baraza/baraza/internal/results"
+)
+
+func TestConsultationPage(t *testing.T) {
+	f := newFixture(t)
+	_, page := f.signIn(t, official).get("/consultations/town")
+	for _, s := range []string{
+		"<h1>Safety in town</h1>",
+		"32 of 40 people who started completed it (80%).",
+		"18 (56%)", "9 (28%)", // area: shares of the shown answered count
+		"East: fewer than 5", "West: fewer than 5",
+		"Mean: 3.2 (scale 1 to 5, 32 answers)",                             // lit: every count shown
+		"Mean not shown: it needs at least 5 answers and no hidden count.", // safe: 1 and 2 hidden
+		"Several answers were allowed",
+		"Broken down by: Are you a woman or a man?",
+		"<caption>Where do you live? by Are you a woman or a man?: counts, and share within each group</caption>",
+		"The lamp by the market is broken, call me on [phone]",
+		`href="/consultations/town/export.csv"`,
+		"=Harassment: 8 (25%)",
+	} {
+		if !strings.Contains(page, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+	if strings.Contains(page, "712 345 678") {
+		t.Errorf("page shows the planted phone number")
+	}
+	if n := strings.Count(page, "<svg"); n < 5 {
+		t.Errorf("got %d charts, want one per option question and small multiples", n)
+	}
+}
+
+func TestNotEnoughResponses(t *testing.T) {
+	f := newFixture(t)
+	_, page := f.signIn(t, official).get("/consultations/quiet")
+	if !strings.Contains(page, "Not enough responses yet.") || !strings.Contains(page, "at least 5 people") {
+		t.Errorf("page does not say there are not enough responses")
+	}
+	for _, s := range []string{"<svg", "a secret comment", "export.csv", "Answered by", "North"} {
+		if strings.Contains(page, s) {
+			t.Errorf("page with completed < k shows %q", s)
+		}
+	}
+}
+
+func TestPublicPage(t *testing.T) {
+	f := newFixture(t)
+	res, page := f.browser(t).get("/public/town")
+	if res.StatusCode != 200 {
+		t.Fatalf("got %d, want 200", res.StatusCode)
+	}
+	for _, s := range []string{"Published results", "East: fewer than 5", "<svg"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("public page lacks %q", s)
+		}
+	}
+	for _, s := range []string{"street lights", "Comments", "export.csv", "Sign out", "csrf"} {
+		if strings.Contains(page, s) {
+			t.Errorf("public page shows %q", s)
+		}
+	}
+}
+
+func TestArabic(t *testing.T) {
+	f := newFixture(t)
+	b := f.signIn(t, official)
+	_, page := b.get("/consultations/town?lang=ar")
+	for _, s := range []string{`<html lang="ar" dir="rtl">`, "أين تسكن؟", "الشرق: أقل من 5", "نتائج بارازا"} {
+		if !strings.Contains(page, s) {
+			t.Errorf("Arabic page lacks %q", s)
+		}
+	}
+	// The switcher's choice sticks for the next page.
+	_, page = b.get("/")
+	if !strings.Contains(page, `dir="rtl"`) {
+		t.Errorf("the language choice did not stick")
+	}
+	_, page = b.get("/?lang=fr")
+	if !strings.Contains(page, `<html lang="fr" dir="ltr">`) || !strings.Contains(page, "Consultations") {
+		t.Errorf("French page is not French")
+	}
+}
+
+var reSVG = regexp.MustCompile(`(?s)<svg[^>]*aria-labelledby="(c-[a-z]+)-t[^"]*".*?</svg>`)
+
+// TestChartGolden pins the SVG of the consultation page's charts for the
+// fixed answers of the fixture, including hidden counts drawn as "fewer
+// than 5" and a complementary-suppressed one.
+func TestChartGolden(t *testing.T) {
+	f := newFixture(t)
+	for _, lang := range []string{"en", "ar"} {
+		_, page := f.signIn(t, official).get("/consultations/town?lang=" + lang)
+		got := map[string]string{}
+		for _, m := range reSVG.FindAllStringSubmatch(page, -1) {
+			got[m[1]] = m[0]
+		}
+		for _, id := range []string{"c-area", "c-safe"} {
+			file := filepath.Join("testdata", id+"."+lang+".golden.svg")
+			if got[id] == "" {
+				t.Fatalf("page has no chart %s", id)
+			}
+			if *update {
+				if err := os.WriteFile(file, []byte(got[id]+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				continue
+			}
+			want, err := os.ReadFile(file)
+			if err != nil {
+				t.Fatalf("%v (run go test -update)", err)
+			}
+			if got[id]+"\n" != string(want) {
+				t.Errorf("%s (%s):\ngot  %s\nwant %s", id, lang, got[id], want)
+			}
+		}
+	}
+}
+
+func p(n int64) *int64 { return &n }
+
+// TestViewRules checks the derived numbers: shares and means only from
+// shown numbers, never when their base is hidden.
+func TestViewRules(t *testing.T) {
+	sum := results.Summary{ID: "x", Title: "X", Status: "open", K: 5, Started: nil, Completed: p(20),
+		Questions: []results.Question{
+			{ID: "a", Type: "choice", Text: "A", Answered: nil, Options: []results.Option{
+				{ID: "1", Label: "one", Count: p(10)}, {ID: "2", Label: "two", Suppressed: true}}},
+			{ID: "s", Type: "scale", Text: "S", Answered: p(20), Options: []results.Option{
+				{ID: "1", Label: "1", Count: p(10)}, {ID: "2", Label: "2", Count: p(10)}}},
+			{ID: "h", Type: "scale", Text: "H", Answered: p(20), Options: []results.Option{
+				{ID: "1", Label: "1", Count: p(17)}, {ID: "2", Label: "2", Suppressed: true}}},
+			{ID: "seg", Type: "choice", Text: "Seg", Answered: p(20), Options: []results.Option{
+				{ID: "x", Label: "X", Count: p(12)}, {ID: "y", Label: "Y", Count: p(8)}}},
+		},
+		Breakdowns: []results.Breakdown{{Question: "s", By: "seg", Cells: []results.Cell{
+			{ByOption: "x", Option: "1", Count: p(6)}, {ByOption: "x", Option: "2", Count: p(6)},
+			{ByOption: "y", Option: "1", Suppressed: true}, {ByOption: "y", Option: "2", Suppressed: true}}}},
+	}
+	v := buildView(sum, nil, "en")
+	if !v.Enough || v.StartedShown || v.RateText != tr("en", "rate_hidden") {
+		t.Errorf("rate: got enough=%v started shown=%v %q, want the rate hidden", v.Enough, v.StartedShown, v.RateText)
+	}
+	a := v.Questions[0]
+	if a.Chart.Bars[0].Share != "" || a.Chart.Bars[1].Value != "fewer than 5" || a.Chart.Bars[1].Shown {
+		t.Errorf("answered hidden: got bars %+v, want no share and the hidden one as fewer than 5", a.Chart.Bars)
+	}
+	if got := v.Questions[1].Mean; got != "Mean: 1.5 (scale 1 to 2, 20 answers)" {
+		t.Errorf("mean: got %q", got)
+	}
+	if got := v.Questions[2].Mean; got != tr("en", "mean_hidden", 5) {
+		t.Errorf("mean with a hidden count: got %q, want hidden", got)
+	}
+	bd := v.Questions[1].Breakdowns[0]
+	if bd.Rows[0].Cells[0].Share != "50%" || bd.Rows[0].Cells[1].Share != "" || bd.Rows[0].Cells[1].Value != "fewer than 5" {
+		t.Errorf("breakdown: got %+v, want shares only in the fully shown group", bd.Rows[0].Cells)
+	}
+	sum.Completed = p(4)
+	if v := buildView(sum, nil, "en"); v.Enough || len(v.Questions) != 0 {
+		t.Errorf("completed < k: got enough=%v with %d questions, want nothing", v.Enough, len(v.Questions))
+	}
+	sum.Completed = nil
+	if v := buildView(sum, nil, "en"); v.Enough || v.Completed != "fewer than 5" {
+		t.Errorf("completed hidden: got enough=%v %q", v.Enough, v.Completed)
+	}
+}
