@@ -72,7 +72,7 @@ type LiveConfig struct {
 //	GET /live/{id}/events   server-sent events: "summary" with the suppressed
 //	                        results of the chosen questions whenever the
 //	                        counters change; "expired" when the view link runs out
-//	GET /live/live.js, /live/live.css
+//	GET /live/live.js, /live/live.css, /live/icon.svg
 //
 // Query parameters: v (view link token), q (comma-separated question ids;
 // default every choice, multi and scale question), lang (en, fr, ar or one
@@ -117,6 +117,7 @@ func NewLive(cfg LiveConfig) *Live {
 	// Script ids never contain a dot, so the assets cannot shadow one.
 	l.mux.HandleFunc("GET /live/live.js", l.asset("static/live.js", "text/javascript; charset=utf-8"))
 	l.mux.HandleFunc("GET /live/live.css", l.asset("static/live.css", "text/css; charset=utf-8"))
+	l.mux.HandleFunc("GET /live/icon.svg", l.asset("static/icon.svg", "image/svg+xml"))
 	l.mux.HandleFunc("GET /live/{id}", l.page)
 	l.mux.HandleFunc("GET /live/{id}/events", l.events)
 	return l

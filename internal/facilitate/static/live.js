@@ -9,6 +9,7 @@
   var total = document.getElementById("total");
   var note = document.getElementById("note");
   var done = false;
+  var updates = 0;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -59,6 +60,8 @@
   es.addEventListener("summary", function (e) {
     note.textContent = "";
     try { render(JSON.parse(e.data)); } catch (err) { note.textContent = t.tReconnecting; }
+    // How many updates were drawn: lets a test know the page is current.
+    body.dataset.updates = String(++updates);
   });
   es.addEventListener("expired", function () {
     done = true;

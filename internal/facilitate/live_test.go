@@ -1,0 +1,307 @@
+package facilitate
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/browsertest"
+	"github.com/baraza/baraza/internal/results"
+	"github.com/baraza/baraza/internal/store"
+)
+
+// completeOne adds one completion to the counters through the store, as
+// the router does when a respondent finishes.
+func (c *core) completeOne(t testing.TB, area, safe string) {
+	t.Helper()
+	sc := c.catalog.Get("night-safety")
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	key := hex.EncodeToString(b)
+	answers := dialogs.Answers{"area": {Options: []string{area}}, "safe_at_night": {Options: []string{safe}}}
+	// One change of the counters per completion: started and the answers.
+	incr := append([]string{"started"}, results.Increments(sc, answers, results.Week(time.Now()))...)
+	if _, err := c.store.Apply(context.Background(), store.Completion{Consultation: sc.ID, Key: key, Incr: incr}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type sseEvent struct{ name, data string }
+
+// stream reads server-sent events into a channel until the body ends.
+func stream(t *testing.T, url string) <-chan sseEvent {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
+		cancel()
+		t.Fatalf("events: got %s %q, want 200 text/event-stream", resp.Status, resp.Header.Get("Content-Type"))
+	}
+	ch := make(chan sseEvent, 64)
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); resp.Body.Close(); <-done })
+	go func() {
+		defer close(done)
+		defer close(ch)
+		sc := bufio.NewScanner(resp.Body)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.name != "" {
+					ch <- ev
+				}
+				ev = sseEvent{}
+			case strings.HasPrefix(line, "event: "):
+				ev.name = line[len("event: "):]
+			case strings.HasPrefix(line, "data: "):
+				ev.data = line[len("data: "):]
+			}
+		}
+	}()
+	return ch
+}
+
+func next(t *testing.T, ch <-chan sseEvent) sseEvent {
+	t.Helper()
+	select {
+	case ev, ok := <-ch:
+		if !ok {
+			t.Fatalf("event stream ended")
+		}
+		return ev
+	case <-time.After(10 * time.Second):
+		t.Fatalf("no event within 10 s")
+	}
+	return sseEvent{}
+}
+
+func summaryOf(t *testing.T, ev sseEvent) liveSummary {
+	t.Helper()
+	if ev.name != "summary" {
+		t.Fatalf("event %q, want summary", ev.name)
+	}
+	var s liveSummary
+	if err := json.Unmarshal([]byte(ev.data), &s); err != nil {
+		t.Fatalf("summary %q: %v", ev.data, err)
+	}
+	return s
+}
+
+func newLive(t *testing.T, c *core, authorize func(*http.Request, string) bool) (*Live, *httptest.Server) {
+	l := NewLive(LiveConfig{Consult: c.consult, Key: []byte("live-test-key-0123456789abcdef0123"), Authorize: authorize,
+		Interval: 20 * time.Millisecond})
+	srv := httptest.NewServer(l)
+	t.Cleanup(srv.Close)
+	return l, srv
+}
+
+func TestLiveAccess(t *testing.T) {
+	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml"), loadScript(t, "night-safety.yaml", "id: night-safety", "id: other")}, nil, "")
+	signedIn := func(r *http.Request, id string) bool {
+		ck, err := r.Cookie("facilitator")
+		return err == nil && ck.Value == "yes" && id == "night-safety"
+	}
+	l, srv := newLive(t, c, signedIn)
+	link := l.NewViewLink("night-safety", 0)
+	exp, mac, _ := strings.Cut(strings.TrimPrefix(link, "/live/night-safety?v="), ".")
+	l2 := NewLive(LiveConfig{Consult: c.consult, Key: []byte("another-key-0123456789abcdef012345")})
+
+	tests := []struct {
+		name   string
+		path   string
+		cookie bool
+		want   int
+	}{
+		{"view link", link, false, 200},
+		{"view link, events", strings.Replace(link, "?", "/events?", 1), false, 200},
+		{"view link, chosen questions", link + "&q=area&lang=en", false, 200},
+		{"no link", "/live/night-safety", false, 403},
+		{"no link, events", "/live/night-safety/events", false, 403},
+		{"link of another consultation", "/live/other?v=" + exp + "." + mac, false, 403},
+		{"tampered expiry", "/live/night-safety?v=" + exp + "9." + mac, false, 403},
+		{"tampered mac", "/live/night-safety?v=" + exp + "." + strings.Repeat("A", len(mac)), false, 403},
+		{"another key", l2.NewViewLink("night-safety", 0), false, 403},
+		{"garbage", "/live/night-safety?v=..", false, 403},
+		{"expired", viewLinkAt(l, "night-safety", time.Now().Add(-5*time.Hour)), false, 403},
+		{"signed-in facilitator", "/live/night-safety", true, 200},
+		{"signed in, not for this one", "/live/other", true, 403},
+		{"unknown consultation", "/live/nope", true, 403},
+		{"script", "/live/live.js", false, 200},
+		{"style", "/live/live.css", false, 200},
+		{"icon", "/live/icon.svg", false, 200},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+tt.path, nil)
+			if tt.cookie {
+				req.AddCookie(&http.Cookie{Name: "facilitator", Value: "yes"})
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("GET %s: got %d, want %d", tt.path, resp.StatusCode, tt.want)
+			}
+			if csp := resp.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+				t.Errorf("CSP %q: want script-src 'self' and nothing inline", csp)
+			}
+		})
+	}
+	if got, want := len(link), len("/live/night-safety?v=")+10+1+22; got != want {
+		t.Errorf("view link %q: length %d, want %d", link, got, want)
+	}
+}
+
+// viewLinkAt signs a link as if made at time at.
+func viewLinkAt(l *Live, id string, at time.Time) string {
+	now := l.now
+	defer func() { l.now = now }()
+	l.now = func() time.Time { return at }
+	return l.NewViewLink(id, 0)
+}
+
+// TestLiveEventsSuppressed reads the event stream itself: nothing but
+// "waiting" below k, suppressed counts from k on, an event on each change.
+func TestLiveEventsSuppressed(t *testing.T) {
+	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
+	l, srv := newLive(t, c, nil)
+	ch := stream(t, srv.URL+strings.Replace(l.NewViewLink("night-safety", time.Hour), "?", "/events?", 1)+"&q=area")
+
+	if s := summaryOf(t, next(t, ch)); s.Ready || s.K != 3 || s.Questions != nil || s.Completed != nil {
+		t.Fatalf("no responses: got %+v, want only ready=false, k=3", s)
+	}
+	for i := 1; i <= 2; i++ {
+		c.completeOne(t, "north", "1")
+		ev := next(t, ch)
+		if s := summaryOf(t, ev); s.Ready || s.Questions != nil || s.Completed != nil || strings.Contains(ev.data, "North") {
+			t.Fatalf("%d responses (k=3): got %s, want nothing but waiting", i, ev.data)
+		}
+	}
+	c.completeOne(t, "north", "2")
+	s := summaryOf(t, next(t, ch))
+	if !s.Ready || s.Completed == nil || *s.Completed != 3 || len(s.Questions) != 1 || s.Questions[0].ID != "area" {
+		t.Fatalf("3 responses: got %+v, want ready with 3 completed and only question area", s)
+	}
+	got := map[string]string{}
+	for _, o := range s.Questions[0].Options {
+		got[o.Label] = countString(o.Count)
+	}
+	if want := map[string]string{"North": "3", "South": "0"}; !equalMaps(got, want) {
+		t.Errorf("3 responses: options %v, want %v", got, want)
+	}
+
+	c.completeOne(t, "south", "3")
+	s = summaryOf(t, next(t, ch))
+	got = map[string]string{}
+	for _, o := range s.Questions[0].Options {
+		got[o.Label] = countString(o.Count)
+	}
+	// South's 1 is hidden, and North's 3 with it: the total of 4 would
+	// give South away.
+	if want := map[string]string{"North": "hidden", "South": "hidden"}; !equalMaps(got, want) {
+		t.Errorf("4 responses: options %v, want %v", got, want)
+	}
+}
+
+func countString(n *int64) string {
+	if n == nil {
+		return "hidden"
+	}
+	return strconv.FormatInt(*n, 10)
+}
+
+func equalMaps(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+func TestLiveViewLinkExpires(t *testing.T) {
+	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
+	l, srv := newLive(t, c, nil)
+	ch := stream(t, srv.URL+strings.Replace(l.NewViewLink("night-safety", 1500*time.Millisecond), "?", "/events?", 1))
+	summaryOf(t, next(t, ch))
+	if ev := next(t, ch); ev.name != "expired" {
+		t.Errorf("got event %q, want expired", ev.name)
+	}
+	if _, ok := <-ch; ok {
+		t.Errorf("stream still open after expired")
+	}
+}
+
+// TestLiveRoomInBrowser: the page in headless Chromium shows nothing below
+// k and updates by itself as responses complete.
+func TestLiveRoomInBrowser(t *testing.T) {
+	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
+	l, srv := newLive(t, c, nil)
+	ctx := browsertest.New(t)
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+l.NewViewLink("night-safety", 0)+"&q=area"))
+	browsertest.WaitText(t, ctx, "Waiting for at least 3 responses")
+	browsertest.WaitFor(t, ctx, "the stream", `document.body.dataset.state === "waiting"`)
+	browsertest.Eval[bool](t, ctx, `(window.liveMark = 42, true)`)
+
+	// Below k the page shows nothing. data-updates counts the updates the
+	// page drew, so the check runs after the page has seen both.
+	for i := 1; i <= 2; i++ {
+		c.completeOne(t, "north", "1")
+		browsertest.WaitFor(t, ctx, "an update", `Number(document.body.dataset.updates) >= `+strconv.Itoa(i+1))
+	}
+	if txt := browsertest.Eval[string](t, ctx, `document.body.innerText`); strings.Contains(txt, "North") ||
+		strings.Contains(txt, "2 responses") || !strings.Contains(txt, "Waiting for at least 3 responses") {
+		t.Errorf("below k the page shows:\n%s", txt)
+	}
+
+	c.completeOne(t, "north", "2")
+	browsertest.WaitText(t, ctx, "3 responses")
+	browsertest.WaitText(t, ctx, "Where do you live?")
+	row := func(opt string) string {
+		return browsertest.Eval[string](t, ctx, `(document.querySelector('[data-option="`+opt+`"] .count')||{}).textContent||""`)
+	}
+	if got := row("north"); got != "3" {
+		t.Errorf("North: got %q, want 3", got)
+	}
+	if got := row("south"); got != "0" {
+		t.Errorf("South: got %q, want 0", got)
+	}
+	if strings.Contains(browsertest.Eval[string](t, ctx, `document.body.innerText`), "How safe do you feel") {
+		t.Errorf("a question not chosen with ?q= is shown")
+	}
+
+	c.completeOne(t, "south", "3")
+	browsertest.WaitText(t, ctx, "4 responses")
+	if got := row("north"); got != "hidden" {
+		t.Errorf("North after a lone South: got %q, want hidden", got)
+	}
+	if !browsertest.Eval[bool](t, ctx, `window.liveMark === 42`) {
+		t.Errorf("the page was reloaded; want it updated in place")
+	}
+	browsertest.NoErrors(t, ctx)
+}
