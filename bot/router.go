@@ -1,0 +1,516 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/results"
+	"github.com/baraza/baraza/internal/store"
+)
+
+// RouterConfig wires a Router. Store, Keys and Catalog are required.
+type RouterConfig struct {
+	Store   *store.Store
+	Keys    *privacy.Keys
+	Catalog *Catalog
+	Logger  *slog.Logger
+	Metrics *Metrics // optional
+	// Default is the consultation a bare /start opens; empty means the
+	// first open consultation of the catalog.
+	Default string
+	// Inviters give the deep link used in the group-chat invitation.
+	Inviters map[string]Inviter
+	// Commands handles commands the dialog does not know (the
+	// facilitators' /open, /close, /stats, ...). It returns ok=false to
+	// let the router answer as for any unknown command, with no hint that
+	// such commands exist.
+	Commands CommandHandler
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// CommandHandler handles commands outside the respondent dialog.
+// respondent is the sender's pseudonym, never a platform id.
+type CommandHandler interface {
+	HandleCommand(ctx context.Context, ev Event, respondent, lang string) (resp Response, ok bool, err error)
+}
+
+// Router turns inbound events into dialog steps. It is the bot.Handler
+// every adapter calls.
+//
+// Exactly-once: a step reads the session and whether the event was seen
+// (one Redis round trip), runs the pure step machine, makes its effects
+// durable with idempotent scripts keyed by the session's random nonce, and
+// then commits the new session with a compare-and-set that also records the
+// event as seen (one round trip). A crash between the two re-runs the step
+// on re-delivery; the effects are then no-ops. A concurrent step of the
+// same respondent on another replica makes the compare-and-set fail, and
+// the step is re-run on the fresh session.
+type Router struct {
+	cfg   RouterConfig
+	log   *slog.Logger
+	now   func() time.Time
+	locks [256]sync.Mutex
+}
+
+// NewRouter returns a Router.
+func NewRouter(cfg RouterConfig) *Router {
+	r := &Router{cfg: cfg, log: cfg.Logger, now: cfg.Now}
+	if r.log == nil {
+		r.log = slog.New(slog.DiscardHandler)
+	}
+	r.log = r.log.With("component", "router")
+	if r.now == nil {
+		r.now = time.Now
+	}
+	return r
+}
+
+// session is what Redis holds between two steps of one respondent. No
+// identity: the key is the pseudonym, the value the progress.
+type session struct {
+	Consultation string        `json:"c"`
+	Nonce        string        `json:"n"`
+	State        dialogs.State `json:"s"`
+	// TrailFrom is the inbound message ref that opened the session, so
+	// /stop can erase the conversation from there.
+	TrailFrom string `json:"f,omitempty"`
+	// LastRef is the inbound message ref of the last accepted answer
+	// (erase_as_you_go erases from there).
+	LastRef string `json:"r,omitempty"`
+}
+
+const maxAttempts = 8
+
+// Handle implements Handler.
+func (r *Router) Handle(ctx context.Context, ev Event) (Response, error) {
+	start := r.now()
+	resp, outcome, err := r.handle(ctx, ev)
+	r.cfg.Metrics.observe(ev.Platform, outcome, len(resp.Messages), err, r.now().Sub(start))
+	return resp, err
+}
+
+func (r *Router) handle(ctx context.Context, ev Event) (Response, string, error) {
+	if !ev.Private {
+		return r.groupInvite(ev), "group", nil
+	}
+	pid := r.cfg.Keys.Respondent(ev.Platform, ev.User)
+	if r.cfg.Commands != nil && ev.Kind == KindCommand {
+		resp, ok, err := r.cfg.Commands.HandleCommand(ctx, ev, pid, r.lang("", ev.Locale))
+		if err != nil {
+			return Response{}, "error", err
+		}
+		if ok {
+			return resp, "command", nil
+		}
+	}
+	var eventKey string
+	if ev.ID != "" {
+		eventKey = r.cfg.Keys.Event(ev.Platform, ev.ID)
+	}
+	mu := &r.locks[lockIndex(pid)]
+	mu.Lock()
+	defer mu.Unlock()
+
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		resp, outcome, err := r.step(ctx, ev, pid, eventKey)
+		switch {
+		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrDuplicate):
+			// Another replica stepped this respondent, or handled this very
+			// event, since we read: re-read and decide again.
+			continue
+		case err != nil:
+			r.log.Warn("step failed", "respondent", short(pid), "err", err)
+			return Response{}, "error", err
+		}
+		return resp, outcome, nil
+	}
+	return Response{}, "error", fmt.Errorf("router: session of %s kept changing", short(pid))
+}
+
+// step runs one attempt: read, step, effects, commit.
+func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Response, string, error) {
+	data, version, dup, err := r.cfg.Store.LoadSession(ctx, pid, eventKey)
+	if err != nil {
+		return Response{}, "", fmt.Errorf("router: load session: %w", err)
+	}
+	var sess *session
+	if data != nil {
+		sess = new(session)
+		if err := json.Unmarshal(data, sess); err != nil {
+			// A session we cannot read is dropped rather than trapping the
+			// respondent; nothing in it was counted yet.
+			r.log.Error("unreadable session dropped", "respondent", short(pid), "err", err)
+			sess = nil
+		}
+	}
+	script := (*dialogs.Script)(nil)
+	if sess != nil {
+		script = r.cfg.Catalog.Get(sess.Consultation)
+	}
+	if dup {
+		return r.duplicate(ev, sess, script), "duplicate", nil
+	}
+	if sess == nil {
+		return r.noSession(ctx, ev, pid, eventKey, version)
+	}
+	if script == nil || sess.State.Valid(script) != nil {
+		// The script was removed or changed under the session: end it
+		// politely; nothing was counted for it beyond "started".
+		lang := r.lang(sess.State.Lang, ev.Locale)
+		if err := r.cfg.Store.SaveSession(ctx, pid, version, nil, eventKey); err != nil {
+			return Response{}, "", err
+		}
+		return textResponse(lang, dialogs.UI(lang, "closed")), "script_gone", nil
+	}
+
+	var res dialogs.Result
+	switch {
+	case ev.Kind == KindCommand && (ev.Command == "start" || ev.Command == "report"):
+		// /start during a session re-asks the current question; it never
+		// starts over.
+		res = dialogs.Resume(script, sess.State)
+	default:
+		in, ok := toInput(ev)
+		if !ok {
+			lang := r.lang(sess.State.Lang, ev.Locale)
+			return textResponse(lang, dialogs.UI(lang, "unknown_command")), "refused", nil
+		}
+		res = dialogs.Step(script, sess.State, in)
+	}
+
+	resp := Response{Messages: r.messages(res.Replies)}
+	if res.Refusal != "" {
+		r.cfg.Metrics.refusal(res.Refusal)
+		if res.Refusal == "stale" && ev.Kind == KindButton {
+			lang := r.lang(sess.State.Lang, ev.Locale)
+			return Response{Notice: dialogs.UI(lang, "already_answered")}, "stale", nil
+		}
+		return resp, "refused", nil
+	}
+
+	next := *sess
+	next.State = res.State
+	outcome := "step"
+	for _, eff := range res.Effects {
+		switch eff.Kind {
+		case dialogs.EffectStarted:
+			if err := r.bump(ctx, script.ID, sess.Nonce, "started"); err != nil {
+				return Response{}, "", err
+			}
+			outcome = "started"
+		case dialogs.EffectDeclined:
+			if err := r.bump(ctx, script.ID, sess.Nonce, "declined"); err != nil {
+				return Response{}, "", err
+			}
+			outcome = "declined"
+		case dialogs.EffectStopped:
+			if sess.State.Phase == dialogs.PhaseQuestion {
+				if err := r.bump(ctx, script.ID, sess.Nonce, "quit"); err != nil {
+					return Response{}, "", err
+				}
+			}
+			// /stop leaves no trace: no confirmation, the whole
+			// conversation erased, the /stop message included.
+			resp.Messages = nil
+			resp.Erase = &Erase{From: sess.TrailFrom, To: ev.MessageRef}
+			outcome = "stopped"
+		case dialogs.EffectCompleted:
+			if err := r.complete(ctx, script, sess, ev, eff.Answers); err != nil {
+				return Response{}, "", err
+			}
+			outcome = "completed"
+		case dialogs.EffectErase:
+			from := sess.LastRef
+			if from == "" {
+				from = sess.TrailFrom
+			}
+			resp.Erase = &Erase{From: from, To: ev.MessageRef}
+		}
+	}
+	if ev.MessageRef != "" && ev.Kind != KindButton {
+		next.LastRef = ev.MessageRef
+	}
+
+	var newData []byte
+	if !res.Ended {
+		if newData, err = json.Marshal(next); err != nil {
+			return Response{}, "", fmt.Errorf("router: encode session: %w", err)
+		}
+		if string(newData) == string(data) && eventKey == "" {
+			return resp, outcome, nil // nothing changed, nothing to record
+		}
+	}
+	if err := r.cfg.Store.SaveSession(ctx, pid, version, newData, eventKey); err != nil {
+		return Response{}, "", err
+	}
+	return resp, outcome, nil
+}
+
+// noSession handles an event from a respondent with no session.
+func (r *Router) noSession(ctx context.Context, ev Event, pid, eventKey string, version int64) (Response, string, error) {
+	lang := r.lang("", ev.Locale)
+	switch {
+	case ev.Kind == KindCommand && ev.Command == "start":
+		id := strings.TrimSpace(ev.Arg)
+		if id == "" {
+			id = r.defaultConsultation()
+		}
+		return r.begin(ctx, ev, pid, eventKey, version, id, dialogs.KindConsultation)
+	case ev.Kind == KindCommand && ev.Command == "report":
+		id := strings.TrimSpace(ev.Arg)
+		if id == "" {
+			id = r.defaultReport()
+		}
+		return r.begin(ctx, ev, pid, eventKey, version, id, dialogs.KindReport)
+	case ev.Kind == KindCommand && ev.Command == "stop":
+		// Nothing to end, but the person wants the conversation gone.
+		return Response{Erase: &Erase{To: ev.MessageRef}}, "stopped", nil
+	case ev.Kind == KindCommand && ev.Command == "help":
+		return textResponse(lang, dialogs.UI(lang, "help")), "help", nil
+	case ev.Kind == KindButton:
+		return Response{Notice: dialogs.UI(lang, "already_answered")}, "stale", nil
+	case ev.Kind == KindCommand && (ev.Command == "back" || ev.Command == "skip" || ev.Command == "lang" || ev.Command == "results"):
+		return textResponse(lang, dialogs.UI(lang, "no_session")), "no_session", nil
+	case ev.Kind == KindCommand:
+		return textResponse(lang, dialogs.UI(lang, "unknown_command")), "refused", nil
+	default:
+		return textResponse(lang, dialogs.UI(lang, "no_session")), "no_session", nil
+	}
+}
+
+// begin starts a session of consultation id.
+func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, version int64, id, kind string) (Response, string, error) {
+	lang := r.lang("", ev.Locale)
+	script := r.cfg.Catalog.Get(id)
+	if script == nil || !validID(id) {
+		return textResponse(lang, dialogs.UI(lang, "unknown_consultation")), "unknown", nil
+	}
+	lang = r.lang(pickLang(script, ev.Locale), ev.Locale)
+	open, err := r.isOpen(ctx, script)
+	if err != nil {
+		return Response{}, "", err
+	}
+	if !open {
+		return textResponse(lang, dialogs.UI(lang, "closed")), "closed", nil
+	}
+	if script.Kind == dialogs.KindConsultation {
+		marker := r.cfg.Keys.Participation(script.ID, ev.Platform, ev.User)
+		done, err := r.cfg.Store.Participated(ctx, script.ID, marker)
+		if err != nil {
+			return Response{}, "", fmt.Errorf("router: participation: %w", err)
+		}
+		if done {
+			return textResponse(lang, dialogs.UI(lang, "already_participated")), "already", nil
+		}
+	}
+	res := dialogs.Start(script, ev.Locale)
+	sess := session{Consultation: script.ID, Nonce: newNonce(), State: res.State, TrailFrom: ev.MessageRef, LastRef: ev.MessageRef}
+	data, err := json.Marshal(sess)
+	if err != nil {
+		return Response{}, "", fmt.Errorf("router: encode session: %w", err)
+	}
+	if err := r.cfg.Store.SaveSession(ctx, pid, version, data, eventKey); err != nil {
+		return Response{}, "", err
+	}
+	return Response{Messages: r.messages(res.Replies)}, "begin", nil
+}
+
+// complete makes a completion durable: counters, scrubbed texts apart,
+// the participation marker, all in one idempotent script.
+func (r *Router) complete(ctx context.Context, s *dialogs.Script, sess *session, ev Event, answers dialogs.Answers) error {
+	c := store.Completion{
+		Consultation: s.ID,
+		Key:          sess.Nonce + ":completed",
+		Incr:         results.Increments(s, answers, results.Week(r.now())),
+		Texts:        results.TextAnswers(s, answers),
+	}
+	if s.Kind == dialogs.KindConsultation {
+		c.Participation = r.cfg.Keys.Participation(s.ID, ev.Platform, ev.User)
+	}
+	if _, err := r.cfg.Store.Apply(ctx, c); err != nil {
+		return fmt.Errorf("router: complete: %w", err)
+	}
+	return nil
+}
+
+func (r *Router) bump(ctx context.Context, consultation, nonce, field string) error {
+	_, err := r.cfg.Store.Apply(ctx, store.Completion{Consultation: consultation, Key: nonce + ":" + field, Incr: []string{field}})
+	if err != nil {
+		return fmt.Errorf("router: count %s: %w", field, err)
+	}
+	return nil
+}
+
+// IsOpen reports whether a consultation takes respondents now.
+func (r *Router) isOpen(ctx context.Context, s *dialogs.Script) (bool, error) {
+	if s.Kind == dialogs.KindReport {
+		return true, nil
+	}
+	overrides, err := r.cfg.Store.Statuses(ctx)
+	if err != nil {
+		return false, fmt.Errorf("router: statuses: %w", err)
+	}
+	o := overrides[s.ID]
+	return EffectiveStatus(s, o.Status, o.At, r.now()) == StatusOpen, nil
+}
+
+func (r *Router) defaultConsultation() string {
+	if r.cfg.Default != "" {
+		return r.cfg.Default
+	}
+	for _, s := range r.cfg.Catalog.All() {
+		if s.Kind == dialogs.KindConsultation {
+			return s.ID
+		}
+	}
+	return ""
+}
+
+func (r *Router) defaultReport() string {
+	for _, s := range r.cfg.Catalog.All() {
+		if s.Kind == dialogs.KindReport {
+			return s.ID
+		}
+	}
+	return ""
+}
+
+// duplicate answers an event that was handled already. Nothing changes;
+// but the first handling's replies may never have reached the person (the
+// process died before sending them, or the web chat's response was lost),
+// so the current prompt is shown again rather than leaving them stuck.
+func (r *Router) duplicate(ev Event, sess *session, script *dialogs.Script) Response {
+	var resp Response
+	if sess != nil && script != nil && sess.State.Valid(script) == nil {
+		resp.Messages = r.messages(dialogs.Resume(script, sess.State).Replies)
+	}
+	if ev.Kind == KindButton && len(resp.Messages) == 0 {
+		lang := "en"
+		if sess != nil {
+			lang = sess.State.Lang
+		}
+		resp.Notice = dialogs.UI(r.lang(lang, ev.Locale), "already_answered")
+	}
+	return resp
+}
+
+func (r *Router) groupInvite(ev Event) Response {
+	lang := r.lang("", ev.Locale)
+	link := ""
+	if inv, ok := r.cfg.Inviters[ev.Platform]; ok {
+		link, _ = inv.InviteText(r.defaultConsultation())
+	}
+	return textResponse(lang, dialogs.UI(lang, "group_invite", link))
+}
+
+func (r *Router) messages(replies []dialogs.Reply) []Message {
+	if len(replies) == 0 {
+		return nil
+	}
+	out := make([]Message, 0, len(replies))
+	for _, rp := range replies {
+		m := Message{Text: rp.Text, Lang: rp.Lang, ReplaceButtons: rp.ReplaceButtons}
+		if len(rp.Buttons) > 0 {
+			m.Buttons = make([]Button, len(rp.Buttons))
+			for i, b := range rp.Buttons {
+				m.Buttons[i] = Button{Label: b.Label, Data: b.Data, Selected: b.Selected, Nav: b.Nav}
+			}
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// lang picks the language of router-level messages: the session's, else
+// the platform hint if we have UI strings for it, else English.
+func (r *Router) lang(sessionLang, locale string) string {
+	if sessionLang != "" {
+		return sessionLang
+	}
+	l := strings.ToLower(locale)
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+	}
+	switch l {
+	case "fr", "ar":
+		return l
+	}
+	return "en"
+}
+
+func pickLang(s *dialogs.Script, locale string) string {
+	l := strings.ToLower(locale)
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+	}
+	for _, sl := range s.Languages {
+		if sl == l {
+			return l
+		}
+	}
+	if len(s.Languages) > 0 {
+		return s.Languages[0]
+	}
+	return "en"
+}
+
+func toInput(ev Event) (dialogs.Input, bool) {
+	switch ev.Kind {
+	case KindText:
+		return dialogs.Input{Kind: dialogs.InputText, Text: ev.Text}, true
+	case KindButton:
+		return dialogs.Input{Kind: dialogs.InputButton, Data: ev.Data}, true
+	case KindCommand:
+		return dialogs.Input{Kind: dialogs.InputCommand, Command: ev.Command, Arg: ev.Arg}, true
+	}
+	return dialogs.Input{}, false
+}
+
+func textResponse(lang, text string) Response {
+	return Response{Messages: []Message{{Text: text, Lang: lang}}}
+}
+
+func newNonce() string {
+	var b [12]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(b[:])
+}
+
+func lockIndex(pid string) int {
+	h := fnv.New32a()
+	h.Write([]byte(pid))
+	return int(h.Sum32() % 256)
+}
+
+// short is the pseudonym's prefix for logs: enough to tell sessions apart,
+// useless to find a person.
+func short(pid string) string {
+	if len(pid) > 8 {
+		return pid[:8]
+	}
+	return pid
+}
+
+func validID(id string) bool {
+	if id == "" || len(id) > 40 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,65 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+
+	"github.com/baraza/baraza/adapters/discord"
+	"github.com/baraza/baraza/adapters/telegram"
+	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/store"
+	"github.com/baraza/baraza/internal/web"
+)
+
+// platformAdapters builds the Telegram and Discord adapters that the
+// environment enables, registers their invite links with the router and
+// mounts the Telegram webhook on the HTTP server.
+func platformAdapters(ctx context.Context, cfg config, st *store.Store, log *slog.Logger, rc *bot.RouterConfig, deps *web.Deps) ([]bot.Adapter, error) {
+	var out []bot.Adapter
+	if cfg.TelegramToken != "" {
+		tg, err := telegram.New(ctx, telegram.Config{
+			Token:         cfg.TelegramToken,
+			APIEndpoint:   cfg.TelegramAPI,
+			WebhookURL:    cfg.TelegramWebhookURL,
+			WebhookSecret: cfg.TelegramWebhookSecret,
+			Logger:        log,
+			Offsets:       st,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("telegram: %w", err)
+		}
+		out = append(out, tg)
+		rc.Inviters[tg.Name()] = tg
+		if cfg.TelegramWebhookURL != "" {
+			deps.TelegramWebhook = tg.WebhookHandler()
+		}
+	}
+	if cfg.DiscordToken != "" {
+		shard, count, err := discord.ParseShard(cfg.DiscordShard)
+		if err != nil {
+			return nil, fmt.Errorf("BARAZA_DISCORD_SHARD: %w", err)
+		}
+		catalog := rc.Catalog
+		dc, err := discord.New(discord.Config{
+			Token:      cfg.DiscordToken,
+			API:        cfg.DiscordAPI,
+			Shard:      shard,
+			ShardCount: count,
+			Logger:     log,
+			Consultations: func() []string {
+				var ids []string
+				for _, s := range catalog.All() {
+					ids = append(ids, s.ID)
+				}
+				return ids
+			},
+		})
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, dc)
+		rc.Inviters[dc.Name()] = dc
+	}
+	return out, nil
+}

@@ -1,0 +1,109 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+)
+
+// config is the environment of DESIGN.md, read and checked once at start.
+// Each adapter's own settings are copied into that adapter's Config in
+// main; this struct only carries what the environment said.
+type config struct {
+	RedisURL string
+	Secret   []byte
+	HTTPAddr string
+	Scripts  string
+	K        int
+
+	TelegramToken         string
+	TelegramAPI           string
+	TelegramWebhookURL    string
+	TelegramWebhookSecret string
+
+	DiscordToken string
+	DiscordAPI   string
+	DiscordShard string
+
+	Webchat      bool
+	PublicURL    string
+	Facilitators []string // "platform:id", kept in memory only
+}
+
+// embedded reports whether the in-process store is used.
+func (c config) embedded() bool { return c.RedisURL == "" }
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{
+		RedisURL:              strings.TrimSpace(getenv("BARAZA_REDIS_URL")),
+		HTTPAddr:              strings.TrimSpace(getenv("BARAZA_HTTP_ADDR")),
+		Scripts:               strings.TrimSpace(getenv("BARAZA_SCRIPTS")),
+		TelegramToken:         strings.TrimSpace(getenv("BARAZA_TELEGRAM_TOKEN")),
+		TelegramAPI:           strings.TrimSpace(getenv("BARAZA_TELEGRAM_API")),
+		TelegramWebhookURL:    strings.TrimSpace(getenv("BARAZA_TELEGRAM_WEBHOOK_URL")),
+		TelegramWebhookSecret: strings.TrimSpace(getenv("BARAZA_TELEGRAM_WEBHOOK_SECRET")),
+		DiscordToken:          strings.TrimSpace(getenv("BARAZA_DISCORD_TOKEN")),
+		DiscordAPI:            strings.TrimSpace(getenv("BARAZA_DISCORD_API")),
+		DiscordShard:          strings.TrimSpace(getenv("BARAZA_DISCORD_SHARD")),
+		PublicURL:             strings.TrimRight(strings.TrimSpace(getenv("BARAZA_PUBLIC_URL")), "/"),
+		K:                     5,
+	}
+	var errs []error
+	if secret := getenv("BARAZA_SECRET"); secret != "" {
+		if len(secret) < 32 {
+			errs = append(errs, errors.New("BARAZA_SECRET must be at least 32 bytes (try: openssl rand -hex 32)"))
+		}
+		c.Secret = []byte(secret)
+	} else if c.RedisURL != "" {
+		errs = append(errs, errors.New("BARAZA_SECRET is required when BARAZA_REDIS_URL is set: without a stable secret the pseudonyms change at every restart and sessions are lost (try: openssl rand -hex 32)"))
+	}
+	if c.HTTPAddr == "" {
+		c.HTTPAddr = "127.0.0.1:8080"
+	}
+	if _, _, err := net.SplitHostPort(c.HTTPAddr); err != nil {
+		errs = append(errs, fmt.Errorf("BARAZA_HTTP_ADDR %q is not host:port", c.HTTPAddr))
+	}
+	if v := strings.TrimSpace(getenv("BARAZA_K")); v != "" {
+		k, err := strconv.Atoi(v)
+		if err != nil || k < 2 {
+			errs = append(errs, fmt.Errorf("BARAZA_K %q must be a whole number of at least 2", v))
+		} else {
+			c.K = k
+		}
+	}
+	if c.TelegramAPI != "" && strings.Count(c.TelegramAPI, "%s") != 2 {
+		errs = append(errs, fmt.Errorf("BARAZA_TELEGRAM_API must contain two %%s (token, method), like https://api.telegram.org/bot%%s/%%s"))
+	}
+	if (c.TelegramWebhookURL == "") != (c.TelegramWebhookSecret == "") {
+		errs = append(errs, errors.New("BARAZA_TELEGRAM_WEBHOOK_URL and BARAZA_TELEGRAM_WEBHOOK_SECRET go together"))
+	}
+	if c.TelegramWebhookURL != "" && c.TelegramToken == "" {
+		errs = append(errs, errors.New("BARAZA_TELEGRAM_WEBHOOK_URL needs BARAZA_TELEGRAM_TOKEN"))
+	}
+	switch v := strings.TrimSpace(getenv("BARAZA_WEBCHAT")); v {
+	case "":
+		c.Webchat = c.embedded()
+	case "1", "true", "yes", "on":
+		c.Webchat = true
+	case "0", "false", "no", "off":
+		c.Webchat = false
+	default:
+		errs = append(errs, fmt.Errorf("BARAZA_WEBCHAT %q must be 1 or 0", v))
+	}
+	for _, f := range strings.Split(getenv("BARAZA_FACILITATORS"), ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		p, id, ok := strings.Cut(f, ":")
+		if !ok || id == "" || (p != "telegram" && p != "discord" && p != "webchat") {
+			// Do not echo the value: it is a platform id.
+			errs = append(errs, errors.New("BARAZA_FACILITATORS entries must look like telegram:123 or discord:456"))
+			continue
+		}
+		c.Facilitators = append(c.Facilitators, f)
+	}
+	return c, errors.Join(errs...)
+}

@@ -1,0 +1,219 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a goroutine-safe writer for run's output.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestConfig(t *testing.T) {
+	long := strings.Repeat("s", 32)
+	tests := []struct {
+		name    string
+		env     map[string]string
+		wantErr string
+	}{
+		{"embedded defaults", nil, ""},
+		{"redis needs secret", map[string]string{"BARAZA_REDIS_URL": "redis://x:6379"}, "BARAZA_SECRET is required"},
+		{"short secret", map[string]string{"BARAZA_SECRET": "short"}, "at least 32 bytes"},
+		{"redis with secret", map[string]string{"BARAZA_REDIS_URL": "redis://x:6379", "BARAZA_SECRET": long}, ""},
+		{"bad k", map[string]string{"BARAZA_K": "1"}, "BARAZA_K"},
+		{"bad addr", map[string]string{"BARAZA_HTTP_ADDR": "nope"}, "host:port"},
+		{"telegram api format", map[string]string{"BARAZA_TELEGRAM_API": "http://x/bot"}, "two %s"},
+		{"webhook pair", map[string]string{"BARAZA_TELEGRAM_TOKEN": "t", "BARAZA_TELEGRAM_WEBHOOK_URL": "https://x"}, "go together"},
+		{"facilitators", map[string]string{"BARAZA_FACILITATORS": "telegram:1, discord:2"}, ""},
+		{"bad facilitator", map[string]string{"BARAZA_FACILITATORS": "sms:123456789"}, "BARAZA_FACILITATORS"},
+		{"webchat flag", map[string]string{"BARAZA_WEBCHAT": "maybe"}, "BARAZA_WEBCHAT"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := loadConfig(env(tt.env))
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("got error %v, want none", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("got error %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+	// A facilitator's id must not be echoed in the error.
+	_, err := loadConfig(env(map[string]string{"BARAZA_FACILITATORS": "sms:123456789"}))
+	if err != nil && strings.Contains(err.Error(), "123456789") {
+		t.Errorf("config error echoes a platform id: %v", err)
+	}
+}
+
+func TestValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(good, []byte(`id: tiny
+version: 1
+kind: consultation
+languages: [en]
+title: Tiny
+intro: Hello
+consent: OK?
+questions:
+  - id: area
+    type: choice
+    text: Where?
+    options:
+      - {id: north, label: North}
+outro: Thanks
+`), 0o600)
+	os.WriteFile(bad, []byte(`id: Bad_ID
+version: 1
+kind: consultation
+languages: [en]
+title: Tiny
+intro: Hello
+consent: OK?
+questions:
+  - id: area
+    type: choice
+    text: Where?
+    options: []
+outro: Thanks
+`), 0o600)
+	var out bytes.Buffer
+	if err := run(context.Background(), []string{"validate", good}, env(nil), &out, io.Discard); err != nil {
+		t.Fatalf("valid script: %v\n%s", err, out.String())
+	}
+	out.Reset()
+	err := run(context.Background(), []string{"validate", good, bad}, env(nil), &out, io.Discard)
+	var ex exitError
+	if err == nil || !errors.As(err, &ex) || ex.code != 1 {
+		t.Fatalf("got %v, want exit status 1", err)
+	}
+	if !strings.Contains(out.String(), bad+":") || !regexp.MustCompile(regexp.QuoteMeta(bad)+`:\d+:`).MatchString(out.String()) {
+		t.Errorf("errors do not name file and line:\n%s", out.String())
+	}
+}
+
+// TestEmbeddedServe starts the binary's run() with no configuration and
+// answers a consultation step over HTTP on the embedded store.
+func TestEmbeddedServe(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, env(map[string]string{"BARAZA_HTTP_ADDR": "127.0.0.1:0"}), stdout, stderr)
+	}()
+	re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/chat`)
+	var addr string
+	deadline := time.Now().Add(20 * time.Second)
+	for addr == "" {
+		if m := re.FindStringSubmatch(stdout.String()); m != nil {
+			addr = m[1]
+			break
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("run ended early: %v\nstderr: %s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no address printed; stdout %q stderr %q", stdout.String(), stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !strings.Contains(stderr.String(), "embedded") || !strings.Contains(stderr.String(), "BARAZA_REDIS_URL") {
+		t.Errorf("no warning about the embedded store: %s", stderr.String())
+	}
+	for _, path := range []string{"/healthz", "/readyz"} {
+		resp, err := http.Get("http://" + addr + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Errorf("GET %s: %d", path, resp.StatusCode)
+		}
+	}
+	resp, err := http.Get("http://" + addr + "/chat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Contains(body, []byte("<html")) {
+		t.Errorf("GET /chat: %d %.80q", resp.StatusCode, body)
+	}
+	// The API refuses requests without a token.
+	resp, err = http.Get("http://" + addr + "/api/v1/consultations")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e map[string]string
+	json.NewDecoder(resp.Body).Decode(&e)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("API without token: %d, want 401", resp.StatusCode)
+	}
+	// With the demo admin token the summary has the contract's shape, and
+	// with no answers yet every count is hidden.
+	tok := regexp.MustCompile(`demo admin token: (\S+)\)`).FindStringSubmatch(stdout.String())
+	if tok == nil {
+		t.Fatalf("no demo token printed: %s", stdout.String())
+	}
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/consultations/community-safety/summary", nil)
+	req.Header.Set("Authorization", "Bearer "+tok[1])
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum struct {
+		ID        string           `json:"id"`
+		K         int              `json:"k"`
+		Started   *int64           `json:"started"`
+		Questions []map[string]any `json:"questions"`
+	}
+	json.NewDecoder(resp.Body).Decode(&sum)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || sum.ID != "community-safety" || sum.K != 5 || len(sum.Questions) == 0 {
+		t.Errorf("summary: %d %+v", resp.StatusCode, sum)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("run did not stop after cancel")
+	}
+}

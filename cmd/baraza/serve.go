@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/baraza/baraza/adapters/webchat"
+	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/consult"
+	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/store"
+	"github.com/baraza/baraza/internal/web"
+)
+
+// backend is the Redis the process talks to, and how to close it.
+type backend struct {
+	rdb      redis.UniversalClient
+	embedded *miniredis.Miniredis
+}
+
+func (b backend) Close() {
+	_ = b.rdb.Close()
+	if b.embedded != nil {
+		b.embedded.Close()
+	}
+}
+
+// openBackend connects to BARAZA_REDIS_URL, or starts the embedded
+// in-process store when it is unset.
+func openBackend(ctx context.Context, cfg config, log *slog.Logger) (backend, error) {
+	if cfg.embedded() {
+		m := miniredis.NewMiniRedis()
+		if err := m.StartAddr("127.0.0.1:0"); err != nil {
+			return backend{}, fmt.Errorf("start embedded store: %w", err)
+		}
+		log.Warn("using the embedded in-process store: every answer is lost when the process exits; set BARAZA_REDIS_URL (and BARAZA_SECRET) to keep data in a real Redis")
+		rdb, err := store.Connect(ctx, "redis://"+m.Addr())
+		if err != nil {
+			m.Close()
+			return backend{}, err
+		}
+		return backend{rdb: rdb, embedded: m}, nil
+	}
+	rdb, err := store.Connect(ctx, cfg.RedisURL)
+	if err != nil {
+		return backend{}, err
+	}
+	return backend{rdb: rdb}, nil
+}
+
+// loadScripts reads BARAZA_SCRIPTS, or the bundled scripts.
+func loadScripts(cfg config) ([]*dialogs.Script, error) {
+	var fsys fs.FS = dialogs.Bundled()
+	if cfg.Scripts != "" {
+		fsys = os.DirFS(cfg.Scripts)
+	}
+	scripts, err := dialogs.LoadFS(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("load scripts: %w", err)
+	}
+	if len(scripts) == 0 {
+		return nil, errors.New("load scripts: no script found (*.yaml, *.xlsx)")
+	}
+	return scripts, nil
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		return usageError{msg: "serve takes no arguments; configure it with BARAZA_* variables"}
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr)
+
+	scripts, err := loadScripts(cfg)
+	if err != nil {
+		return err
+	}
+	be, err := openBackend(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer be.Close()
+
+	secret := cfg.Secret
+	if secret == nil {
+		secret = privacy.RandomSecret()
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if err := store.Instrument(be.rdb, reg); err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	st := store.New(be.rdb, store.Options{})
+
+	catalog := bot.NewCatalog(scripts)
+	svc := &consult.Service{Store: st, Catalog: catalog, K: cfg.K}
+	routerCfg := bot.RouterConfig{
+		Store:    st,
+		Keys:     privacy.NewKeys(secret),
+		Catalog:  catalog,
+		Logger:   log,
+		Metrics:  bot.NewMetrics(reg),
+		Inviters: map[string]bot.Inviter{},
+	}
+
+	var adapters []bot.Adapter
+	deps := web.Deps{Store: st, Consult: svc, Logger: log, Gatherer: reg, Ready: st.Ping}
+	if cfg.Webchat {
+		wc := webchat.New(webchat.Config{BasePath: "/chat", Logger: log, PublicURL: publicURL(cfg)})
+		adapters = append(adapters, wc)
+		routerCfg.Inviters[wc.Name()] = wc
+		deps.Webchat = wc.Handler()
+	}
+	more, err := platformAdapters(ctx, cfg, st, log, &routerCfg, &deps)
+	if err != nil {
+		return err
+	}
+	adapters = append(adapters, more...)
+	if len(adapters) == 0 {
+		return errors.New("no adapter is configured: set BARAZA_WEBCHAT=1, BARAZA_TELEGRAM_TOKEN or BARAZA_DISCORD_TOKEN")
+	}
+	router := bot.NewRouter(routerCfg)
+
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{Handler: web.NewServer(deps), ReadHeaderTimeout: 10 * time.Second}
+
+	if be.embedded != nil {
+		tok, _, err := st.CreateToken(ctx, "admin", "demo admin", nil)
+		if err != nil {
+			return fmt.Errorf("create demo token: %w", err)
+		}
+		fmt.Fprintf(stdout, "Baraza is running on the embedded store (data is lost on exit).\n  web chat:  http://%s/chat\n  dashboard: http://%s/  (demo admin token: %s)\n", ln.Addr(), ln.Addr(), tok)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "adapters", len(adapters), "scripts", len(scripts), "embedded", be.embedded != nil)
+
+	// Adapters run until adapterCtx ends; shutdown goes in order: stop
+	// taking updates and finish the in-flight ones, then stop HTTP, then
+	// close Redis (deferred above).
+	adapterCtx, stopAdapters := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopAdapters()
+	var wg sync.WaitGroup
+	errc := make(chan error, len(adapters)+1)
+	for _, a := range adapters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := a.Run(adapterCtx, router); err != nil {
+				errc <- fmt.Errorf("%s: %w", a.Name(), err)
+			}
+		}()
+	}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- fmt.Errorf("http: %w", err)
+		}
+	}()
+
+	var runErr error
+	select {
+	case <-ctx.Done():
+	case runErr = <-errc:
+		log.Error("stopping after a failure", "err", runErr)
+	}
+	log.Info("shutting down")
+	stopAdapters()
+	wg.Wait()
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		log.Warn("http shutdown", "err", err)
+	}
+	return runErr
+}
+
+func publicURL(cfg config) string {
+	if cfg.PublicURL != "" {
+		return cfg.PublicURL
+	}
+	return "http://" + cfg.HTTPAddr
+}

@@ -1,0 +1,159 @@
+package simulate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/baraza/baraza/bot"
+)
+
+// Chaos says how often a Respondent misbehaves like a real platform and a
+// real person do.
+type Chaos struct {
+	// DupRate is the share of events delivered twice with the same id.
+	DupRate float64
+	// DoubleTapRate is the share of (non-toggle) button presses pressed a
+	// second time, as a new event.
+	DoubleTapRate float64
+}
+
+// Respondent drives one Player straight through a bot.Handler, the way an
+// adapter would: an event that fails (Redis away) is retried with the
+// same id until it succeeds.
+type Respondent struct {
+	User     string
+	Platform string
+	Player   *Player
+	Chaos    Chaos
+	// Handler returns the handler to use for the next event (a test may
+	// swap routers to simulate a restart).
+	Handler func() bot.Handler
+	// Events counts the events delivered, duplicates and retries included.
+	Events int
+
+	seq   int
+	rng   *rand.Rand
+	inbox []bot.Message
+}
+
+// ErrLost means the player could not follow the dialog.
+var ErrLost = errors.New("simulate: respondent lost")
+
+func (r *Respondent) deliver(ctx context.Context, ev bot.Event) (bot.Response, error) {
+	backoff := time.Millisecond
+	for {
+		r.Events++
+		resp, err := r.Handler().Handle(ctx, ev)
+		if err == nil {
+			return resp, nil
+		}
+		select {
+		case <-ctx.Done():
+			return bot.Response{}, fmt.Errorf("simulate: %w (last error: %v)", ctx.Err(), err)
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 100*time.Millisecond)
+	}
+}
+
+func (r *Respondent) apply(resp bot.Response) {
+	for _, m := range resp.Messages {
+		if m.ReplaceButtons && len(r.inbox) > 0 {
+			r.inbox[len(r.inbox)-1].Buttons = m.Buttons
+			continue
+		}
+		r.inbox = append(r.inbox, m)
+	}
+}
+
+func (r *Respondent) event(kind bot.EventKind) bot.Event {
+	r.seq++
+	p := r.Platform
+	if p == "" {
+		p = "webchat"
+	}
+	return bot.Event{Platform: p, ID: fmt.Sprintf("%s-%d", r.User, r.seq), User: r.User, Chat: r.User,
+		Private: true, Kind: kind, MessageRef: fmt.Sprint(r.seq)}
+}
+
+// Run plays the whole dialog of consultation, from /start to the end.
+func (r *Respondent) Run(ctx context.Context, consultation string) error {
+	if r.rng == nil {
+		r.rng = rand.New(rand.NewPCG(uint64(len(r.User)), hash(r.User)))
+	}
+	ev := r.event(bot.KindCommand)
+	ev.Command, ev.Arg = "start", consultation
+	resp, err := r.deliver(ctx, ev)
+	if err != nil {
+		return err
+	}
+	r.apply(resp)
+	for steps := 0; steps < 300; steps++ {
+		if len(r.inbox) == 0 {
+			return fmt.Errorf("%w: no message after /start", ErrLost)
+		}
+		last := r.inbox[len(r.inbox)-1]
+		act, err := r.Player.Act(last)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrLost, err)
+		}
+		if r.Player.Done() {
+			return nil
+		}
+		var ev bot.Event
+		switch act.Kind {
+		case ActPress:
+			ev = r.event(bot.KindButton)
+			ev.Data = act.Data
+		case ActText:
+			ev = r.event(bot.KindText)
+			ev.Text = act.Text
+		default:
+			return fmt.Errorf("%w: no action", ErrLost)
+		}
+		resp, err := r.deliver(ctx, ev)
+		if err != nil {
+			return err
+		}
+		r.apply(resp)
+		if r.rng.Float64() < r.Chaos.DupRate {
+			// The platform re-delivers the same update: nothing may change;
+			// the bot may show the current prompt again.
+			dup, err := r.deliver(ctx, ev)
+			if err != nil {
+				return err
+			}
+			r.apply(dup)
+		}
+		toggle := len(resp.Messages) > 0 && resp.Messages[0].ReplaceButtons
+		if act.Kind == ActPress && !toggle && r.rng.Float64() < r.Chaos.DoubleTapRate {
+			// A second, genuine press of a button already answered.
+			again := r.event(bot.KindButton)
+			again.Data = act.Data
+			resp, err := r.deliver(ctx, again)
+			if err != nil {
+				return err
+			}
+			if len(resp.Messages) != 0 || resp.Notice == "" {
+				return fmt.Errorf("simulate: double tap got %d messages, notice %q; want none and a notice", len(resp.Messages), resp.Notice)
+			}
+		}
+	}
+	last := ""
+	if len(r.inbox) > 0 {
+		last = r.inbox[len(r.inbox)-1].Text
+	}
+	return fmt.Errorf("%w: the dialog did not end; last message %q", ErrLost, last)
+}
+
+func hash(s string) uint64 {
+	var h uint64 = 14695981039346656037
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= 1099511628211
+	}
+	return h
+}
