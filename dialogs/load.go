@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,15 +117,16 @@ func (l *loader) errf(n *yaml.Node, field, snippet, hint, format string, args ..
 		Msg: fmt.Sprintf(format, args...), Snippet: snippet, Hint: hint})
 }
 
-var yamlLine = regexp.MustCompile(`line (\d+)`)
-
 // syntaxError turns a yaml.v3 error into a ValidationError with its line.
 func (l *loader) syntaxError(err error) {
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	line := 0
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = strings.Replace(msg, m[0]+": ", "", 1)
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if n, after, ok := strings.Cut(rest, ": "); ok {
+			if v, err := strconv.Atoi(n); err == nil {
+				line, msg = v, after
+			}
+		}
 	}
 	hint := ""
 	if strings.Contains(msg, "did not find expected ','") {

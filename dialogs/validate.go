@@ -2,7 +2,7 @@ package dialogs
 
 import (
 	"fmt"
-	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -61,14 +61,42 @@ const (
 	maxLangCode      = 20  // keeps button data short
 )
 
-var (
-	scriptIDPattern = regexp.MustCompile(`^[a-z0-9-]{1,40}$`)
-	// Question ids also allow "_": the format's own example (safe_at_night)
-	// and XLSForm names use it.
-	questionIDPattern = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
-	optionIDPattern   = regexp.MustCompile(`^[a-z0-9_-]{1,40}$`)
-	langPattern       = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$`)
-)
+// validID reports whether id is 1 to 40 of [a-z0-9-], plus "_" when
+// underscore is set. Question and option ids allow "_": the format's own
+// example (safe_at_night) and XLSForm names use it; script ids do not (they
+// are Telegram /start payloads and appear in URLs).
+func validID(id string, underscore bool) bool {
+	if len(id) < 1 || len(id) > 40 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || underscore && c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// validLang reports whether code looks like BCP 47: 2 or 3 letters, then
+// subtags of 1 to 8 letters or digits ("en", "pt-BR", "zh-Hant-TW").
+func validLang(code string) bool {
+	if len(code) > maxLangCode {
+		return false
+	}
+	for i, sub := range strings.Split(code, "-") {
+		if i == 0 && (len(sub) < 2 || len(sub) > 3) || len(sub) < 1 || len(sub) > 8 {
+			return false
+		}
+		for j := 0; j < len(sub); j++ {
+			c := sub[j] | 0x20 // lower-case letters; digits unchanged
+			if !(c >= 'a' && c <= 'z' || i > 0 && sub[j] >= '0' && sub[j] <= '9') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // lines maps a field path ("questions[2].text.fr") to the line it was read
 // from, so checks on the built Script can still name a line.
@@ -108,7 +136,7 @@ func (v *validator) add(field, snippet, hint, format string, args ...any) {
 // relevant expressions) and returns the problems found.
 func validate(s *Script, file string, ln lines) ValidationErrors {
 	v := &validator{file: file, ln: ln}
-	if !scriptIDPattern.MatchString(s.ID) {
+	if !validID(s.ID, false) {
 		v.add("id", s.ID, "use 1 to 40 of a-z, 0-9 and -", "invalid script id")
 	}
 	if s.Version < 1 {
@@ -145,7 +173,7 @@ func validate(s *Script, file string, ln lines) ValidationErrors {
 	for i := range s.Questions {
 		q := &s.Questions[i]
 		f := fmt.Sprintf("questions[%d]", i)
-		if !questionIDPattern.MatchString(q.ID) {
+		if !validID(q.ID, true) {
 			v.add(f+".id", q.ID, "use 1 to 40 of a-z, 0-9, - and _", "invalid question id")
 		} else if j, dup := seen[q.ID]; dup {
 			v.add(f+".id", q.ID, fmt.Sprintf("first used at line %d", s.Questions[j].Line), "duplicate question id")
@@ -179,7 +207,7 @@ func (v *validator) languages(s *Script) {
 	for i, l := range s.Languages {
 		f := fmt.Sprintf("languages[%d]", i)
 		switch {
-		case len(l) > maxLangCode || !langPattern.MatchString(l):
+		case !validLang(l):
 			v.add(f, l, "use a BCP 47 code such as en, fr, ar or pt-BR", "unknown language code")
 		case seen[l]:
 			v.add(f, l, "", "duplicate language")
@@ -202,7 +230,7 @@ func (v *validator) text(field string, t Text, langs []string, required bool) {
 			v.add(field, "", "", "missing %s translation of %s", l, fieldName(field))
 		}
 	}
-	for l := range t {
+	for _, l := range sortedKeys(t) {
 		if !contains(langs, l) {
 			v.add(field+"."+l, l, suggest(l, langs), "language %q is not in languages", l)
 		}
@@ -243,7 +271,7 @@ func (v *validator) question(s *Script, i int, f string, langsOK bool) {
 		for j, o := range q.Options {
 			of := fmt.Sprintf("%s.options[%d]", f, j)
 			switch {
-			case !optionIDPattern.MatchString(o.ID):
+			case !validID(o.ID, true):
 				v.add(of+".id", o.ID, "use 1 to 40 of a-z, 0-9, - and _", "invalid option id")
 			case ids[o.ID]:
 				v.add(of+".id", o.ID, "", "duplicate option id")
@@ -349,6 +377,18 @@ func keys(m map[string]int) []string {
 	for k := range m {
 		out = append(out, k)
 	}
+	sort.Strings(out)
+	return out
+}
+
+// sortedKeys returns t's languages in order, so errors come out in a
+// stable order.
+func sortedKeys(t Text) []string {
+	out := make([]string, 0, len(t))
+	for k := range t {
+		out = append(out, k)
+	}
+	sort.Strings(out)
 	return out
 }
 

@@ -133,7 +133,7 @@ func langOf(suffix string) (string, bool) {
 	if m := langColumn.FindStringSubmatch(suffix); m != nil {
 		return m[1], true
 	}
-	if langPattern.MatchString(suffix) && len(suffix) <= maxLangCode {
+	if validLang(suffix) {
 		return suffix, true
 	}
 	if c, ok := englishNames[strings.ToLower(suffix)]; ok {
