@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +12,10 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/signal"
+	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -22,6 +27,7 @@ import (
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/consult"
+	"github.com/baraza/baraza/internal/facilitate"
 	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/store"
 	"github.com/baraza/baraza/internal/web"
@@ -126,9 +132,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 
 	var adapters []bot.Adapter
-	deps := web.Deps{Store: st, Consult: svc, Logger: log, Gatherer: reg, Ready: st.Ping}
+	secure := strings.HasPrefix(cfg.PublicURL, "https://")
+	deps := web.Deps{Store: st, Consult: svc, Logger: log, Gatherer: reg, Ready: st.Ping, Secure: secure}
 	if cfg.Webchat {
-		wc := webchat.New(webchat.Config{BasePath: "/chat", Logger: log, PublicURL: publicURL(cfg)})
+		wc := webchat.New(webchat.Config{BasePath: "/chat", Logger: log, PublicURL: publicURL(cfg), Secure: secure})
 		adapters = append(adapters, wc)
 		routerCfg.Inviters[wc.Name()] = wc
 		deps.Webchat = wc.Handler()
@@ -141,7 +148,30 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if len(adapters) == 0 {
 		return errors.New("no adapter is configured: set BARAZA_WEBCHAT=1, BARAZA_TELEGRAM_TOKEN or BARAZA_DISCORD_TOKEN")
 	}
+	commands, err := facilitate.New(facilitate.Config{Facilitators: cfg.Facilitators, Keys: routerCfg.Keys,
+		Consult: svc, Inviters: routerCfg.Inviters, WebchatURL: publicURL(cfg) + "/chat", Logger: log})
+	if err != nil {
+		return err
+	}
+	routerCfg.Commands = commands
 	router := bot.NewRouter(routerCfg)
+
+	// The live room view: facilitators signed in to the dashboard, or
+	// anyone holding a short-lived view link. Links are signed with a key
+	// derived from the secret, so they survive a restart.
+	deps.Live = facilitate.NewLive(facilitate.LiveConfig{Consult: svc, Key: derive(secret, "live-view"), Logger: log,
+		Authorize: func(r *http.Request, id string) bool {
+			t, ok := web.TokenFrom(r.Context())
+			return ok && t.Can(store.RoleFacilitator) && t.InScope(id)
+		}})
+	deps.Invite = func(id string) (map[string]string, []byte, []byte, error) {
+		return invite(routerCfg.Inviters, id)
+	}
+	var reloader *facilitate.Reloader
+	if cfg.Scripts != "" {
+		reloader = facilitate.NewReloader(cfg.Scripts, catalog, st.Counters, log)
+		deps.Reload = reloader.Reload
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -174,6 +204,26 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 		}()
 	}
+	if reloader != nil {
+		// The scripts folder is watched, and SIGHUP reloads it at once; an
+		// invalid new version is refused and the old one keeps running.
+		go func() { _ = reloader.Watch(adapterCtx, 5*time.Second) }()
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go func() {
+			for {
+				select {
+				case <-adapterCtx.Done():
+					return
+				case <-hup:
+					if err := reloader.Reload(adapterCtx); err != nil {
+						log.Error("reload refused; the previous scripts keep running", "err", err)
+					}
+				}
+			}
+		}()
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			errc <- fmt.Errorf("http: %w", err)
@@ -195,6 +245,43 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		log.Warn("http shutdown", "err", err)
 	}
 	return runErr
+}
+
+// invite gathers a consultation's invite links from the adapters and a QR
+// code of the most useful one (the Telegram deep link, else the web chat).
+func invite(inviters map[string]bot.Inviter, id string) (map[string]string, []byte, []byte, error) {
+	links := map[string]string{}
+	for name, inv := range inviters {
+		link, instructions := inv.InviteText(id)
+		if link != "" {
+			links[name] = link
+		} else if instructions != "" {
+			links[name] = instructions
+		}
+	}
+	target := links["telegram"]
+	if target == "" {
+		target = links["webchat"]
+	}
+	if target == "" {
+		return links, nil, nil, nil
+	}
+	png, err := facilitate.QR(target)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	svg, err := facilitate.QRSVG(target)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return links, png, svg, nil
+}
+
+// derive makes a purpose-bound key from the secret.
+func derive(secret []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, secret)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 func publicURL(cfg config) string {
