@@ -278,10 +278,14 @@ func (x *xlsLoader) load(data []byte) *Script {
 		s.Consent = textFrom(setRow, x.textColumns(settings, "consent", def))
 		s.Outro = textFrom(setRow, x.textColumns(settings, "outro", def))
 	}
+	// XLSForm titles are rarely translated: the default language's title
+	// (or the form id) stands for the others.
 	if s.Title == nil {
-		s.Title = Text{}
-		for _, l := range s.Languages {
-			s.Title[l] = s.ID
+		s.Title = Text{def: s.ID}
+	}
+	for _, l := range s.Languages {
+		if s.Title[l] == "" {
+			s.Title[l] = s.Title[def]
 		}
 	}
 	if s.Consent == nil {
