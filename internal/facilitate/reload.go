@@ -57,14 +57,20 @@ type Reloader struct {
 	stamp string     // fingerprint of the files last read
 }
 
-// NewReloader returns a Reloader of the folder dir into catalog. counters
-// reads a consultation's raw counters; logger may be nil.
+// NewReloader returns a Reloader of the folder dir into catalog. Build it
+// right after loading catalog from dir: Watch reloads when the files differ
+// from what they were then. counters reads a consultation's raw counters
+// (store.Store.Counters); logger may be nil.
 func NewReloader(dir string, catalog *bot.Catalog, counters CountersFunc, logger *slog.Logger) *Reloader {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Reloader{dir: dir, fsys: os.DirFS(dir), catalog: catalog, counters: counters,
+	r := &Reloader{dir: dir, fsys: os.DirFS(dir), catalog: catalog, counters: counters,
 		log: logger.With("component", "reload")}
+	// What is running was loaded from the folder as it is now; when the
+	// folder cannot be read, Watch reloads at its first look.
+	r.stamp, _ = r.fingerprint()
+	return r
 }
 
 // Reload reads the folder again and, when every script in it is valid and
@@ -227,14 +233,6 @@ func (r *Reloader) Watch(ctx context.Context, interval time.Duration) error {
 	if interval <= 0 {
 		interval = 2 * time.Second
 	}
-	r.mu.Lock()
-	if r.stamp == "" {
-		// What is running was loaded from the folder as it is now.
-		if st, err := r.fingerprint(); err == nil {
-			r.stamp = st
-		}
-	}
-	r.mu.Unlock()
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
