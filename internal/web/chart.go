@@ -27,12 +27,12 @@ type chart struct {
 	Bars  []bar
 	RTL   bool
 	Small bool // a small multiple: narrower
+	// Caption is shown above a small multiple (the group it shows).
+	Caption string
 }
 
 // Layout of the chart, in SVG user units.
 const (
-	chartW      = 640
-	smallW      = 320
 	rowH        = 28
 	barH        = 18
 	chartPad    = 6
@@ -63,15 +63,23 @@ func scale(bars []bar) {
 // stylesheet) with presentation-attribute fallbacks, so the markup needs
 // no inline style and passes the Content-Security-Policy.
 func (c chart) SVG() template.HTML {
-	w, labelW, runes := chartW, 220, labelRunes
+	runes, barMax, maxLabel := labelRunes, 320, 230
 	if c.Small {
-		w, labelW, runes = smallW, 110, smallRunes
+		runes, barMax, maxLabel = smallRunes, 150, 110
 	}
-	valueW := 150
-	if c.Small {
-		valueW = 90
+	// Size the label and value columns to their text (about 7.5 units a
+	// character at 13px), so short labels leave the room to the bars and
+	// the chart stays legible when a phone scales it down.
+	labelW, valueW := 30, 40
+	for _, r := range c.Bars {
+		labelW = max(labelW, min(textW(r.Label, runes), maxLabel))
+		v := r.Value
+		if r.Share != "" {
+			v += " (" + r.Share + ")"
+		}
+		valueW = max(valueW, textW(v, 40)+8)
 	}
-	barMax := w - labelW - valueW - 2*chartPad
+	w := labelW + barMax + valueW + 2*chartPad
 	h := len(c.Bars)*rowH + 2*chartPad
 	var b strings.Builder
 	esc := html.EscapeString
@@ -124,6 +132,11 @@ func (c chart) SVG() template.HTML {
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every text above is escaped
+}
+
+// textW estimates the width of s, cut to at most runes characters.
+func textW(s string, runes int) int {
+	return min(utf8.RuneCountInString(s), runes)*15/2 + 6
 }
 
 func valClass(r bar) string {

@@ -284,12 +284,13 @@ func breakdown(lang string, k int, rtl bool, q results.Question, b results.Break
 	}
 	for j, bo := range byOpts {
 		bv.Groups = append(bv.Groups, chart{
-			ID:    bv.ID + "-" + strconv.Itoa(j),
-			Title: q.Text + " — " + byText + ": " + bo.Label,
-			Desc:  describe(lang, groups[j]),
-			Bars:  groups[j],
-			RTL:   rtl,
-			Small: true,
+			ID:      bv.ID + "-" + strconv.Itoa(j),
+			Title:   q.Text + " — " + byText + ": " + bo.Label,
+			Desc:    describe(lang, groups[j]),
+			Bars:    groups[j],
+			RTL:     rtl,
+			Small:   true,
+			Caption: bo.Label,
 		})
 	}
 	return bv
