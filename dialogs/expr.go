@@ -26,6 +26,7 @@ type ExprError struct {
 	Msg string
 }
 
+// Error formats the error as "msg at position N".
 func (e *ExprError) Error() string { return fmt.Sprintf("%s at position %d", e.Msg, e.Pos) }
 
 // maxExprDepth bounds nesting (parentheses, not, unary minus).

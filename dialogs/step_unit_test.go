@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // press returns the input pressing the button labelled label in r.
@@ -294,6 +295,28 @@ func TestLanguageName(t *testing.T) {
 		"sw": "Kiswahili", "so": "Soomaali", "am": "አማርኛ", "ha": "Hausa", "pt-BR": "Português", "xx": "xx"} {
 		if got := LanguageName(code); got != want {
 			t.Errorf("LanguageName(%s) = %q, want %q", code, got, want)
+		}
+	}
+}
+
+func TestOpen(t *testing.T) {
+	opens := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	closes := opens.AddDate(0, 1, 0)
+	c := &Script{Kind: KindConsultation, Opens: opens, Closes: closes}
+	for _, tc := range []struct {
+		s    *Script
+		now  time.Time
+		want bool
+	}{
+		{c, opens.Add(-time.Second), false},
+		{c, opens, true},
+		{c, closes.Add(-time.Second), true},
+		{c, closes, false},
+		{&Script{Kind: KindConsultation}, opens, true},
+		{&Script{Kind: KindReport, Closes: opens}, closes, true},
+	} {
+		if got := tc.s.Open(tc.now); got != tc.want {
+			t.Errorf("Open(%v) with %v..%v kind %s = %v, want %v", tc.now, tc.s.Opens, tc.s.Closes, tc.s.Kind, got, tc.want)
 		}
 	}
 }
