@@ -14,6 +14,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/baraza/baraza/internal/redistest"
+	"github.com/baraza/baraza/internal/store"
 )
 
 // syncBuffer is a goroutine-safe writer for run's output.
@@ -215,5 +218,68 @@ func TestEmbeddedServe(t *testing.T) {
 		}
 	case <-time.After(20 * time.Second):
 		t.Fatal("run did not stop after cancel")
+	}
+}
+
+// TestTokenAndExport runs the one-shot commands against a real Redis:
+// token create prints the token alone on the first line and it
+// authenticates; list never shows it; revoke ends it; export writes the
+// suppressed CSV and logs the release.
+func TestTokenAndExport(t *testing.T) {
+	srv := redistest.Start(t)
+	e := env(map[string]string{"BARAZA_REDIS_URL": srv.URL, "BARAZA_SECRET": strings.Repeat("k", 32)})
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"token", "create", "--role", "official", "--name", "District office"}, e, &out, &errOut); err != nil {
+		t.Fatalf("token create: %v (%s)", err, errOut.String())
+	}
+	tok := strings.TrimSpace(out.String())
+	if strings.Contains(tok, "\n") || !strings.HasPrefix(tok, "bz_") {
+		t.Fatalf("token create printed %q; want the token alone", out.String())
+	}
+	rdb, err := store.Connect(ctx, srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	st := store.New(rdb, store.Options{})
+	got, err := st.Authenticate(ctx, tok)
+	if err != nil || got.Role != "official" || got.Name != "District office" {
+		t.Fatalf("authenticate: %+v %v", got, err)
+	}
+	out.Reset()
+	if err := run(ctx, []string{"token", "list"}, e, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "District office") || strings.Contains(out.String(), tok) {
+		t.Errorf("token list: %q", out.String())
+	}
+	dump, _ := redistest.ScanAll(ctx, rdb)
+	if strings.Contains(dump, tok) {
+		t.Errorf("the token itself is stored in Redis")
+	}
+
+	file := filepath.Join(t.TempDir(), "cs.csv")
+	if err := run(ctx, []string{"export", "--consultation", "community-safety", "--format", "csv", "--out", file}, e, io.Discard, &errOut); err != nil {
+		t.Fatalf("export: %v", err)
+	}
+	csv, _ := os.ReadFile(file)
+	if !bytes.HasPrefix(csv, []byte("\xef\xbb\xbfquestion_id,option_id,by_question_id,by_option_id,count,suppressed,question,option")) {
+		t.Errorf("export header: %.120q", csv)
+	}
+	rel, err := st.Releases(ctx, 10)
+	if err != nil || len(rel) != 1 || rel[0].Consultation != "community-safety" || rel[0].Format != "csv" {
+		t.Errorf("release log: %+v %v", rel, err)
+	}
+
+	if err := run(ctx, []string{"token", "revoke", "District office"}, e, io.Discard, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Authenticate(ctx, tok); err == nil {
+		t.Errorf("revoked token still authenticates")
+	}
+	// Without a Redis URL the one-shot commands say why they cannot run.
+	if err := run(ctx, []string{"token", "list"}, env(nil), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "BARAZA_REDIS_URL") {
+		t.Errorf("token list without Redis: %v", err)
 	}
 }
