@@ -253,15 +253,39 @@ func BenchmarkConvert(b *testing.B) {
 		}
 		raws = append(raws, raw)
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		var u tgbotapi.Update
-		if err := json.Unmarshal(raws[i%len(raws)], &u); err != nil {
+	b.Run("decode+convert", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			var u tgbotapi.Update
+			if err := json.Unmarshal(raws[i%len(raws)], &u); err != nil {
+				b.Fatal(err)
+			}
+			if in := convertUpdate(&u, "baraza_test_bot"); in.skip {
+				b.Fatal("skipped")
+			}
+		}
+	})
+	ups := make([]tgbotapi.Update, len(raws))
+	for i, raw := range raws {
+		if err := json.Unmarshal(raw, &ups[i]); err != nil {
 			b.Fatal(err)
 		}
-		if in := convertUpdate(&u, "baraza_test_bot"); in.skip {
-			b.Fatal("skipped")
-		}
 	}
+	b.Run("convert", func(b *testing.B) {
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			if in := convertUpdate(&ups[i%len(ups)], "baraza_test_bot"); in.skip {
+				b.Fatal("skipped")
+			}
+		}
+	})
+	msg := bot.Message{Text: "How safe do you feel walking at night?", Buttons: []bot.Button{{Label: "1", Data: "s:1"}, {Label: "2", Data: "s:2"}, {Label: "3", Data: "s:3"}, {Label: "4", Data: "s:4"}, {Label: "5", Data: "s:5"}, {Label: "Back", Data: "s:b", Nav: true}}}
+	b.Run("message", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := messageRequests(42, msg); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -15,7 +15,7 @@ import (
 // that network jitter never turns into a 429.
 type Limits struct {
 	PerSecond     float64 // the whole bot [30]
-	Burst         int     // [5]
+	Burst         int     // [10]
 	ChatPerSecond float64 // one chat [1]
 	ChatBurst     int     // [2]
 }
@@ -25,7 +25,7 @@ func (l Limits) withDefaults() Limits {
 		l.PerSecond = 30
 	}
 	if l.Burst == 0 {
-		l.Burst = 5
+		l.Burst = 10
 	}
 	if l.ChatPerSecond == 0 {
 		l.ChatPerSecond = 1
