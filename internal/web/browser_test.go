@@ -49,6 +49,10 @@ func TestBrowser(t *testing.T) {
 	browsertest.WaitFor(t, ctx, "a hidden count drawn as fewer than 5",
 		`Array.from(document.querySelectorAll('#q-area > figure > svg.chart text.val-hidden')).map(e => e.textContent).join('|') === 'fewer than 5|fewer than 5'`)
 	browsertest.WaitFor(t, ctx, "the stylesheet applied", `getComputedStyle(document.querySelector('.hidden-count')).fontStyle === 'italic'`)
+	browsertest.WaitFor(t, ctx, "every table captioned, every chart titled and described, one h1",
+		`Array.from(document.querySelectorAll('table')).every(t => t.caption && t.caption.textContent.trim() !== '') &&
+		 Array.from(document.querySelectorAll('svg.chart')).every(s => s.querySelector('title') && s.querySelector('desc') && s.getAttribute('role') === 'img') &&
+		 document.querySelectorAll('h1').length === 1`)
 	if *update {
 		browsertest.Screenshot(t, ctx, filepath.Join("testdata", "consultation.png"))
 	}

@@ -384,3 +384,36 @@ func TestSecurityHeaders(t *testing.T) {
 		t.Errorf("logs hold a token or a comment")
 	}
 }
+
+func TestRevokeFromAdminPage(t *testing.T) {
+	f := newFixture(t)
+	victim := f.signIn(t, scoped)
+	adm := f.signIn(t, admin)
+	off := f.signIn(t, official)
+	path := "/admin/tokens/" + f.ids[scoped] + "/revoke"
+	for _, tc := range []struct {
+		name string
+		b    *browser
+		path string
+		csrf string
+		want int
+	}{
+		{"official", off, path, off.csrf, 403},
+		{"admin without csrf", adm, path, "", 403},
+		{"admin, own token", adm, "/admin/tokens/" + f.ids[admin] + "/revoke", adm.csrf, 403},
+		{"admin, unknown token", adm, "/admin/tokens/0123456789ab/revoke", adm.csrf, 404},
+		{"admin", adm, path, adm.csrf, 303},
+	} {
+		res, _ := tc.b.post(tc.path, url.Values{"csrf": {tc.csrf}})
+		if res.StatusCode != tc.want {
+			t.Errorf("%s: got %d, want %d", tc.name, res.StatusCode, tc.want)
+		}
+	}
+	res, _ := victim.get("/consultations/quiet")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/?expired=1" {
+		t.Errorf("revoked token's session: got %d %q, want 303 to /?expired=1", res.StatusCode, res.Header.Get("Location"))
+	}
+	if res, _ := f.api(t, "GET", "/api/v1/consultations", scoped); res.StatusCode != http.StatusUnauthorized {
+		t.Errorf("revoked token on the API: got %d, want 401", res.StatusCode)
+	}
+}

@@ -361,3 +361,36 @@ func (s *server) handleAdmin() http.Handler {
 		s.render(w, r, http.StatusOK, "admin", s.newPage(r, tr(pageLang(r), "admin"), adminBody{Releases: rel, Tokens: toks}))
 	})
 }
+
+// handleRevoke revokes a token by its ID from the admin page; its sessions
+// end at once. An admin cannot revoke the token it is signed in with here
+// (that would lock the last admin out by a slip of the mouse); the CLI can.
+func (s *server) handleRevoke() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TokenFrom(r.Context())
+		id := r.PathValue("token")
+		if id == t.ID {
+			s.errorPage(w, r, http.StatusForbidden, "forbidden")
+			return
+		}
+		toks, err := s.Store.ListTokens(r.Context())
+		if err != nil {
+			s.failPage(w, r, err)
+			return
+		}
+		found := false
+		for _, x := range toks {
+			found = found || x.ID == id
+		}
+		if !found {
+			s.errorPage(w, r, http.StatusNotFound, "not_found")
+			return
+		}
+		if err := s.Store.RevokeToken(r.Context(), id); err != nil {
+			s.failPage(w, r, err)
+			return
+		}
+		s.log.Info("token revoked", "token_id", id, "by_token_id", t.ID)
+		http.Redirect(w, r, "/admin", http.StatusSeeOther)
+	})
+}

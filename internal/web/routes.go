@@ -63,5 +63,6 @@ func (s *server) routes(mux *http.ServeMux) {
 		mux.Handle("GET /consultations/{id}/qr.svg", pageFacilitator(s.handleQR("svg")))
 	}
 	mux.Handle("GET /admin", pageAdmin(s.handleAdmin()))
+	mux.Handle("POST /admin/tokens/{token}/revoke", pageAdmin(s.handleRevoke()))
 	mux.Handle("GET /public/{id}", s.handlePublic())
 }
