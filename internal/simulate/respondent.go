@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/dialogs"
 )
 
 // Chaos says how often a Respondent misbehaves like a real platform and a
@@ -118,6 +119,12 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 		if err != nil {
 			return err
 		}
+		if len(resp.Messages) == 0 && resp.Notice == "" && resp.Erase == nil {
+			// Silence means the session had already ended: the first
+			// delivery completed it (or recorded the refusal of consent)
+			// and its reply was lost with a dying connection.
+			return r.ended(ctx, consultation)
+		}
 		r.apply(resp)
 		if r.rng.Float64() < r.Chaos.DupRate {
 			// The platform re-delivers the same update: nothing may change;
@@ -147,6 +154,26 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 		last = r.inbox[len(r.inbox)-1].Text
 	}
 	return fmt.Errorf("%w: the dialog did not end; last message %q", ErrLost, last)
+}
+
+// ended checks, the way a person would by sending /start again, that a
+// silently ended consultation was indeed counted.
+func (r *Respondent) ended(ctx context.Context, consultation string) error {
+	r.Player.done = true
+	if r.Player.Decline || r.Player.Script.Kind != dialogs.KindConsultation {
+		return nil
+	}
+	ev := r.event(bot.KindCommand)
+	ev.Command, ev.Arg, ev.Locale = "start", consultation, r.Player.Lang
+	resp, err := r.deliver(ctx, ev)
+	if err != nil {
+		return err
+	}
+	want := dialogs.UI(r.Player.Lang, "already_participated")
+	if len(resp.Messages) != 1 || resp.Messages[0].Text != want {
+		return fmt.Errorf("%w: the dialog ended in silence and /start answered %+v, want %q", ErrLost, resp.Messages, want)
+	}
+	return nil
 }
 
 func hash(s string) uint64 {
