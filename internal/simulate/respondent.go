@@ -87,6 +87,9 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 	}
 	ev := r.event(bot.KindCommand)
 	ev.Command, ev.Arg = "start", consultation
+	if r.Player.Script.Kind == dialogs.KindReport {
+		ev.Command = "report"
+	}
 	resp, err := r.deliver(ctx, ev)
 	if err != nil {
 		return err
