@@ -424,6 +424,12 @@ func (a *Adapter) ack(ctx context.Context, s *discordgo.Session, in inbound) err
 	err := a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
 		return s.InteractionRespond(in.Interaction, resp, o...)
 	})
+	var re *discordgo.RESTError
+	if errors.As(err, &re) && re.Message != nil && re.Message.Code == discordgo.ErrCodeInteractionHasAlreadyBeenAcknowledged {
+		// A re-delivery: the first delivery acknowledged it, and its token
+		// still takes follow-ups.
+		return nil
+	}
 	if err != nil {
 		a.stats.Failed.Add(1)
 		a.log.Warn("interaction not acknowledged", "err", errKind(err))
