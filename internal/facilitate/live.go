@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -88,6 +89,8 @@ type Live struct {
 	now     func() time.Time
 	mux     *http.ServeMux
 	streams atomic.Int64
+	closing chan struct{}
+	close   sync.Once
 }
 
 // LiveHandler returns the live room view handler (see Live).
@@ -95,7 +98,7 @@ func LiveHandler(cfg LiveConfig) http.Handler { return NewLive(cfg) }
 
 // NewLive returns the live room view.
 func NewLive(cfg LiveConfig) *Live {
-	l := &Live{cfg: cfg, key: cfg.Key, log: cfg.Logger, now: cfg.Now}
+	l := &Live{cfg: cfg, key: cfg.Key, log: cfg.Logger, now: cfg.Now, closing: make(chan struct{})}
 	if len(l.key) == 0 {
 		l.key = make([]byte, 32)
 		_, _ = rand.Read(l.key) // crypto/rand.Read never fails (Go 1.24+)
@@ -121,6 +124,13 @@ func NewLive(cfg LiveConfig) *Live {
 	l.mux.HandleFunc("GET /live/{id}", l.page)
 	l.mux.HandleFunc("GET /live/{id}/events", l.events)
 	return l
+}
+
+// Close ends every open event stream and refuses new ones. An
+// http.Server's Shutdown waits for streams, which never end by themselves:
+// call Close first, or register it with Server.RegisterOnShutdown.
+func (l *Live) Close() {
+	l.close.Do(func() { close(l.closing) })
 }
 
 // ServeHTTP implements http.Handler.
@@ -351,6 +361,12 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 		l.denied(w, r)
 		return
 	}
+	select {
+	case <-l.closing:
+		http.Error(w, "shutting down", http.StatusServiceUnavailable)
+		return
+	default:
+	}
 	if l.streams.Add(1) > int64(l.cfg.MaxStreams) {
 		l.streams.Add(-1)
 		w.Header().Set("Retry-After", "10")
@@ -431,6 +447,8 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 		}
 		select {
 		case <-ctx.Done():
+			return
+		case <-l.closing:
 			return
 		case <-expired:
 			send("expired", struct{}{})

@@ -109,7 +109,10 @@ func newLive(t *testing.T, c *core, authorize func(*http.Request, string) bool) 
 	l := NewLive(LiveConfig{Consult: c.consult, Key: []byte("live-test-key-0123456789abcdef0123"), Authorize: authorize,
 		Interval: 20 * time.Millisecond})
 	srv := httptest.NewServer(l)
-	t.Cleanup(srv.Close)
+	t.Cleanup(func() {
+		l.Close() // streams end, so the server can close
+		srv.Close()
+	})
 	return l, srv
 }
 
@@ -291,6 +294,13 @@ func TestLiveRoomInBrowser(t *testing.T) {
 	if got := row("south"); got != "0" {
 		t.Errorf("South: got %q, want 0", got)
 	}
+	barWidth := func(opt string) int {
+		return browsertest.Eval[int](t, ctx, `document.querySelector('[data-option="`+opt+`"] .bar').offsetWidth`)
+	}
+	trackWidth := browsertest.Eval[int](t, ctx, `document.querySelector('[data-option="north"] .track').clientWidth`)
+	if n, s := barWidth("north"), barWidth("south"); n != trackWidth || s != 0 {
+		t.Errorf("bars: North %d px, South %d px, want the full track (%d px) and 0", n, s, trackWidth)
+	}
 	if strings.Contains(browsertest.Eval[string](t, ctx, `document.body.innerText`), "How safe do you feel") {
 		t.Errorf("a question not chosen with ?q= is shown")
 	}
@@ -304,4 +314,29 @@ func TestLiveRoomInBrowser(t *testing.T) {
 		t.Errorf("the page was reloaded; want it updated in place")
 	}
 	browsertest.NoErrors(t, ctx)
+}
+
+func TestLiveCloseEndsStreams(t *testing.T) {
+	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
+	l, srv := newLive(t, c, nil)
+	url := srv.URL + strings.Replace(l.NewViewLink("night-safety", 0), "?", "/events?", 1)
+	ch := stream(t, url)
+	summaryOf(t, next(t, ch))
+	l.Close()
+	select {
+	case _, ok := <-ch:
+		if ok {
+			t.Errorf("got an event after Close, want the stream ended")
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("stream still open 10 s after Close")
+	}
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable {
+		t.Errorf("events after Close: got %d, want 503", resp.StatusCode)
+	}
 }
