@@ -36,6 +36,9 @@ type RouterConfig struct {
 	// let the router answer as for any unknown command, with no hint that
 	// such commands exist.
 	Commands CommandHandler
+	// K is the default suppression threshold for scripts without their
+	// own (BARAZA_K); 0 means 5.
+	K int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -114,6 +117,14 @@ func (r *Router) handle(ctx context.Context, ev Event) (Response, string, error)
 		if ok {
 			return resp, "command", nil
 		}
+	}
+	if ev.Kind == KindCommand && ev.Command == "results" {
+		// Read-only: no session is touched.
+		resp, err := r.publishedResults(ctx, ev, r.lang("", ev.Locale))
+		if err != nil {
+			return Response{}, "error", err
+		}
+		return resp, "results", nil
 	}
 	var eventKey string
 	if ev.ID != "" {
@@ -281,7 +292,7 @@ func (r *Router) noSession(ctx context.Context, ev Event, pid, eventKey string, 
 		return textResponse(lang, dialogs.UI(lang, "help")), "help", nil
 	case ev.Kind == KindButton:
 		return Response{Notice: dialogs.UI(lang, "already_answered")}, "stale", nil
-	case ev.Kind == KindCommand && (ev.Command == "back" || ev.Command == "skip" || ev.Command == "lang" || ev.Command == "results"):
+	case ev.Kind == KindCommand && (ev.Command == "back" || ev.Command == "skip" || ev.Command == "lang"):
 		return textResponse(lang, dialogs.UI(lang, "no_session")), "no_session", nil
 	case ev.Kind == KindCommand:
 		return textResponse(lang, dialogs.UI(lang, "unknown_command")), "refused", nil

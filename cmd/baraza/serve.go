@@ -129,6 +129,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Logger:   log,
 		Metrics:  bot.NewMetrics(reg),
 		Inviters: map[string]bot.Inviter{},
+		K:        cfg.K,
 	}
 
 	var adapters []bot.Adapter

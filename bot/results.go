@@ -1,0 +1,71 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/results"
+)
+
+// publishedResults answers /results [id]: the suppressed results of a
+// consultation whose script says publish: true, as plain text. Every
+// number comes from results.Build, that is through the one suppression
+// function; percentages are given only when both numbers are shown.
+func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (Response, error) {
+	id := strings.TrimSpace(ev.Arg)
+	if id == "" {
+		id = r.defaultConsultation()
+	}
+	s := r.cfg.Catalog.Get(id)
+	if s == nil || !validID(id) {
+		return textResponse(lang, dialogs.UI(lang, "unknown_consultation")), nil
+	}
+	lang = r.lang(pickLang(s, ev.Locale), ev.Locale)
+	if !s.Publish {
+		return textResponse(lang, dialogs.UI(lang, "results_not_published")), nil
+	}
+	counters, err := r.cfg.Store.Counters(ctx, s.ID)
+	if err != nil {
+		return Response{}, fmt.Errorf("router: results: %w", err)
+	}
+	k := s.K
+	if k == 0 {
+		k = r.cfg.K
+	}
+	if k < 2 {
+		k = 5
+	}
+	sum := results.Build(s, counters, k, "", lang)
+	var b strings.Builder
+	b.WriteString(s.Text(s.Title, lang))
+	b.WriteString("\n")
+	if sum.Completed == nil || *sum.Completed < int64(k) {
+		b.WriteString(dialogs.UI(lang, "results_not_enough", k))
+		return textResponse(lang, b.String()), nil
+	}
+	b.WriteString(dialogs.UI(lang, "results_completed", strconv.FormatInt(*sum.Completed, 10)))
+	for _, q := range sum.Questions {
+		if len(q.Options) == 0 {
+			continue
+		}
+		b.WriteString("\n\n")
+		b.WriteString(q.Text)
+		for _, o := range q.Options {
+			b.WriteString("\n• ")
+			b.WriteString(o.Label)
+			b.WriteString(": ")
+			if o.Count == nil {
+				b.WriteString(dialogs.UI(lang, "results_hidden", k))
+				continue
+			}
+			b.WriteString(strconv.FormatInt(*o.Count, 10))
+			if q.Answered != nil && *q.Answered > 0 {
+				fmt.Fprintf(&b, " (%d%%)", (*o.Count*100+*q.Answered/2) / *q.Answered)
+			}
+		}
+	}
+	return textResponse(lang, b.String()), nil
+}

@@ -1,0 +1,70 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/simulate"
+	"github.com/baraza/baraza/internal/testenv"
+)
+
+func askResults(t *testing.T, env *testenv.Env, arg, locale string) string {
+	t.Helper()
+	resp, err := env.Router.Handle(context.Background(), bot.Event{Platform: "webchat", ID: "r-" + arg + locale, User: "results-reader",
+		Chat: "x", Private: true, Kind: bot.KindCommand, Command: "results", Arg: arg, Locale: locale})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Messages) != 1 {
+		t.Fatalf("/results %s: %d messages", arg, len(resp.Messages))
+	}
+	return resp.Messages[0].Text
+}
+
+// TestResultsCommand: /results shows nothing below k, then suppressed
+// counts; unpublished scripts say so; nothing is stored for the reader.
+func TestResultsCommand(t *testing.T) {
+	env := testenv.New(t)
+	script := env.Catalog.Get("community-safety")
+	if got := askResults(t, env, "community-safety", "en"); !strings.Contains(got, "Not enough people") {
+		t.Errorf("before any answer: %q", got)
+	}
+	for i := range 7 {
+		r := &simulate.Respondent{User: fmt.Sprintf("res-%d", i), Player: simulate.NewPlayer(script, uint64(500+i)),
+			Handler: func() bot.Handler { return env.Router }}
+		if err := r.Run(context.Background(), script.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got := askResults(t, env, "community-safety", "en")
+	if !strings.Contains(got, "7 people have answered.") {
+		t.Errorf("completed count missing: %q", got)
+	}
+	if !strings.Contains(got, "fewer than 5") {
+		t.Errorf("no suppressed cell among 7 answers split over many options: %q", got)
+	}
+	for _, line := range strings.Split(got, "\n") {
+		// A shown count is never in 1..4.
+		for n := 1; n < 5; n++ {
+			if strings.HasSuffix(line, fmt.Sprintf(": %d", n)) || strings.Contains(line, fmt.Sprintf(": %d (", n)) {
+				t.Errorf("small count shown: %q", line)
+			}
+		}
+	}
+	if got := askResults(t, env, "community-safety", "fr"); !strings.Contains(got, "moins de 5") && !strings.Contains(got, "7 personnes") {
+		t.Errorf("French results: %q", got)
+	}
+	if got := askResults(t, env, "incident-report", "en"); !strings.Contains(got, "not public") {
+		t.Errorf("unpublished script: %q", got)
+	}
+	if got := askResults(t, env, "no-such-thing", "en"); got == "" {
+		t.Errorf("unknown consultation: empty answer")
+	}
+	data, _, _, _ := env.Store.LoadSession(context.Background(), env.Keys.Respondent("webchat", "results-reader"), "")
+	if data != nil {
+		t.Errorf("/results created a session")
+	}
+}
