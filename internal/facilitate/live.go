@@ -165,7 +165,7 @@ func (l *Live) mac(id string, exp int64) string {
 // viewExpiry checks a view link token for id and returns its expiry.
 func (l *Live) viewExpiry(id, v string) (time.Time, bool) {
 	expS, sig, ok := strings.Cut(v, ".")
-	if !ok || len(expS) > 12 || len(sig) != 22 {
+	if !ok || len(expS) == 0 || len(expS) > 12 || expS[0] < '1' || expS[0] > '9' || len(sig) != 22 {
 		return time.Time{}, false
 	}
 	exp, err := strconv.ParseInt(expS, 10, 64)

@@ -340,3 +340,23 @@ func TestLiveCloseEndsStreams(t *testing.T) {
 		t.Errorf("events after Close: got %d, want 503", resp.StatusCode)
 	}
 }
+
+// FuzzViewToken: whatever a visitor puts in ?v=, the check never panics
+// and accepts only what NewViewLink signed.
+func FuzzViewToken(f *testing.F) {
+	l := NewLive(LiveConfig{Key: []byte("fuzz-key-0123456789abcdef0123456789")})
+	good := strings.TrimPrefix(l.NewViewLink("night-safety", 0), "/live/night-safety?v=")
+	f.Add("night-safety", good)
+	f.Add("night-safety", "")
+	f.Add("night-safety", "1.")
+	f.Add("night-safety", "0"+good)
+	f.Add("night-safety", "+"+good)
+	f.Add("other", good)
+	f.Add("night-safety", "99999999999.AAAAAAAAAAAAAAAAAAAAAA")
+	f.Fuzz(func(t *testing.T, id, v string) {
+		_, ok := l.viewExpiry(id, v)
+		if ok && (id != "night-safety" || v != good) {
+			t.Errorf("viewExpiry(%q, %q) accepted a token it did not sign", id, v)
+		}
+	})
+}

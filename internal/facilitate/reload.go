@@ -286,3 +286,30 @@ func (r *Reloader) fingerprint() (string, error) {
 	sort.Strings(parts)
 	return strings.Join(parts, "\n"), nil
 }
+
+// Problems collects every dialogs.ValidationError in err's tree (a
+// refused Reload joins one list per file; errors.As finds only the first),
+// for an API or a CLI to show them all.
+func Problems(err error) dialogs.ValidationErrors {
+	var out dialogs.ValidationErrors
+	var walk func(error)
+	walk = func(e error) {
+		switch x := e.(type) {
+		case nil:
+		case dialogs.ValidationErrors:
+			out = append(out, x...)
+		case dialogs.ValidationError:
+			out = append(out, x)
+		case *dialogs.ValidationError:
+			out = append(out, *x)
+		case interface{ Unwrap() []error }:
+			for _, u := range x.Unwrap() {
+				walk(u)
+			}
+		case interface{ Unwrap() error }:
+			walk(x.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}

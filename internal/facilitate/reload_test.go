@@ -230,6 +230,22 @@ func TestReloadRefusesInvalidVersion(t *testing.T) {
 	if got := c.catalog.Get("night-safety"); got != before {
 		t.Errorf("catalog changed after a refused reload: version %d", got.Version)
 	}
+
+	// Two broken files: Problems lists both.
+	if err := os.WriteFile(filepath.Join(dir, "second.yaml"), []byte(strings.Replace(otherScript("second"), "type: choice", "type: chioce", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err = r.Reload(context.Background())
+	files := map[string]bool{}
+	for _, p := range Problems(err) {
+		files[p.File] = true
+	}
+	if !files["night-safety.yaml"] || !files["second.yaml"] {
+		t.Errorf("Problems(%v): files %v, want both broken files", err, files)
+	}
+	if err := os.Remove(filepath.Join(dir, "second.yaml")); err != nil {
+		t.Fatal(err)
+	}
 	// The old version keeps running.
 	newChat(t, c.router, "telegram", "95000001").complete("night-safety", "South", "1")
 
