@@ -160,11 +160,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The live room view: facilitators signed in to the dashboard, or
 	// anyone holding a short-lived view link. Links are signed with a key
 	// derived from the secret, so they survive a restart.
-	deps.Live = facilitate.NewLive(facilitate.LiveConfig{Consult: svc, Key: derive(secret, "live-view"), Logger: log,
+	live := facilitate.NewLive(facilitate.LiveConfig{Consult: svc, Key: derive(secret, "live-view"), Logger: log,
 		Authorize: func(r *http.Request, id string) bool {
 			t, ok := web.TokenFrom(r.Context())
 			return ok && t.Can(store.RoleFacilitator) && t.InScope(id)
 		}})
+	deps.Live = live
 	deps.Invite = func(id string) (map[string]string, []byte, []byte, error) {
 		return invite(routerCfg.Inviters, id)
 	}
@@ -240,6 +241,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	log.Info("shutting down")
 	stopAdapters()
 	wg.Wait()
+	live.Close() // end the live view's event streams, or Shutdown waits for them
 	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutCtx); err != nil {
