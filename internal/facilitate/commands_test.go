@@ -115,7 +115,7 @@ type core struct {
 	rdb     *redistest.Server
 }
 
-func newCore(t *testing.T, scripts []*dialogs.Script, inviters map[string]bot.Inviter, webchatURL string) *core {
+func newCore(t testing.TB, scripts []*dialogs.Script, inviters map[string]bot.Inviter, webchatURL string) *core {
 	t.Helper()
 	srv := redistest.Start(t)
 	clk := newClock(time.Now().UTC().Truncate(time.Minute))
