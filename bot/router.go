@@ -206,7 +206,14 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		r.cfg.Metrics.refusal(res.Refusal)
 		if res.Refusal == "stale" && ev.Kind == KindButton {
 			lang := r.lang(sess.State.Lang, ev.Locale)
-			return Response{Notice: dialogs.UI(lang, "already_answered")}, "stale", nil
+			stale := Response{Notice: dialogs.UI(lang, "already_answered")}
+			if sess.State.Version != script.Version {
+				// The script was reloaded under the session: the buttons on
+				// screen belong to the old version. Show the current
+				// question again with the new version's buttons.
+				stale.Messages = r.messages(dialogs.Resume(script, sess.State).Replies)
+			}
+			return stale, "stale", nil
 		}
 		return resp, "refused", nil
 	}
