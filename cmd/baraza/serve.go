@@ -166,6 +166,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return ok && t.Can(store.RoleFacilitator) && t.InScope(id)
 		}})
 	deps.Live = live
+	deps.ViewLink = func(id string) string {
+		return publicURL(cfg) + live.NewViewLink(id, facilitate.DefaultViewTTL)
+	}
 	deps.Invite = func(id string) (map[string]string, []byte, []byte, error) {
 		return invite(routerCfg.Inviters, id)
 	}

@@ -305,6 +305,22 @@ func TestLiveMount(t *testing.T) {
 	}
 }
 
+// TestViewLink: facilitators see a signed projector link to the live
+// view; officials do not.
+func TestViewLink(t *testing.T) {
+	f := newFixture(t, func(d *Deps) {
+		d.ViewLink = func(id string) string { return "https://baraza.example/live/" + id + "?v=99.signed" }
+	})
+	_, page := f.signIn(t, facilitator).get("/consultations/town")
+	if !strings.Contains(page, `href="https://baraza.example/live/town?v=99.signed"`) || !strings.Contains(page, "without sign-in") {
+		t.Errorf("facilitator page lacks the projector link")
+	}
+	_, page = f.signIn(t, official).get("/consultations/town")
+	if strings.Contains(page, "99.signed") {
+		t.Errorf("official page shows the projector link")
+	}
+}
+
 func TestQRDownload(t *testing.T) {
 	f := newFixture(t)
 	b := f.signIn(t, facilitator)
@@ -336,7 +352,9 @@ func TestReleaseLog(t *testing.T) {
 	if res.StatusCode != 200 || !strings.HasPrefix(strings.TrimPrefix(body, "\ufeff"), "question_id,option_id,by_question_id,by_option_id,count,suppressed,question,option") {
 		t.Fatalf("csv: got %d %.200q", res.StatusCode, body)
 	}
-	if _, _ = f.api(t, "GET", "/api/v1/consultations/town/summary", scoped); false {
+	// A read refused for scope is no release.
+	if res, _ := f.api(t, "GET", "/api/v1/consultations/town/summary", scoped); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("scoped token outside its scope: got %d, want 404", res.StatusCode)
 	}
 	f.api(t, "GET", "/api/v1/consultations/town/export.json", facilitator)
 	res, body = f.api(t, "GET", "/api/v1/releases", admin)

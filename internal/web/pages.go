@@ -271,6 +271,9 @@ func (s *server) handleConsultation() http.Handler {
 			v.CanOpen = v.StatusID != bot.StatusOpen && v.KindID != "report"
 			v.CanClose = v.StatusID == bot.StatusOpen && v.KindID != "report"
 			v.Live = s.Live != nil
+			if v.Live && s.ViewLink != nil {
+				v.ViewLink = s.ViewLink(v.ID)
+			}
 			if s.Invite != nil {
 				links, _, _, err := s.Invite(v.ID)
 				if err != nil {

@@ -43,6 +43,9 @@ type Deps struct {
 	// view). Requests reach it with the dashboard session's token in the
 	// context when the browser is signed in: see TokenFrom.
 	Live http.Handler
+	// ViewLink returns a signed, expiring link to /live/{id} for a
+	// projector that is not signed in (shown to facilitators).
+	ViewLink func(id string) string
 	// Reload re-reads the scripts (POST /api/v1/scripts/reload, admin).
 	// Its error, a validation report, is shown to the caller.
 	Reload func(ctx context.Context) error

@@ -31,7 +31,10 @@ type consultView struct {
 
 	// Dashboard only.
 	Facilitate, CanOpen, CanClose, Live bool
-	Invite                              *inviteView
+	// ViewLink is a signed, expiring link to the live view for a
+	// projector that is not signed in.
+	ViewLink string
+	Invite   *inviteView
 }
 
 type questionView struct {
