@@ -21,7 +21,7 @@ import (
 	"github.com/baraza/baraza/internal/testenv"
 )
 
-// TestEndToEnd: 40 (BARAZA_LONG=1: 300) simulated Telegram users complete community-safety at
+// TestEndToEnd: 300 (BARAZA_SHORT=1: 40) simulated Telegram users complete community-safety at
 // once through the fake and the real router, with 10% of updates
 // delivered twice and some buttons pressed twice; the adapter is stopped
 // mid-run and a new one started on the same store. The counters must equal
@@ -34,9 +34,9 @@ func TestEndToEnd(t *testing.T) {
 }
 
 func endToEnd(t *testing.T, webhook bool) {
-	users := 40 // 300 with BARAZA_LONG=1 (minutes under -race)
-	if os.Getenv("BARAZA_LONG") == "1" {
-		users = 300
+	users := 300 // about a minute under -race; BARAZA_SHORT=1 for a quick run
+	if os.Getenv("BARAZA_SHORT") == "1" {
+		users = 40
 	}
 	const consultation = "community-safety"
 	env := testenv.New(t)
