@@ -67,6 +67,10 @@ type Button struct {
 	Data string
 	// Selected marks a multi-select toggle that is on (adapters show ✓).
 	Selected bool
+	// Toggle marks a multi-select option, on or off: adapters that can
+	// show a pressed state (the web chat's aria-pressed) do so from the
+	// first message, not only once something is selected.
+	Toggle bool
 	// Nav marks navigation buttons (Back, Skip, Done) that adapters may lay
 	// out on their own row.
 	Nav bool

@@ -443,7 +443,7 @@ func (r *Router) messages(replies []dialogs.Reply) []Message {
 		if len(rp.Buttons) > 0 {
 			m.Buttons = make([]Button, len(rp.Buttons))
 			for i, b := range rp.Buttons {
-				m.Buttons[i] = Button{Label: b.Label, Data: b.Data, Selected: b.Selected, Nav: b.Nav}
+				m.Buttons[i] = Button{Label: b.Label, Data: b.Data, Selected: b.Selected, Toggle: b.Toggle, Nav: b.Nav}
 			}
 		}
 		out = append(out, m)

@@ -74,6 +74,7 @@ func questionReply(s *Script, st State) Reply {
 	for i, o := range q.Options {
 		b := Button{Label: s.Text(o.Label, lang), Data: tok + ":" + strconv.Itoa(i)}
 		if q.Type == TypeMulti {
+			b.Toggle = true
 			b.Selected = contains(st.Pending, o.ID)
 		}
 		r.Buttons = append(r.Buttons, b)

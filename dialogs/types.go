@@ -170,7 +170,9 @@ type Button struct {
 	Label    string
 	Data     string
 	Selected bool
-	Nav      bool
+	// Toggle marks a multi-select option: pressing it switches Selected.
+	Toggle bool
+	Nav    bool
 }
 
 // Reply is one message to the respondent.

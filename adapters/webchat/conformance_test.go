@@ -35,6 +35,7 @@ type apiReply struct {
 			Label    string `json:"label"`
 			Data     string `json:"data"`
 			Selected bool   `json:"selected"`
+			Toggle   bool   `json:"toggle"`
 			Nav      bool   `json:"nav"`
 		} `json:"buttons"`
 		ReplaceButtons bool   `json:"replace_buttons"`

@@ -284,7 +284,7 @@ func TestReplyJSON(t *testing.T) {
 		Notice: "Already answered",
 		Erase:  &bot.Erase{},
 		Messages: []bot.Message{
-			{Text: "أين تسكن؟", Lang: "ar", Buttons: []bot.Button{{Label: "الشمال", Data: "a:1", Selected: true}, {Label: "رجوع", Data: "nav:back", Nav: true}}},
+			{Text: "أين تسكن؟", Lang: "ar", Buttons: []bot.Button{{Label: "الشمال", Data: "a:1", Selected: true, Toggle: true}, {Label: "رجوع", Data: "nav:back", Nav: true}}},
 			{Text: "Invite", Lang: "en", Image: png, ImageName: "invite.png", ReplaceButtons: true},
 			{Text: "no lang", Image: []byte("not a png")},
 		},
@@ -299,7 +299,7 @@ func TestReplyJSON(t *testing.T) {
 		t.Fatalf("got %s, want erase, reset, notice and 3 messages", body)
 	}
 	m := r.Messages[0]
-	if m.Dir != "rtl" || m.Lang != "ar" || m.ID != "abcdefgh12345678.0" || len(m.Buttons) != 2 || !m.Buttons[0].Selected || !m.Buttons[1].Nav {
+	if m.Dir != "rtl" || m.Lang != "ar" || m.ID != "abcdefgh12345678.0" || len(m.Buttons) != 2 || !m.Buttons[0].Selected || !m.Buttons[0].Toggle || m.Buttons[1].Toggle || !m.Buttons[1].Nav {
 		t.Errorf("arabic message: got %+v", m)
 	}
 	if m := r.Messages[1]; m.Dir != "ltr" || m.Image != "data:image/png;base64,iVBORw0KGgoBAgM=" || !m.ReplaceButtons {

@@ -220,6 +220,7 @@ type replyButton struct {
 	Label    string `json:"label"`
 	Data     string `json:"data"`
 	Selected bool   `json:"selected,omitempty"`
+	Toggle   bool   `json:"toggle,omitempty"`
 	Nav      bool   `json:"nav,omitempty"`
 }
 

@@ -301,7 +301,7 @@ func toReply(nonce string, resp bot.Response) reply {
 			rm.Dir = "auto"
 		}
 		for _, b := range m.Buttons {
-			rm.Buttons = append(rm.Buttons, replyButton{Label: b.Label, Data: b.Data, Selected: b.Selected, Nav: b.Nav})
+			rm.Buttons = append(rm.Buttons, replyButton{Label: b.Label, Data: b.Data, Selected: b.Selected, Toggle: b.Toggle, Nav: b.Nav})
 		}
 		if isPNG(m.Image) {
 			rm.Image = "data:image/png;base64," + base64.StdEncoding.EncodeToString(m.Image)

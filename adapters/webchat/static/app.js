@@ -141,7 +141,7 @@
     }
     const buttons = m.buttons || [];
     if (buttons.length === 0) return;
-    const isToggle = toggles || buttons.some(b => b.selected);
+    const isToggle = toggles || buttons.some(b => b.selected || b.toggle);
     const answers = document.createElement('div');
     answers.className = 'buttons';
     answers.setAttribute('role', 'group');
