@@ -31,6 +31,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/ratelimit"
 )
 
 // Name is the adapter's platform name.
@@ -73,7 +74,7 @@ type Adapter struct {
 	token  string
 	client *http.Client
 	log    *slog.Logger
-	pace   *pacer
+	pace   *ratelimit.Bucket
 
 	botID, appID atomic.Pointer[string]
 	ready        chan struct{}

@@ -5,10 +5,11 @@ import (
 	"errors"
 	"net"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/baraza/baraza/internal/ratelimit"
 )
 
 // maxRateLimitRetries bounds how often one call is retried after a 429.
@@ -26,7 +27,7 @@ const maxRetryAfter = 30 * time.Second
 func (a *Adapter) rest(ctx context.Context, paced bool, call func(...discordgo.RequestOption) error) error {
 	for attempt := 0; ; attempt++ {
 		if paced {
-			if err := a.pace.wait(ctx); err != nil {
+			if err := a.pace.Wait(ctx); err != nil {
 				return err
 			}
 		}
@@ -53,47 +54,11 @@ func (a *Adapter) rest(ctx context.Context, paced bool, call func(...discordgo.R
 	}
 }
 
-// pacer is a token bucket for the global REST limit: rate a second, with a
-// burst of a fifth of that, so no one-second window sees more than 1.2 x
-// rate requests.
-type pacer struct {
-	mu     sync.Mutex
-	rate   float64
-	burst  float64
-	tokens float64
-	last   time.Time
-}
-
-func newPacer(rate float64) *pacer {
-	b := max(1, rate/5)
-	return &pacer{rate: rate, burst: b, tokens: b, last: time.Now()}
-}
-
-func (p *pacer) wait(ctx context.Context) error {
-	p.mu.Lock()
-	now := time.Now()
-	p.tokens = min(p.burst, p.tokens+now.Sub(p.last).Seconds()*p.rate)
-	p.last = now
-	p.tokens--
-	var d time.Duration
-	if p.tokens < 0 {
-		d = time.Duration(-p.tokens / p.rate * float64(time.Second))
-	}
-	p.mu.Unlock()
-	if d <= 0 {
-		return nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		p.mu.Lock()
-		p.tokens++
-		p.mu.Unlock()
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+// newPacer is the token bucket for the global REST limit: rate a second,
+// with a burst of a fifth of that, so no one-second window sees more than
+// 1.2 x rate requests.
+func newPacer(rate float64) *ratelimit.Bucket {
+	return ratelimit.New(rate, rate/5)
 }
 
 // errKind describes an error without anything that could identify a user:

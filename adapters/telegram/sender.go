@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/baraza/baraza/internal/ratelimit"
 )
 
 // Limits is the outbound budget shared by sends, edits, deletions and
@@ -51,7 +53,7 @@ type outChat struct {
 	ops      []*op
 	inflight bool
 	queued   bool // in sender.ready or sender.waiting
-	b        *bucket
+	b        *ratelimit.Bucket
 	blocked  time.Time // 429 retry_after or error backoff
 	readyAt  time.Time
 	idx      int
@@ -70,7 +72,7 @@ type sender struct {
 	maxDelay time.Duration
 
 	mu            sync.Mutex
-	global        *bucket
+	global        *ratelimit.Bucket
 	globalBlocked time.Time
 	chats         map[int64]*outChat
 	ready         []*outChat
@@ -85,7 +87,7 @@ func newSender(lim Limits, logger *slog.Logger, minDelay, maxDelay time.Duration
 	lim = lim.withDefaults()
 	return &sender{
 		lim: lim, logger: logger, minDelay: minDelay, maxDelay: maxDelay,
-		global: newBucket(lim.PerSecond, lim.Burst),
+		global: ratelimit.New(lim.PerSecond, float64(lim.Burst)),
 		chats:  map[int64]*outChat{},
 		wake:   make(chan struct{}, 1),
 	}
@@ -120,7 +122,7 @@ func (s *sender) do(ctx context.Context, chat int64, fn func(ctx context.Context
 		if chat == 0 {
 			rate = -1
 		}
-		c = &outChat{id: chat, b: newBucket(rate, s.lim.ChatBurst), idx: -1}
+		c = &outChat{id: chat, b: ratelimit.New(rate, float64(s.lim.ChatBurst)), idx: -1}
 		s.chats[chat] = c
 	}
 	c.ops = append(c.ops, o)
@@ -188,7 +190,7 @@ func (s *sender) dispatch() time.Duration {
 			wait = s.globalBlocked.Sub(now)
 			break
 		}
-		if w := s.global.wait(now); w > 0 {
+		if w := s.global.Delay(now); w > 0 {
 			wait = w + time.Microsecond
 			break
 		}
@@ -207,8 +209,8 @@ func (s *sender) dispatch() time.Duration {
 			s.reschedule(c, now)
 			continue
 		}
-		s.global.take(now)
-		c.b.take(now)
+		s.global.Take(now)
+		c.b.Take(now)
 		c.inflight = true
 		go s.exec(c, c.ops[0])
 	}
@@ -220,7 +222,7 @@ func (s *sender) dispatch() time.Duration {
 	if now.Sub(s.lastSweep) > 30*time.Second {
 		s.lastSweep = now
 		for id, c := range s.chats {
-			if !c.inflight && !c.queued && len(c.ops) == 0 && !now.Before(c.blocked) && c.b.full(now) {
+			if !c.inflight && !c.queued && len(c.ops) == 0 && !now.Before(c.blocked) && c.b.Full(now) {
 				delete(s.chats, id)
 			}
 		}
@@ -264,7 +266,7 @@ func (s *sender) exec(c *outChat, o *op) {
 }
 
 func (s *sender) nextTime(c *outChat, now time.Time) time.Time {
-	t := now.Add(c.b.wait(now))
+	t := now.Add(c.b.Delay(now))
 	if c.blocked.After(t) {
 		t = c.blocked
 	}

@@ -26,6 +26,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf16"
+
+	"github.com/baraza/baraza/internal/ratelimit"
 )
 
 // Options configure a Server. Zero values take the defaults in brackets.
@@ -104,7 +106,7 @@ type chat struct {
 	title   string
 	nextID  int
 	msgs    map[int]*Message
-	limiter *bucket
+	limiter *ratelimit.Bucket
 }
 
 type pending struct {
@@ -140,7 +142,7 @@ type Server struct {
 	allowed    []string
 	calls      []Call
 	fails      map[string][]APIError
-	global     *bucket
+	global     *ratelimit.Bucket
 	callbacks  map[string]*callback
 	nextCB     int
 	count429   int
@@ -192,7 +194,7 @@ func NewServer(opt Options) *Server {
 		chats:      map[int64]*chat{},
 		nextUpdate: 100000,
 		fails:      map[string][]APIError{},
-		global:     newBucket(opt.GlobalRate, opt.GlobalBurst),
+		global:     ratelimit.New(opt.GlobalRate, float64(opt.GlobalBurst)),
 		callbacks:  map[string]*callback{},
 		changed:    make(chan struct{}),
 	}
@@ -335,7 +337,7 @@ func (s *Server) AddUser(u User) {
 func (s *Server) chatLocked(id int64, typ, title string) *chat {
 	c := s.chats[id]
 	if c == nil {
-		c = &chat{id: id, typ: typ, title: title, msgs: map[int]*Message{}, limiter: newBucket(s.opt.ChatRate, s.opt.ChatBurst)}
+		c = &chat{id: id, typ: typ, title: title, msgs: map[int]*Message{}, limiter: ratelimit.New(s.opt.ChatRate, float64(s.opt.ChatBurst))}
 		s.chats[id] = c
 	}
 	return c
@@ -627,9 +629,9 @@ func (s *Server) limitLocked(chatID int64) (reply, bool) {
 		c = s.chats[chatID]
 	}
 	if c != nil {
-		cw = c.limiter.wait(now)
+		cw = c.limiter.Delay(now)
 	}
-	gw := s.global.wait(now)
+	gw := s.global.Delay(now)
 	if w := max(cw, gw); w > 0 {
 		s.count429++
 		ra := max(1, int(math.Ceil(w.Seconds())))
@@ -638,9 +640,9 @@ func (s *Server) limitLocked(chatID int64) (reply, bool) {
 		return rep, true
 	}
 	if c != nil {
-		c.limiter.take(now)
+		c.limiter.Take(now)
 	}
-	s.global.take(now)
+	s.global.Take(now)
 	return reply{}, false
 }
 
