@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -27,9 +28,9 @@ type Completion struct {
 }
 
 // applyScript: KEYS marker, counters, participation (the marker again when
-// there is none), text sets...; ARGV marker TTL ms, "1" when there is a
-// participation marker, number of fields n, the n fields, then one text
-// per text set.
+// there is none), text sets...; ARGV the marker's expiry (unix ms, a day
+// boundary), "1" when there is a participation marker, number of fields n,
+// the n fields, then a random score and a text per text set.
 var applyScript = redis.NewScript(`
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return 0
@@ -42,9 +43,11 @@ for i = 1, n do
   redis.call('HINCRBY', KEYS[2], ARGV[3 + i], 1)
 end
 for i = 4, #KEYS do
-  redis.call('SADD', KEYS[i], ARGV[n + i])
+  local j = n + 4 + (i - 4) * 2
+  redis.call('ZADD', KEYS[i], ARGV[j], ARGV[j + 1])
 end
-redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+redis.call('SET', KEYS[1], '1')
+redis.call('PEXPIREAT', KEYS[1], ARGV[1])
 if ARGV[2] == '1' then
   redis.call('SET', KEYS[3], '1')
 end
@@ -72,7 +75,11 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 		part, hasPart = tag+":p:"+c.Participation, "1"
 	}
 	keys := []string{marker, tag + ":n", part}
-	args := []any{ms(s.opt.MarkerTTL), hasPart, len(c.Incr)}
+	// The marker expires at a day boundary, so its TTL does not tell when
+	// the completion happened.
+	day := 24 * time.Hour
+	expire := s.opt.Now().Add(s.opt.MarkerTTL).Truncate(day).Add(day)
+	args := []any{expire.UnixMilli(), hasPart, len(c.Incr)}
 	for _, f := range c.Incr {
 		if f == "" {
 			return false, fmt.Errorf("%w: empty counter field", ErrInvalid)
@@ -94,9 +101,10 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 		keys = append(keys, tag+":t:"+q)
 	}
 	for _, q := range questions {
-		// The nonce keeps identical texts apart and gives the set no
-		// meaningful order; it carries no time.
-		args = append(args, randHex(8)+":"+c.Texts[q])
+		// Texts live in a sorted set under a random score, so even a small
+		// set (stored in insertion order by Redis) keeps no order of
+		// arrival; the nonce keeps identical texts apart. No time.
+		args = append(args, rand.Int64N(1<<53), randHex(8)+":"+c.Texts[q])
 	}
 	n, err := applyScript.Run(ctx, s.rdb, keys, args...).Int()
 	if err != nil {
@@ -149,7 +157,7 @@ func (s *Store) Texts(ctx context.Context, consultation, question string) ([]str
 	if err := checkID("question", question); err != nil {
 		return nil, err
 	}
-	members, err := s.rdb.SMembers(ctx, s.ctag(consultation)+":t:"+question).Result()
+	members, err := s.rdb.ZRange(ctx, s.ctag(consultation)+":t:"+question, 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("store: texts: %w", err)
 	}

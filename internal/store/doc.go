@@ -42,7 +42,7 @@
 //	P{c:<consultation>}:n        hash  counters (field names from internal/results)
 //	P{c:<consultation>}:k:<h>    string completion marker for one Completion.Key; TTL MarkerTTL
 //	P{c:<consultation>}:p:<m>    string participation marker (a per-consultation HMAC); no TTL
-//	P{c:<consultation>}:t:<q>    set   texts of question q, each "<random nonce>:<text>"
+//	P{c:<consultation>}:t:<q>    zset  texts of question q, each "<random nonce>:<text>" under a random score
 //	P{g}:status                  hash  consultation -> status override (JSON)
 //	P{g}:statuslog:<c>           list  status changes of consultation c, newest first, capped
 //	P{g}:tokens                  hash  SHA-256 of a token -> token record (JSON)
