@@ -6,6 +6,10 @@
 // Facilitators are recognised in chat by pseudonym only: the raw
 // "platform:id" entries of BARAZA_FACILITATORS are turned into pseudonyms
 // when the Commands are built and are not kept.
+//
+// The live room view updates after every k responses, never on each one,
+// so the change a room sees on the projector always aggregates at least k
+// people (see Live).
 package facilitate
 
 import (

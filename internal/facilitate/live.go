@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"html/template"
 	"log/slog"
-	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -65,14 +64,18 @@ type LiveConfig struct {
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+
+	// observe, for tests, is called by an event stream after each read of
+	// the counters, with the completed count it read.
+	observe func(completed int64)
 }
 
 // Live serves the live room view:
 //
 //	GET /live/{id}          the full-screen page (facilitator or view link)
 //	GET /live/{id}/events   server-sent events: "summary" with the suppressed
-//	                        results of the chosen questions whenever the
-//	                        counters change; "expired" when the view link runs out
+//	                        results of the chosen questions, after every k
+//	                        responses; "expired" when the view link runs out
 //	GET /live/live.js, /live/live.css, /live/icon.svg
 //
 // Query parameters: v (view link token), q (comma-separated question ids;
@@ -82,6 +85,16 @@ type LiveConfig struct {
 // Nothing but "waiting" is sent until the consultation has at least k
 // completed responses, and every count sent went through
 // privacy.Suppress (via results.Build).
+//
+// The view updates after every k responses, not on each one: a projector
+// in the meeting room that moved by one count as each person finished
+// would show the room what that person chose. A new frame is drawn only
+// once "completed" has grown by at least k since the frame shown before
+// (the first one once it reaches k), so any change on screen aggregates
+// at least k responses. The frame is kept per consultation and shared by
+// every stream of the process, so a reconnect or a second screen shows
+// the same frame, not the counters of the moment. (A process restart
+// starts afresh from the current counters.)
 type Live struct {
 	cfg     LiveConfig
 	key     []byte
@@ -91,6 +104,36 @@ type Live struct {
 	streams atomic.Int64
 	closing chan struct{}
 	close   sync.Once
+
+	mu     sync.Mutex
+	frames map[string]*frame // consultation id -> the counters on screen
+}
+
+// frame is the counters the live view shows of one consultation.
+type frame struct {
+	completed int64
+	counters  map[string]int64
+}
+
+// frame returns the counters to show of consultation id, given the
+// current ones: nil before k completed responses, then a snapshot that
+// moves on only once completed has grown by at least k since it was taken.
+func (l *Live) frame(id string, counters map[string]int64, k int) *frame {
+	n := counters["completed"]
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	f := l.frames[id]
+	if f != nil && n < f.completed {
+		// The counters went back (the consultation's data was erased):
+		// what was shown is gone; start again as if new.
+		f = nil
+		delete(l.frames, id)
+	}
+	if (f == nil && n >= int64(k)) || (f != nil && n >= f.completed+int64(k)) {
+		f = &frame{completed: n, counters: counters}
+		l.frames[id] = f
+	}
+	return f
 }
 
 // LiveHandler returns the live room view handler (see Live).
@@ -98,7 +141,7 @@ func LiveHandler(cfg LiveConfig) http.Handler { return NewLive(cfg) }
 
 // NewLive returns the live room view.
 func NewLive(cfg LiveConfig) *Live {
-	l := &Live{cfg: cfg, key: cfg.Key, log: cfg.Logger, now: cfg.Now, closing: make(chan struct{})}
+	l := &Live{cfg: cfg, key: cfg.Key, log: cfg.Logger, now: cfg.Now, closing: make(chan struct{}), frames: map[string]*frame{}}
 	if len(l.key) == 0 {
 		l.key = make([]byte, 32)
 		_, _ = rand.Read(l.key) // crypto/rand.Read never fails (Go 1.24+)
@@ -403,8 +446,9 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 	defer ping.Stop()
 
 	var (
-		last       map[string]int64
-		lastScript *dialogs.Script
+		sent       *frame // nil: waiting
+		sentScript *dialogs.Script
+		first      = true
 		failing    bool
 	)
 	send := func(event string, v any) bool {
@@ -420,6 +464,9 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 	for {
 		sc := l.cfg.Consult.Catalog.Get(id)
 		if sc == nil {
+			l.mu.Lock()
+			delete(l.frames, id)
+			l.mu.Unlock()
 			return // the script was removed: the client reconnects and is refused
 		}
 		counters, err := l.cfg.Consult.Store.Counters(ctx, id)
@@ -429,9 +476,18 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 				l.log.Warn("live counters", "consultation", id, "err", err)
 			}
 			failing = true
-		case last == nil || sc != lastScript || !maps.Equal(counters, last):
+		default:
+			f := l.frame(id, counters, l.cfg.Consult.KFor(sc))
+			if !first && f == sent && sc == sentScript {
+				failing = false
+				break // fewer than k responses since the frame on screen
+			}
+			var shown map[string]int64 // nil: waiting
+			if f != nil {
+				shown = f.counters
+			}
 			lang := liveLang(sc, q.Get("lang"))
-			s, err := l.build(ctx, sc, counters, lang, chosen(sc, q.Get("q")))
+			s, err := l.build(ctx, sc, shown, lang, chosen(sc, q.Get("q")))
 			if err != nil {
 				if !failing && ctx.Err() == nil {
 					l.log.Warn("live summary", "consultation", id, "err", err)
@@ -440,10 +496,13 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 				break
 			}
 			failing = false
-			last, lastScript = counters, sc
+			first, sent, sentScript = false, f, sc
 			if !send("summary", s) {
 				return
 			}
+		}
+		if err == nil && l.cfg.observe != nil {
+			l.cfg.observe(counters["completed"])
 		}
 		select {
 		case <-ctx.Done():

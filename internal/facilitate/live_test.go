@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -185,11 +186,41 @@ func viewLinkAt(l *Live, id string, at time.Time) string {
 	return l.NewViewLink(id, 0)
 }
 
+// seen records the completed count the live streams last read, so a test
+// knows a stream has seen a state without waiting a set time.
+type seen struct{ n atomic.Int64 }
+
+func (s *seen) observe(n int64) { s.n.Store(n) }
+
+// wait polls until a stream has read completed == n.
+func (s *seen) wait(t *testing.T, n int64) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); s.n.Load() != n; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no stream read %d completed within 10 s (last read %d)", n, s.n.Load())
+		}
+	}
+}
+
+// newObservedLive is newLive with streams reporting what they read.
+func newObservedLive(t *testing.T, c *core) (*Live, *httptest.Server, *seen) {
+	sn := &seen{}
+	sn.n.Store(-1)
+	l := NewLive(LiveConfig{Consult: c.consult, Key: []byte("live-test-key-0123456789abcdef0123"),
+		Interval: 20 * time.Millisecond, observe: sn.observe})
+	srv := httptest.NewServer(l)
+	t.Cleanup(func() {
+		l.Close()
+		srv.Close()
+	})
+	return l, srv, sn
+}
+
 // TestLiveEventsSuppressed reads the event stream itself: nothing but
-// "waiting" below k, suppressed counts from k on, an event on each change.
+// "waiting" below k, suppressed counts from k on.
 func TestLiveEventsSuppressed(t *testing.T) {
 	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
-	l, srv := newLive(t, c, nil)
+	l, srv, sn := newObservedLive(t, c)
 	ch := stream(t, srv.URL+strings.Replace(l.NewViewLink("night-safety", time.Hour), "?", "/events?", 1)+"&q=area")
 
 	if s := summaryOf(t, next(t, ch)); s.Ready || s.K != 3 || s.Questions != nil || s.Completed != nil {
@@ -197,35 +228,78 @@ func TestLiveEventsSuppressed(t *testing.T) {
 	}
 	for i := 1; i <= 2; i++ {
 		c.completeOne(t, "north", "1")
-		ev := next(t, ch)
-		if s := summaryOf(t, ev); s.Ready || s.Questions != nil || s.Completed != nil || strings.Contains(ev.data, "North") {
-			t.Fatalf("%d responses (k=3): got %s, want nothing but waiting", i, ev.data)
-		}
+		sn.wait(t, int64(i))
 	}
 	c.completeOne(t, "north", "2")
-	s := summaryOf(t, next(t, ch))
+	ev := next(t, ch)
+	s := summaryOf(t, ev)
 	if !s.Ready || s.Completed == nil || *s.Completed != 3 || len(s.Questions) != 1 || s.Questions[0].ID != "area" {
-		t.Fatalf("3 responses: got %+v, want ready with 3 completed and only question area", s)
+		t.Fatalf("3 responses: got %s, want ready with 3 completed and only question area (and no frame before)", ev.data)
 	}
+	if got, want := options(s), map[string]string{"North": "3", "South": "0"}; !equalMaps(got, want) {
+		t.Errorf("3 responses: options %v, want %v", got, want)
+	}
+}
+
+// TestLiveUpdatesEveryK: once shown, the view moves on only after k more
+// responses, so no change on screen is one person's answers; a second
+// screen opened in between shows the same frame.
+func TestLiveUpdatesEveryK(t *testing.T) {
+	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
+	l, srv, sn := newObservedLive(t, c)
+	events := srv.URL + strings.Replace(l.NewViewLink("night-safety", time.Hour), "?", "/events?", 1) + "&q=area"
+	ch := stream(t, events)
+	summaryOf(t, next(t, ch)) // waiting
+
+	// Each completion is one person; frames may be drawn only at
+	// completed = 3 and 6 (k = 3), whatever the stream read in between.
+	answers := []string{"north", "north", "north", "north", "north", "south", "north", "south"}
+	for i, area := range answers {
+		n := int64(i + 1)
+		c.completeOne(t, area, "1")
+		sn.wait(t, n) // the stream read this state, so a frame for it would come now
+		if n%3 != 0 {
+			continue
+		}
+		ev := next(t, ch)
+		s := summaryOf(t, ev)
+		if !s.Ready || s.Completed == nil || *s.Completed != n {
+			t.Fatalf("after %d responses: got frame %s, want one at %d completed and none before", n, ev.data, n)
+		}
+		want := map[string]string{"North": "3", "South": "0"}
+		if n == 6 {
+			// South's 1 is hidden, and North's 5 with it: the total of 6
+			// would give South away.
+			want = map[string]string{"North": "hidden", "South": "hidden"}
+		}
+		if got := options(s); !equalMaps(got, want) {
+			t.Errorf("%d responses: options %v, want %v", n, got, want)
+		}
+	}
+
+	// 8 read, 6 on screen: a second screen shows the same frame, and
+	// the next frame of either is the one at 9.
+	second := stream(t, events)
+	ev := next(t, second)
+	if s := summaryOf(t, ev); s.Completed == nil || *s.Completed != 6 {
+		t.Fatalf("second screen at 8 responses: got %s, want the frame shown at 6", ev.data)
+	}
+	c.completeOne(t, "north", "1")
+	for _, ch := range []<-chan sseEvent{ch, second} {
+		ev := next(t, ch)
+		if s := summaryOf(t, ev); s.Completed == nil || *s.Completed != 9 {
+			t.Fatalf("9 responses: got %s, want a frame at 9", ev.data)
+		}
+	}
+}
+
+// options maps the option labels of the first question to their counts.
+func options(s liveSummary) map[string]string {
 	got := map[string]string{}
 	for _, o := range s.Questions[0].Options {
 		got[o.Label] = countString(o.Count)
 	}
-	if want := map[string]string{"North": "3", "South": "0"}; !equalMaps(got, want) {
-		t.Errorf("3 responses: options %v, want %v", got, want)
-	}
-
-	c.completeOne(t, "south", "3")
-	s = summaryOf(t, next(t, ch))
-	got = map[string]string{}
-	for _, o := range s.Questions[0].Options {
-		got[o.Label] = countString(o.Count)
-	}
-	// South's 1 is hidden, and North's 3 with it: the total of 4 would
-	// give South away.
-	if want := map[string]string{"North": "hidden", "South": "hidden"}; !equalMaps(got, want) {
-		t.Errorf("4 responses: options %v, want %v", got, want)
-	}
+	return got
 }
 
 func countString(n *int64) string {
@@ -261,21 +335,21 @@ func TestLiveViewLinkExpires(t *testing.T) {
 }
 
 // TestLiveRoomInBrowser: the page in headless Chromium shows nothing below
-// k and updates by itself as responses complete.
+// k and updates by itself after every k responses.
 func TestLiveRoomInBrowser(t *testing.T) {
 	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
-	l, srv := newLive(t, c, nil)
+	l, srv, sn := newObservedLive(t, c)
 	ctx := browsertest.New(t)
 	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+l.NewViewLink("night-safety", 0)+"&q=area"))
 	browsertest.WaitText(t, ctx, "Waiting for at least 3 responses")
+	browsertest.WaitText(t, ctx, "updated after every 3 responses")
 	browsertest.WaitFor(t, ctx, "the stream", `document.body.dataset.state === "waiting"`)
 	browsertest.Eval[bool](t, ctx, `(window.liveMark = 42, true)`)
 
-	// Below k the page shows nothing. data-updates counts the updates the
-	// page drew, so the check runs after the page has seen both.
+	// Below k the page shows nothing and is sent nothing new.
 	for i := 1; i <= 2; i++ {
 		c.completeOne(t, "north", "1")
-		browsertest.WaitFor(t, ctx, "an update", `Number(document.body.dataset.updates) >= `+strconv.Itoa(i+1))
+		sn.wait(t, int64(i))
 	}
 	if txt := browsertest.Eval[string](t, ctx, `document.body.innerText`); strings.Contains(txt, "North") ||
 		strings.Contains(txt, "2 responses") || !strings.Contains(txt, "Waiting for at least 3 responses") {
@@ -305,8 +379,15 @@ func TestLiveRoomInBrowser(t *testing.T) {
 		t.Errorf("a question not chosen with ?q= is shown")
 	}
 
-	c.completeOne(t, "south", "3")
-	browsertest.WaitText(t, ctx, "4 responses")
+	// The next update comes after k more: 3 more people, one from the
+	// south; the page never showed 4 or 5.
+	for _, area := range []string{"north", "north", "south"} {
+		c.completeOne(t, area, "3")
+	}
+	browsertest.WaitText(t, ctx, "6 responses")
+	if got := browsertest.Eval[string](t, ctx, `document.body.dataset.updates`); got != "3" {
+		t.Errorf("updates drawn: got %s, want 3 (waiting, then 3, then 6)", got)
+	}
 	if got := row("north"); got != "hidden" {
 		t.Errorf("North after a lone South: got %q, want hidden", got)
 	}
