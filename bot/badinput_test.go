@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/testenv"
 )
 
@@ -119,5 +120,76 @@ func TestGroupChatInvites(t *testing.T) {
 	data, _, _, _ := env.Store.LoadSession(context.Background(), env.Keys.Respondent("telegram", "8080808"), "")
 	if data != nil {
 		t.Errorf("a session was created from a group chat")
+	}
+}
+
+// TestSessionAtRestShowsNothing: mid-dialog, after a comment with a phone
+// number and an e-mail address, Redis holds neither them nor anything
+// readable of the session (sealed), and the scrubbed text is what the
+// completion stores.
+func TestSessionAtRestShowsNothing(t *testing.T) {
+	env := testenv.New(t)
+	ctx := context.Background()
+	s, err := dialogs.Load("early-comment.yaml", []byte(`id: early-comment
+version: 1
+kind: consultation
+languages: [en]
+title: Early comment
+intro: Hello
+consent: OK?
+safe_words: ["red kite"]
+questions:
+  - id: note
+    type: text
+    text: Tell us anything
+  - id: area
+    type: choice
+    text: Where?
+    options:
+      - {id: north, label: North}
+outro: Thanks
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Catalog.Replace(append(env.Catalog.All(), s))
+	const user = "44332211"
+	send := func(id string, ev bot.Event) bot.Response {
+		t.Helper()
+		ev.Platform, ev.User, ev.Chat, ev.Private, ev.ID, ev.MessageRef = "telegram", user, user, true, id, id
+		resp, err := env.Router.Handle(ctx, ev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	resp := send("1", bot.Event{Kind: bot.KindCommand, Command: "start", Arg: "early-comment"})
+	resp = send("2", bot.Event{Kind: bot.KindButton, Data: resp.Messages[len(resp.Messages)-1].Buttons[0].Data})
+	if !strings.Contains(resp.Messages[len(resp.Messages)-1].Text, "Tell us anything") {
+		t.Fatalf("not at the comment: %+v", resp)
+	}
+	send("3", bot.Event{Kind: bot.KindText, Text: "the bridge, call +33 6 12 34 56 78 or fatou@example.net"})
+	env.AssertNoLeak(t, user, "12 34 56 78", "fatou@example.net", "early-comment\"", "the bridge")
+	// Even unsealed with the secret, the session holds the scrubbed text.
+	pid := env.Keys.Respondent("telegram", user)
+	data, _, _, err := env.Store.LoadSession(ctx, pid, "")
+	if err != nil || data == nil {
+		t.Fatalf("no session: %v", err)
+	}
+	plain, err := env.Keys.Open(pid, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(plain), "the bridge") || strings.Contains(string(plain), "12 34 56 78") || strings.Contains(string(plain), "fatou@") {
+		t.Errorf("unsealed session: %s", plain)
+	}
+
+	// A safe word with no session, and a re-delivered /stop, still erase.
+	send("4", bot.Event{Kind: bot.KindCommand, Command: "stop"})
+	if r := send("4", bot.Event{Kind: bot.KindCommand, Command: "stop"}); r.Erase == nil || len(r.Messages) != 0 {
+		t.Errorf("re-delivered /stop: got %+v, want an erase and no message", r)
+	}
+	if r := send("5", bot.Event{Kind: bot.KindText, Text: " Red Kite "}); r.Erase == nil || len(r.Messages) != 0 {
+		t.Errorf("safe word without a session: got %+v, want an erase and no message", r)
 	}
 }

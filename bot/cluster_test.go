@@ -14,6 +14,7 @@ import (
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/simulate"
 	"github.com/baraza/baraza/internal/store"
+	"github.com/baraza/baraza/internal/testenv"
 )
 
 // TestClusterExactlyOnce answers both bundled scripts through the router on
@@ -51,23 +52,12 @@ func TestClusterExactlyOnce(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		want := map[string]int64{}
-		for _, p := range players {
-			for _, f := range p.Increments(results.Week(time.Now())) {
-				want[f]++
-			}
-		}
 		got, err := st.Counters(ctx, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(got) != len(want) {
-			t.Errorf("%s: %d counters, want %d", id, len(got), len(want))
-		}
-		for f, w := range want {
-			if got[f] != w {
-				t.Errorf("%s: counter %s = %d, want %d", id, f, got[f], w)
-			}
-		}
+		t.Run(id+" counters", func(t *testing.T) {
+			testenv.AssertCounters(t, got, simulate.Expected(players, results.Week(time.Now())))
+		})
 	}
 }

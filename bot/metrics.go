@@ -25,7 +25,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		out: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "baraza_messages_out_total", Help: "Outbound messages by adapter."}, []string{"adapter"}),
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "baraza_steps_total", Help: "Handled events by outcome (step, started, completed, declined, stopped, duplicate, ...)."}, []string{"outcome"}),
+			Name: "baraza_steps_total", Help: "Handled events by kind: answer, duplicate, refused, command, group, error."}, []string{"outcome"}),
 		refusals: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "baraza_refusals_total", Help: "Refused inputs by reason."}, []string{"reason"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -44,11 +44,24 @@ func (m *Metrics) observe(adapter, outcome string, out int, err error, d time.Du
 	}
 	m.in.WithLabelValues(adapter).Inc()
 	m.out.WithLabelValues(adapter).Add(float64(out))
-	m.outcomes.WithLabelValues(outcome).Inc()
+	m.outcomes.WithLabelValues(coarse(outcome)).Inc()
 	if err != nil {
 		m.errors.WithLabelValues(adapter).Inc()
 	}
 	m.latency.Observe(d.Seconds())
+}
+
+// coarse folds the router's outcomes into kinds that say nothing about
+// respondents: /metrics is scraped without a token, and exact counts of
+// consents, completions or refusals of consent would bypass the small-cell
+// suppression every other output goes through (with one consultation open,
+// "completed" would be its exact completion count, scrape by scrape).
+func coarse(outcome string) string {
+	switch outcome {
+	case "duplicate", "refused", "stale", "group", "command", "results", "error":
+		return outcome
+	}
+	return "answer"
 }
 
 func (m *Metrics) refusal(reason string) {

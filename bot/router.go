@@ -157,11 +157,16 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		return Response{}, "", fmt.Errorf("router: load session: %w", err)
 	}
 	var sess *session
+	var plain []byte
 	if data != nil {
 		sess = new(session)
-		if err := json.Unmarshal(data, sess); err != nil {
-			// A session we cannot read is dropped rather than trapping the
-			// respondent; nothing in it was counted yet.
+		plain, err = r.cfg.Keys.Open(pid, data)
+		if err == nil {
+			err = json.Unmarshal(plain, sess)
+		}
+		if err != nil {
+			// A session we cannot read (a changed secret) is dropped rather
+			// than trapping the respondent; nothing in it was counted yet.
 			r.log.Error("unreadable session dropped", "respondent", short(pid), "err", err)
 			sess = nil
 		}
@@ -219,7 +224,7 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 	}
 
 	next := *sess
-	next.State = res.State
+	next.State = scrubbed(script, res.State)
 	outcome := "step"
 	for _, eff := range res.Effects {
 		switch eff.Kind {
@@ -263,12 +268,14 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 
 	var newData []byte
 	if !res.Ended {
-		if newData, err = json.Marshal(next); err != nil {
+		newPlain, err := json.Marshal(next)
+		if err != nil {
 			return Response{}, "", fmt.Errorf("router: encode session: %w", err)
 		}
-		if string(newData) == string(data) && eventKey == "" {
+		if string(newPlain) == string(plain) && eventKey == "" {
 			return resp, outcome, nil // nothing changed, nothing to record
 		}
+		newData = r.cfg.Keys.Seal(pid, newPlain)
 	}
 	if err := r.cfg.Store.SaveSession(ctx, pid, version, newData, eventKey); err != nil {
 		return Response{}, "", err
@@ -292,8 +299,9 @@ func (r *Router) noSession(ctx context.Context, ev Event, pid, eventKey string, 
 			id = r.defaultReport()
 		}
 		return r.begin(ctx, ev, pid, eventKey, version, id, dialogs.KindReport)
-	case ev.Kind == KindCommand && ev.Command == "stop":
-		// Nothing to end, but the person wants the conversation gone.
+	case ev.Kind == KindCommand && ev.Command == "stop", ev.Kind == KindText && r.isSafeWord(ev.Text):
+		// Nothing to end, but the person wants the conversation gone, and
+		// a reply would only leave a trace.
 		return Response{Erase: &Erase{To: ev.MessageRef}}, "stopped", nil
 	case ev.Kind == KindCommand && ev.Command == "help":
 		return textResponse(lang, dialogs.UI(lang, "help")), "help", nil
@@ -335,11 +343,11 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 	}
 	res := dialogs.Start(script, ev.Locale)
 	sess := session{Consultation: script.ID, Nonce: newNonce(), State: res.State, TrailFrom: ev.MessageRef, LastRef: ev.MessageRef}
-	data, err := json.Marshal(sess)
+	plain, err := json.Marshal(sess)
 	if err != nil {
 		return Response{}, "", fmt.Errorf("router: encode session: %w", err)
 	}
-	if err := r.cfg.Store.SaveSession(ctx, pid, version, data, eventKey); err != nil {
+	if err := r.cfg.Store.SaveSession(ctx, pid, version, r.cfg.Keys.Seal(pid, plain), eventKey); err != nil {
 		return Response{}, "", err
 	}
 	return Response{Messages: r.messages(res.Replies)}, "begin", nil
@@ -410,6 +418,15 @@ func (r *Router) defaultReport() string {
 // process died before sending them, or the web chat's response was lost),
 // so the current prompt is shown again rather than leaving them stuck.
 func (r *Router) duplicate(ev Event, sess *session, script *dialogs.Script) Response {
+	if ev.Kind == KindCommand && ev.Command == "stop" || ev.Kind == KindText && r.isSafeWord(ev.Text) {
+		// The first handling may have died before the adapter erased the
+		// conversation: erasing again is harmless, leaving it is not.
+		from := ""
+		if sess != nil {
+			from = sess.TrailFrom
+		}
+		return Response{Erase: &Erase{From: from, To: ev.MessageRef}}
+	}
 	var resp Response
 	if sess != nil && script != nil && sess.State.Valid(script) == nil {
 		resp.Messages = r.messages(dialogs.Resume(script, sess.State).Replies)
@@ -422,6 +439,63 @@ func (r *Router) duplicate(ev Event, sess *session, script *dialogs.Script) Resp
 		resp.Notice = dialogs.UI(r.lang(lang, ev.Locale), "already_answered")
 	}
 	return resp
+}
+
+// isSafeWord reports whether text is a safe word of any loaded script: a
+// person in danger may type it before or after a session, not only during.
+func (r *Router) isSafeWord(text string) bool {
+	t := strings.TrimSpace(text)
+	if t == "" || len(t) > 200 {
+		return false
+	}
+	for _, s := range r.cfg.Catalog.All() {
+		for _, w := range s.SafeWords {
+			if strings.EqualFold(strings.TrimSpace(w), t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// scrubbed returns st with every typed text answer scrubbed, so a phone
+// number or an e-mail address typed into a comment is never stored, not
+// even in the session for the minutes before completion.
+func scrubbed(s *dialogs.Script, st dialogs.State) dialogs.State {
+	var out dialogs.Answers
+	for id, a := range st.Answers {
+		if a.Text == "" {
+			continue
+		}
+		if q := questionByID(s, id); q == nil || q.Type != dialogs.TypeText {
+			continue
+		}
+		clean := privacy.Scrub(a.Text)
+		if clean == a.Text {
+			continue
+		}
+		if out == nil {
+			out = make(dialogs.Answers, len(st.Answers))
+			for k, v := range st.Answers {
+				out[k] = v
+			}
+		}
+		a.Text = clean
+		out[id] = a
+	}
+	if out != nil {
+		st.Answers = out
+	}
+	return st
+}
+
+func questionByID(s *dialogs.Script, id string) *dialogs.Question {
+	for i := range s.Questions {
+		if s.Questions[i].ID == id {
+			return &s.Questions[i]
+		}
+	}
+	return nil
 }
 
 func (r *Router) groupInvite(ev Event) Response {

@@ -67,24 +67,7 @@ func TestExactlyOnce(t *testing.T) {
 		return
 	}
 
-	want := map[string]int64{}
-	week := results.Week(time.Now())
-	for _, p := range players {
-		for _, f := range p.Increments(week) {
-			want[f]++
-		}
-	}
-	got := env.Counters(t, script.ID)
-	for f, w := range want {
-		if got[f] != w {
-			t.Errorf("counter %s = %d, want %d", f, got[f], w)
-		}
-	}
-	for f, g := range got {
-		if _, ok := want[f]; !ok && g != 0 {
-			t.Errorf("unexpected counter %s = %d", f, g)
-		}
-	}
+	testenv.AssertCounters(t, env.Counters(t, script.ID), simulate.Expected(players, results.Week(time.Now())))
 
 	// No identity and no free text in Redis or the logs.
 	var needles []string
