@@ -11,31 +11,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/baraza/baraza/internal/redistest"
 	"github.com/baraza/baraza/internal/store"
+	"github.com/baraza/baraza/internal/testenv"
 )
-
-// syncBuffer is a goroutine-safe writer for run's output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func env(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
@@ -131,7 +113,7 @@ outro: Thanks
 func TestEmbeddedServe(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	stdout, stderr := &testenv.LogBuffer{}, &testenv.LogBuffer{}
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, nil, env(map[string]string{"BARAZA_HTTP_ADDR": "127.0.0.1:0"}), stdout, stderr)
@@ -281,5 +263,19 @@ func TestTokenAndExport(t *testing.T) {
 	// Without a Redis URL the one-shot commands say why they cannot run.
 	if err := run(ctx, []string{"token", "list"}, env(nil), io.Discard, io.Discard); err == nil || !strings.Contains(err.Error(), "BARAZA_REDIS_URL") {
 		t.Errorf("token list without Redis: %v", err)
+	}
+}
+
+func TestRedactAddrs(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"http: TLS handshake error from 203.0.113.9:51234: EOF", "http: TLS handshake error from [addr]: EOF"},
+		{"http: Accept error on [2001:db8::1]:8080: x", "http: Accept error on [addr]: x"},
+		{"bare 2001:db8:0:0:0:0:2:1 here", "bare [addr] here"},
+		{"no address in 10 steps", "no address in 10 steps"},
+	}
+	for _, tt := range tests {
+		if got := redactAddrs(tt.in); got != tt.want {
+			t.Errorf("redactAddrs(%q) = %q, want %q", tt.in, got, tt.want)
+		}
 	}
 }

@@ -8,11 +8,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	stdlog "log"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -182,7 +184,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
 	}
-	srv := &http.Server{Handler: web.NewServer(deps), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: web.NewServer(deps), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: stdlog.New(addrRedactor{log: log.With("component", "http")}, "", 0)}
 
 	if be.embedded != nil {
 		tok, _, err := st.CreateToken(ctx, "admin", "demo admin", nil)
@@ -282,6 +285,20 @@ func invite(inviters map[string]bot.Inviter, id string) (map[string]string, []by
 	}
 	return links, png, svg, nil
 }
+
+// addrRedactor turns net/http's own error lines ("TLS handshake error
+// from 203.0.113.9:51234: ...") into structured log lines without the
+// client's address: a respondent's IP is as identifying as an id.
+type addrRedactor struct{ log *slog.Logger }
+
+var addrPattern = regexp.MustCompile(`\[[0-9a-fA-F:.%]+\](:\d+)?|\b\d{1,3}(\.\d{1,3}){3}(:\d+)?\b|\b([0-9a-fA-F]{1,4}:){2,7}[0-9a-fA-F]{1,4}\b`)
+
+func (a addrRedactor) Write(p []byte) (int, error) {
+	a.log.Warn("http server", "msg", redactAddrs(strings.TrimSpace(string(p))))
+	return len(p), nil
+}
+
+func redactAddrs(s string) string { return addrPattern.ReplaceAllString(s, "[addr]") }
 
 // derive makes a purpose-bound key from the secret.
 func derive(secret []byte, purpose string) []byte {
