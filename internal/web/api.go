@@ -126,7 +126,9 @@ func (s *server) handleExport(format string) http.Handler {
 }
 
 // handleTexts returns the scrubbed free-text answers, in random order and
-// without timestamps, only once the consultation has k completions.
+// without timestamps, only once the consultation has k completions, and
+// of each question only when its answered count is shown and at least k
+// (see textsShown).
 func (s *server) handleTexts() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sum, ok := s.summary(w, r, "texts")
@@ -148,7 +150,7 @@ func (s *server) handleTexts() http.Handler {
 		}
 		out.Enough = true
 		for _, q := range sum.Questions {
-			if q.Type != "text" {
+			if !textsShown(q, sum.K) {
 				continue
 			}
 			list, err := s.Store.Texts(r.Context(), sum.ID, q.ID)

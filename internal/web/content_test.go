@@ -1,13 +1,18 @@
 package web
 
 import (
+	"context"
+	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/results"
+	"github.com/baraza/baraza/internal/store"
 )
 
 func TestConsultationPage(t *testing.T) {
@@ -170,5 +175,56 @@ func TestViewRules(t *testing.T) {
 	sum.Completed = nil
 	if v := buildView(sum, nil, "en"); v.Enough || v.Completed != "fewer than 5" {
 		t.Errorf("completed hidden: got enough=%v %q", v.Enough, v.Completed)
+	}
+}
+
+// TestCommentsNeedKAnswers: comments of a question answered by fewer than
+// k people stay hidden even once the consultation has k completions, on
+// the page and in the API; town's 6 comments (k=5) are still shown.
+func TestCommentsNeedKAnswers(t *testing.T) {
+	f := newFixture(t)
+	// quiet (k=5) has 3 completions, each with a comment: 2 more without
+	// one make 5 completed, but the comment question stays at 3 answers.
+	quiet := f.env.Catalog.Get("quiet")
+	for i := range 2 {
+		a := dialogs.Answers{"area": {Options: []string{"south"}}}
+		if _, err := f.env.Store.Apply(context.Background(), store.Completion{Consultation: "quiet",
+			Key: fmt.Sprintf("more-%d", i), Incr: results.Increments(quiet, a, "")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	_, page := f.signIn(t, official).get("/consultations/quiet")
+	if strings.Contains(page, "Not enough responses yet.") {
+		t.Fatalf("quiet with 5 completed: page says not enough responses, want results")
+	}
+	if strings.Contains(page, "a secret comment") {
+		t.Errorf("page shows the comments of a question answered by 3 (k=5)")
+	}
+
+	texts := func(id string) (enough bool, byQuestion map[string]int) {
+		t.Helper()
+		res, body := f.api(t, "GET", "/api/v1/consultations/"+id+"/texts", official)
+		var out struct {
+			Enough    bool `json:"enough"`
+			Questions []struct {
+				Question string   `json:"question"`
+				Texts    []string `json:"texts"`
+			} `json:"questions"`
+		}
+		if err := json.Unmarshal([]byte(body), &out); res.StatusCode != 200 || err != nil {
+			t.Fatalf("texts of %s: got %d %v:\n%s", id, res.StatusCode, err, body)
+		}
+		byQuestion = map[string]int{}
+		for _, q := range out.Questions {
+			byQuestion[q.Question] = len(q.Texts)
+		}
+		return out.Enough, byQuestion
+	}
+	if enough, got := texts("quiet"); !enough || len(got) != 0 {
+		t.Errorf("API texts of quiet: got enough=%v %v, want enough=true and no question (story has 3 answers, k=5)", enough, got)
+	}
+	if _, got := texts("town"); got["story"] != 6 {
+		t.Errorf("API texts of town: got %v, want story with 6 (6 answers, k=5)", got)
 	}
 }

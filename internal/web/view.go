@@ -86,7 +86,8 @@ func sortedLinks(m map[string]string) []inviteLink {
 }
 
 // view builds the page model of consultation id; texts says whether the
-// free-text comments may be shown (never on the public page).
+// free-text comments may be shown (never on the public page), and then
+// only those of questions that pass textsShown.
 func (s *server) view(r *http.Request, id string, texts bool) (consultView, error) {
 	lang := pageLang(r)
 	sum, err := s.Consult.Summary(r.Context(), id, lang)
@@ -97,7 +98,7 @@ func (s *server) view(r *http.Request, id string, texts bool) (consultView, erro
 	v := buildView(sum, sc, lang)
 	if v.Enough && texts {
 		for _, q := range sum.Questions {
-			if q.Type != dialogs.TypeText {
+			if !textsShown(q, sum.K) {
 				continue
 			}
 			list, err := s.Store.Texts(r.Context(), sum.ID, q.ID)
@@ -331,4 +332,13 @@ func trends(lang string, sum results.Summary) []tableView {
 		out = append(out, tv)
 	}
 	return out
+}
+
+// textsShown reports whether the comments of question q may be shown: a
+// text question whose answered count is shown and at least k. The
+// consultation having k completions is not enough: the length of the list
+// would give a hidden answered count away, and a question asked only of a
+// small group would show one person's words.
+func textsShown(q results.Question, k int) bool {
+	return q.Type == dialogs.TypeText && q.Answered != nil && *q.Answered >= int64(k)
 }
