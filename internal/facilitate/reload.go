@@ -31,8 +31,9 @@ type CountersFunc func(ctx context.Context, consultation string) (map[string]int
 // folder at once or changes nothing. It changes nothing when a file does
 // not load or validate (the error lists the validator's findings, each with
 // file, line, offending text and hint), or when a consultation that has
-// completed responses would change the meaning of what was counted.
-// Counters are keyed by question and option ids, so once responses exist:
+// started collecting responses (it has any counter at all: someone started
+// or declined) would change the meaning of what was counted. Counters are
+// keyed by question and option ids, so once collection has started:
 //
 //   - an option may not be removed, and its label in the default language
 //     may not change beyond case, spacing and punctuation;
@@ -121,7 +122,9 @@ func (e *meaningError) Unwrap() []error { return []error{ErrMeaningChanged, e.ch
 
 // checkMeaning compares every running script with its new version and,
 // where something counted would change meaning, reads the counters: the
-// change is refused when the consultation has completed responses.
+// change is refused when the consultation has any counter at all. The
+// refusal and its words are the same whatever the counts, so it tells an
+// admin nothing a hidden count (1 to k-1 completed) would hide.
 func (r *Reloader) checkMeaning(ctx context.Context, scripts []*dialogs.Script) error {
 	byID := make(map[string]*dialogs.Script, len(scripts))
 	for _, s := range scripts {
@@ -137,11 +140,11 @@ func (r *Reloader) checkMeaning(ctx context.Context, scripts []*dialogs.Script) 
 		if err != nil {
 			return fmt.Errorf("counters of %s: %w", old.ID, err)
 		}
-		if c["completed"] <= 0 {
+		if !anyCounted(c) {
 			continue // nothing counted yet: any change is fine
 		}
 		for i := range changes {
-			changes[i].Msg += " while " + old.ID + " has completed responses"
+			changes[i].Msg += " while " + old.ID + " has started collecting responses"
 		}
 		all = append(all, changes...)
 	}
@@ -149,6 +152,16 @@ func (r *Reloader) checkMeaning(ctx context.Context, scripts []*dialogs.Script) 
 		return &meaningError{changes: all}
 	}
 	return nil
+}
+
+// anyCounted reports whether any counter of a consultation is above zero.
+func anyCounted(c map[string]int64) bool {
+	for _, n := range c {
+		if n > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // MeaningChanges lists what in next would change the meaning of counts

@@ -14,6 +14,7 @@ import (
 
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/store"
 )
 
 // Versions of the test script. v2 and v3 reword a question and add an
@@ -319,7 +320,7 @@ func TestReloadMeaningChanges(t *testing.T) {
 			if !errors.Is(err, ErrMeaningChanged) {
 				t.Errorf("error %v: want ErrMeaningChanged", err)
 			}
-			if !strings.Contains(err.Error(), tt.refused) || !strings.Contains(err.Error(), "while night-safety has completed responses") {
+			if !strings.Contains(err.Error(), tt.refused) || !strings.Contains(err.Error(), "while night-safety has started collecting responses") {
 				t.Errorf("error:\n%v\nwant it to say %q and why", err, tt.refused)
 			}
 			if c.catalog.Get("night-safety") != before {
@@ -375,4 +376,47 @@ func TestWatchReloadsOnChange(t *testing.T) {
 func otherScript(id string) string {
 	return "id: " + id + "\nlanguages: [en]\ntitle: Another\nconsent: \"Do you agree?\"\nquestions:\n" +
 		"  - id: q\n    type: choice\n    text: \"Which one?\"\n    options:\n      - {id: a, label: A}\n      - {id: b, label: B}\n"
+}
+
+// TestReloadRefusalSameWhateverCounts: a change of meaning is refused as
+// soon as anything was counted, in the same words whether one person
+// started, one completed (a count hidden below k=3) or k completed, so the
+// refusal gives no hidden count away.
+func TestReloadRefusalSameWhateverCounts(t *testing.T) {
+	tests := []struct {
+		name string
+		add  func(c *core)
+	}{
+		{"one started, none completed", func(c *core) {
+			if _, err := c.store.Apply(context.Background(), store.Completion{Consultation: "night-safety", Key: "s1",
+				Incr: []string{"started"}}); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"one completed", func(c *core) { c.completeOne(t, "north", "1") }},
+		{"k completed", func(c *core) {
+			for range 3 {
+				c.completeOne(t, "north", "1")
+			}
+		}},
+	}
+	var first string
+	for _, tt := range tests {
+		c, r, dir := reloadCore(t)
+		tt.add(c)
+		writeScript(t, dir, readScript(t, "night-safety.yaml", "max: 3", "max: 2"))
+		err := r.Reload(context.Background())
+		if !errors.Is(err, ErrMeaningChanged) {
+			t.Fatalf("%s: got %v, want the change of meaning refused", tt.name, err)
+		}
+		msg := strings.ReplaceAll(err.Error(), dir, "DIR")
+		if !strings.Contains(msg, "while night-safety has started collecting responses") || strings.Contains(msg, "completed") {
+			t.Errorf("%s: error %q: want it to say collection has started and nothing of completions", tt.name, msg)
+		}
+		if first == "" {
+			first = msg
+		} else if msg != first {
+			t.Errorf("%s: error\n%s\nwant the same words as with one started:\n%s", tt.name, msg, first)
+		}
+	}
 }
