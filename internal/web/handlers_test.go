@@ -435,3 +435,29 @@ func TestRevokeFromAdminPage(t *testing.T) {
 		t.Errorf("revoked token on the API: got %d, want 401", res.StatusCode)
 	}
 }
+
+// TestPanicLogHoldsNoRequestData: a handler's panic becomes a 500 and a log
+// line with the panic's type and the route pattern, never the panic value,
+// the path or the query, which could carry what a respondent sent.
+func TestPanicLogHoldsNoRequestData(t *testing.T) {
+	f := newFixture(t, func(d *Deps) {
+		d.Live = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			panic(errors.New("boom with " + r.URL.RawQuery + " at " + r.URL.Path))
+		})
+	})
+	res, _ := f.browser(t).get("/live/secret-path-7f3a?note=call+me+on+0712345678")
+	if res.StatusCode != http.StatusInternalServerError {
+		t.Errorf("panicking handler: got %d, want 500", res.StatusCode)
+	}
+	logs := f.env.Logs.String()
+	for _, want := range []string{`"msg":"handler panic"`, `"route":"/live/"`, `"panic_type":"*errors.errorString"`} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("logs lack %q:\n%s", want, logs)
+		}
+	}
+	for _, leak := range []string{"0712345678", "secret-path-7f3a", "boom"} {
+		if strings.Contains(logs, leak) {
+			t.Errorf("logs hold %q from the request or the panic value:\n%s", leak, logs)
+		}
+	}
+}

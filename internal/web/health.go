@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -29,7 +30,9 @@ func (s *server) handleReadyz() http.Handler {
 }
 
 // recoverer turns a panic in a handler into a 500 and a log line, so one
-// bad request never takes the process down.
+// bad request never takes the process down. The line holds the panic
+// value's type and the route pattern only: the value itself, or the path
+// and query, could carry what the request or a respondent sent.
 func recoverer(log *slog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		defer func() {
@@ -37,7 +40,9 @@ func recoverer(log *slog.Logger, next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				log.Error("handler panic", "path", r.URL.Path, "panic", v)
+				// The mux sets r.Pattern on this same request when it
+				// matches a route.
+				log.Error("handler panic", "route", r.Pattern, "panic_type", fmt.Sprintf("%T", v))
 				writeError(w, http.StatusInternalServerError, "internal error")
 			}
 		}()
