@@ -3,7 +3,6 @@ package telegram
 import (
 	"context"
 	"fmt"
-	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -105,32 +104,16 @@ func endToEnd(t *testing.T, webhook bool) {
 		return
 	}
 
-	want := map[string]int64{}
 	var needles []string
 	for i, p := range players {
 		if !p.Done() {
 			t.Fatalf("player %d did not finish", i)
 		}
-		for _, f := range p.Increments("") {
-			want[f]++
-		}
 		u := idents[i]
 		needles = append(needles, strconv.FormatInt(u.ID, 10), u.FirstName, u.Username)
 		needles = append(needles, p.Planted()...)
 	}
-	got := env.Counters(t, consultation)
-	if !maps.Equal(got, want) {
-		for k, v := range want {
-			if got[k] != v {
-				t.Errorf("counter %s: got %d, want %d", k, got[k], v)
-			}
-		}
-		for k, v := range got {
-			if _, ok := want[k]; !ok {
-				t.Errorf("counter %s: got %d, want none", k, v)
-			}
-		}
-	}
+	testenv.AssertCounters(t, env.Counters(t, consultation), simulate.Expected(players, ""))
 	env.AssertNoLeak(t, needles...)
 	if strings.Contains(env.Logs.String(), fake.Token()) {
 		t.Errorf("logs hold the bot token")

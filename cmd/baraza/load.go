@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/url"
 	"os/exec"
 	"strconv"
@@ -123,23 +124,11 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	}
 
 	// Exact counts: what the players gave is what the counters hold.
-	want := map[string]int64{}
-	week := results.Week(time.Now())
-	for _, p := range players {
-		for _, f := range p.Increments(week) {
-			want[f]++
-		}
-	}
 	got, err := st.Counters(ctx, script.ID)
 	if err != nil {
 		return err
 	}
-	exact := len(got) == len(want)
-	for f, w := range want {
-		if got[f] != w {
-			exact = false
-		}
-	}
+	exact := maps.Equal(got, simulate.Expected(players, results.Week(time.Now())))
 
 	perSec := float64(events) / elapsed.Seconds()
 	fmt.Fprintf(stdout, "respondents      %d (concurrency %d, %.0f%% duplicated deliveries)\n", *n, *conc, *dup*100)

@@ -233,3 +233,17 @@ func clip(s string) string {
 	}
 	return s
 }
+
+// Expected is the counters the players' completions and refusals must
+// have added, all together: each field of each player's Increments counts
+// one. week is the ISO week the completions were counted in ("" for
+// scripts without weekly counters).
+func Expected(players []*Player, week string) map[string]int64 {
+	want := map[string]int64{}
+	for _, p := range players {
+		for _, f := range p.Increments(week) {
+			want[f]++
+		}
+	}
+	return want
+}

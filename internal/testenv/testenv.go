@@ -9,6 +9,8 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -102,6 +104,23 @@ func (e *Env) Counters(t testing.TB, consultation string) map[string]int64 {
 		t.Fatalf("counters: %v", err)
 	}
 	return c
+}
+
+// AssertCounters fails t unless got holds exactly want: every field whose
+// count differs is reported, and every field got holds that want does not,
+// whatever its value.
+func AssertCounters(t testing.TB, got, want map[string]int64) {
+	t.Helper()
+	for _, f := range slices.Sorted(maps.Keys(want)) {
+		if got[f] != want[f] {
+			t.Errorf("counter %s: got %d, want %d", f, got[f], want[f])
+		}
+	}
+	for _, f := range slices.Sorted(maps.Keys(got)) {
+		if _, ok := want[f]; !ok {
+			t.Errorf("counter %s: got %d, want none", f, got[f])
+		}
+	}
 }
 
 // AssertNoLeak scans every key and value of every type in Redis, and every
