@@ -1,7 +1,6 @@
 package telegram
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -18,25 +17,8 @@ import (
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/internal/redistest"
 	"github.com/baraza/baraza/internal/store"
+	"github.com/baraza/baraza/internal/testenv"
 )
-
-// syncBuffer collects log output for the privacy checks.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // fastFake has limits high enough for functional tests.
 var fastFake = telegramtest.Options{GlobalRate: 5000, GlobalBurst: 500, ChatRate: 500, ChatBurst: 50}
@@ -46,7 +28,7 @@ var fastLimits = Limits{PerSecond: 2000, Burst: 100, ChatPerSecond: 200, ChatBur
 type env struct {
 	fake  *telegramtest.Server
 	store *store.Store
-	logs  *syncBuffer
+	logs  *testenv.LogBuffer
 }
 
 func newEnv(t testing.TB, opt telegramtest.Options) *env {
@@ -54,7 +36,7 @@ func newEnv(t testing.TB, opt telegramtest.Options) *env {
 	fake := telegramtest.NewServer(opt)
 	t.Cleanup(fake.Close)
 	srv := redistest.Start(t)
-	return &env{fake: fake, store: store.New(srv.Client(), store.Options{}), logs: &syncBuffer{}}
+	return &env{fake: fake, store: store.New(srv.Client(), store.Options{}), logs: &testenv.LogBuffer{}}
 }
 
 func (e *env) config(mut ...func(*Config)) Config {
