@@ -255,6 +255,11 @@ func interactionEvent(i *discordgo.Interaction) (inbound, error) {
 				}
 				in.Events = append(in.Events, ev)
 			}
+			if len(in.Events) == 0 {
+				// "values": [] chooses nothing: there is no press to
+				// hand on, and no event to key the user's queue by.
+				return inbound{}, fmt.Errorf("%w: select without values", errMalformed)
+			}
 		default:
 			return inbound{}, errIgnored
 		}

@@ -97,6 +97,7 @@ func TestParseInteractionCreate(t *testing.T) {
 		{file: "interaction_autocomplete.json", needDM: true, auto: &typed},
 		{file: "interaction_no_user.json", err: errMalformed},
 		{file: "interaction_bad_member.json", err: errMalformed},
+		{file: "interaction_select_empty.json", err: errMalformed},
 	}
 	for _, tc := range tests {
 		t.Run(tc.file, func(t *testing.T) {

@@ -248,9 +248,15 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	d := newDispatcher(a.cfg.Concurrency, 256)
-	s.AddHandler(func(s *discordgo.Session, e *discordgo.Event) { a.onEvent(work, s, d, h, e) })
+	d := newDispatcher(a.cfg.Concurrency, 256, func(r any) { a.recovered("event handling", r) })
+	// discordgo calls handlers without a recover, on the gateway reader:
+	// a panic there would end the whole process.
+	s.AddHandler(func(s *discordgo.Session, e *discordgo.Event) {
+		defer a.recoverIn("gateway event")
+		a.onEvent(work, s, d, h, e)
+	})
 	s.AddHandler(func(s *discordgo.Session, _ *discordgo.Connect) {
+		defer a.recoverIn("gateway connect")
 		// A reconnect that finishes after shutdown must not stay open.
 		if a.stopping.Load() {
 			go func() { _ = s.Close() }()
@@ -278,6 +284,20 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	a.log.Info("gateway closed")
 	return nil
+}
+
+// recoverIn recovers a panic in a deferred call; where names the callback.
+func (a *Adapter) recoverIn(where string) {
+	if r := recover(); r != nil {
+		a.recovered(where, r)
+	}
+}
+
+// recovered logs a recovered panic by its type only: the value may hold
+// the payload, a user id or a text.
+func (a *Adapter) recovered(where string, r any) {
+	a.stats.Failed.Add(1)
+	a.log.Error("panic recovered", "in", where, "type", fmt.Sprintf("%T", r))
 }
 
 // commands are the slash commands, registered with one idempotent bulk
@@ -376,6 +396,12 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *dispatch
 	case err != nil:
 		a.stats.Malformed.Add(1)
 		a.log.Warn("malformed event skipped", "type", e.Type, "err", errKind(err))
+		return
+	}
+	if in.Autocomplete == nil && len(in.Events) == 0 {
+		// The converters refuse this already; never index an empty list.
+		a.stats.Malformed.Add(1)
+		a.log.Warn("malformed event skipped", "type", e.Type, "err", "no events")
 		return
 	}
 	if a.stopping.Load() {
@@ -491,6 +517,9 @@ const (
 // process runs one inbound event on the user's queue: open the DM if the
 // event came from a server, call the handler, erase, send, follow up.
 func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handler, in inbound, ack *ackResult) {
+	if len(in.Events) == 0 {
+		return
+	}
 	a.stats.Events.Add(1)
 	if in.NeedDM {
 		var ch *discordgo.Channel
@@ -564,7 +593,7 @@ func (a *Adapter) finishInteraction(ctx context.Context, s *discordgo.Session, i
 	if !acked || in.Interaction == nil {
 		return
 	}
-	text := strings.Join(notices, "\n")
+	text := firstPart(strings.Join(notices, "\n"))
 	if failed {
 		text = textTryAgain
 	}
@@ -581,7 +610,6 @@ func (a *Adapter) finishInteraction(ctx context.Context, s *discordgo.Session, i
 			})
 			break
 		}
-		text = splitText(text, maxContent)[0]
 		err = a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
 			_, err := s.InteractionResponseEdit(i, &discordgo.WebhookEdit{Content: &text}, o...)
 			return err
@@ -590,7 +618,6 @@ func (a *Adapter) finishInteraction(ctx context.Context, s *discordgo.Session, i
 		if text == "" {
 			return
 		}
-		text = splitText(text, maxContent)[0]
 		err = a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
 			_, err := s.FollowupMessageCreate(i, true, &discordgo.WebhookParams{Content: text, Flags: discordgo.MessageFlagsEphemeral}, o...)
 			return err
@@ -599,6 +626,15 @@ func (a *Adapter) finishInteraction(ctx context.Context, s *discordgo.Session, i
 	if err != nil {
 		a.log.Warn("interaction follow-up failed", "err", errKind(err))
 	}
+}
+
+// firstPart is the first message-sized part of text, "" when text is
+// blank.
+func firstPart(text string) string {
+	if parts := splitText(text, maxContent); len(parts) > 0 {
+		return parts[0]
+	}
+	return ""
 }
 
 // deliver carries out a Response in the event's DM: erase first, then the
@@ -627,7 +663,7 @@ func (a *Adapter) send(ctx context.Context, s *discordgo.Session, chat string, m
 	}
 	for _, ms := range msgs {
 		err := a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
-			if len(m.Image) > 0 && ms.Files != nil {
+			if len(m.Image) > 0 && len(ms.Files) > 0 {
 				// A retried upload needs a fresh reader.
 				ms.Files[0].Reader = bytes.NewReader(m.Image)
 			}

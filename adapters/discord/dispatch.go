@@ -8,14 +8,30 @@ import "sync"
 type dispatcher struct {
 	sem      chan struct{}
 	maxQueue int
+	// onPanic is told of a job or spawned function that panicked; the
+	// panic is recovered so one bad event cannot end the process.
+	onPanic func(recovered any)
 
 	mu     sync.Mutex
 	queues map[string][]func()
 	wg     sync.WaitGroup
 }
 
-func newDispatcher(limit, maxQueue int) *dispatcher {
-	return &dispatcher{sem: make(chan struct{}, limit), maxQueue: maxQueue, queues: map[string][]func(){}}
+func newDispatcher(limit, maxQueue int, onPanic func(any)) *dispatcher {
+	if onPanic == nil {
+		onPanic = func(any) {}
+	}
+	return &dispatcher{sem: make(chan struct{}, limit), maxQueue: maxQueue, queues: map[string][]func(){}, onPanic: onPanic}
+}
+
+// run calls f, recovering a panic and reporting it to onPanic.
+func (d *dispatcher) run(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.onPanic(r)
+		}
+	}()
+	f()
 }
 
 // submit queues job behind the key's earlier jobs. It reports false when
@@ -51,7 +67,7 @@ func (d *dispatcher) drain(key string) {
 		d.mu.Unlock()
 
 		d.sem <- struct{}{}
-		job()
+		d.run(job)
 		<-d.sem
 	}
 }
@@ -61,7 +77,7 @@ func (d *dispatcher) spawn(f func()) {
 	d.wg.Add(1)
 	go func() {
 		defer d.wg.Done()
-		f()
+		d.run(f)
 	}()
 }
 

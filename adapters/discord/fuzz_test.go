@@ -33,6 +33,11 @@ func FuzzParse(f *testing.F) {
 				}
 				return
 			}
+			// onEvent keys the user's queue by Events[0]: an accepted
+			// payload that is not an autocomplete must carry an event.
+			if len(in.Events) == 0 {
+				t.Fatalf("accepted a payload with no events and no autocomplete")
+			}
 			for _, ev := range in.Events {
 				if ev.Platform != Name || ev.ID == "" || ev.User == "" || ev.Kind < bot.KindText || ev.Kind > bot.KindButton {
 					t.Fatalf("accepted an unusable event %+v", ev)
