@@ -178,3 +178,24 @@ func BenchmarkStep(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(ins)), "ns/step")
 }
+
+// FuzzLoadXLSForm feeds arbitrary bytes (seeded with a valid workbook and
+// truncations of it) to the XLSForm loader: an .xlsx is a zip of XML, an
+// outside input like any other. It must never panic, and a form that loads
+// must start.
+func FuzzLoadXLSForm(f *testing.F) {
+	good := workbook(f, []string{"survey", "choices", "settings"}, goodForm())
+	f.Add(good)
+	f.Add(good[:len(good)/2])
+	f.Add([]byte("PK\x03\x04"))
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := LoadXLSForm("fuzz.xlsx", data)
+		if err != nil {
+			return
+		}
+		if r := Start(s, ""); r.State.Valid(s) != nil {
+			t.Fatalf("start state invalid for a loaded form")
+		}
+	})
+}

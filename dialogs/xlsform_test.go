@@ -11,7 +11,7 @@ import (
 )
 
 // workbook builds an .xlsx with the given sheets (first row: headers).
-func workbook(t *testing.T, sheets []string, rows map[string][][]string) []byte {
+func workbook(t testing.TB, sheets []string, rows map[string][][]string) []byte {
 	t.Helper()
 	f := excelize.NewFile()
 	defer f.Close()
