@@ -66,6 +66,16 @@ type Config struct {
 	// ShutdownGrace is how long in-flight events may run after the context
 	// is done before their REST calls are cancelled (default 10 s).
 	ShutdownGrace time.Duration
+	// RetryBudget is how long a failing handler (the store away) is
+	// retried for one event, counted from its arrival (default 15 min:
+	// an interaction token takes follow-ups that long; a DM gets the same).
+	RetryBudget time.Duration
+	// RetryBackoff is the first wait between handler attempts (default
+	// 100 ms); it doubles up to RetryMaxBackoff (default 30 s).
+	RetryBackoff, RetryMaxBackoff time.Duration
+	// UserQueue bounds the events waiting per user (default 256); beyond
+	// it an event is dropped and the person told to try again.
+	UserQueue int
 }
 
 // Adapter is the Discord adapter. Run may be called once.
@@ -114,6 +124,21 @@ func New(cfg Config) (*Adapter, error) {
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 10 * time.Second
+	}
+	if cfg.RetryBudget <= 0 {
+		cfg.RetryBudget = interactionTokenLife
+	}
+	if cfg.RetryBackoff <= 0 {
+		cfg.RetryBackoff = 100 * time.Millisecond
+	}
+	if cfg.RetryMaxBackoff <= 0 {
+		cfg.RetryMaxBackoff = 30 * time.Second
+	}
+	if cfg.RetryMaxBackoff < cfg.RetryBackoff {
+		cfg.RetryMaxBackoff = cfg.RetryBackoff
+	}
+	if cfg.UserQueue <= 0 {
+		cfg.UserQueue = 256
 	}
 	client, err := redirectClient(cfg.API, cfg.HTTPClient)
 	if err != nil {
@@ -248,7 +273,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	d := newDispatcher(a.cfg.Concurrency, 256, func(r any) { a.recovered("event handling", r) })
+	d := newDispatcher(a.cfg.Concurrency, a.cfg.UserQueue, func(r any) { a.recovered("event handling", r) })
 	// discordgo calls handlers without a recover, on the gateway reader:
 	// a panic there would end the whole process.
 	s.AddHandler(func(s *discordgo.Session, e *discordgo.Event) {
@@ -415,15 +440,43 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *dispatch
 	var ack *ackResult
 	if in.Ack != 0 {
 		ack = &ackResult{done: make(chan struct{})}
+	}
+	arrived := time.Now()
+	key := in.Events[0].User
+	if !d.submit(key, func() { a.process(ctx, s, h, in, ack, arrived) }) {
+		a.stats.Dropped.Add(1)
+		a.log.Warn("event dropped: per-user queue full")
+		d.spawn(func() { a.busy(ctx, s, in) })
+		return
+	}
+	if ack != nil {
+		// The job waits for this before following up; it was queued
+		// first only so a dropped interaction is answered "busy" instead.
 		d.spawn(func() {
 			ack.ok = a.ack(ctx, s, in) == nil
 			close(ack.done)
 		})
 	}
-	key := in.Events[0].User
-	if !d.submit(key, func() { a.process(ctx, s, h, in, ack) }) {
-		a.stats.Dropped.Add(1)
-		a.log.Warn("event dropped: per-user queue full")
+}
+
+// busy tells the person that an event was dropped because too many of
+// theirs are waiting: an ephemeral reply to an interaction, a message in
+// the DM otherwise. Silence would look like the answer was taken.
+func (a *Adapter) busy(ctx context.Context, s *discordgo.Session, in inbound) {
+	if in.Interaction != nil {
+		err := a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
+			return s.InteractionRespond(in.Interaction, &discordgo.InteractionResponse{
+				Type: discordgo.InteractionResponseChannelMessageWithSource,
+				Data: &discordgo.InteractionResponseData{Content: textBusy, Flags: discordgo.MessageFlagsEphemeral},
+			}, o...)
+		})
+		if err != nil {
+			a.log.Warn("busy reply not sent", "err", errKind(err))
+		}
+		return
+	}
+	if chat := in.Events[0].Chat; chat != "" {
+		a.send(ctx, s, chat, bot.Message{Text: textBusy})
 	}
 }
 
@@ -512,11 +565,12 @@ func autocompleteChoices(ids []string, typed string) []*discordgo.ApplicationCom
 const (
 	textContinueInDM = "I've sent you a direct message — let's continue there."
 	textTryAgain     = "Sorry, something went wrong. Please try again."
+	textBusy         = "Busy right now, please try again in a moment."
 )
 
 // process runs one inbound event on the user's queue: open the DM if the
 // event came from a server, call the handler, erase, send, follow up.
-func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handler, in inbound, ack *ackResult) {
+func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handler, in inbound, ack *ackResult, arrived time.Time) {
 	if len(in.Events) == 0 {
 		return
 	}
@@ -540,11 +594,12 @@ func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handl
 	}
 	var notices []string
 	failed := false
+	deadline := arrived.Add(a.cfg.RetryBudget)
 	for _, ev := range in.Events {
-		resp, err := a.handle(ctx, h, ev)
+		resp, attempts, err := a.handle(ctx, h, ev, deadline)
 		if err != nil {
 			a.stats.Failed.Add(1)
-			a.log.Warn("handler failed, event given up", "attempts", handleAttempts)
+			a.log.Warn("handler failed, event given up", "attempts", attempts)
 			failed = true
 			break
 		}
@@ -562,27 +617,37 @@ func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handl
 	a.finishInteraction(ctx, s, in, ack.wait(), notices, failed)
 }
 
-// handleAttempts is how many times an event is offered to the handler:
-// Discord never re-delivers an event, so after a handler error (the store
-// briefly away) the adapter retries by itself, with backoff.
-const handleAttempts = 5
+// interactionTokenLife is how long Discord accepts follow-ups on an
+// interaction's token.
+const interactionTokenLife = 15 * time.Minute
 
-func (a *Adapter) handle(ctx context.Context, h bot.Handler, ev bot.Event) (bot.Response, error) {
-	backoff := 100 * time.Millisecond
+// handle offers an event to the handler until it succeeds, the deadline
+// passes or ctx ends. Discord never re-delivers an event, so after a
+// handler error (the store away) the adapter retries by itself, with
+// exponential backoff capped at RetryMaxBackoff: an outage shorter than
+// the budget loses nothing.
+func (a *Adapter) handle(ctx context.Context, h bot.Handler, ev bot.Event, deadline time.Time) (bot.Response, int, error) {
+	backoff := a.cfg.RetryBackoff
 	for attempt := 1; ; attempt++ {
 		resp, err := h.Handle(ctx, ev)
-		if err == nil || attempt == handleAttempts || ctx.Err() != nil {
-			return resp, err
+		if err == nil || ctx.Err() != nil {
+			return resp, attempt, err
+		}
+		wait := min(backoff, a.cfg.RetryMaxBackoff)
+		if left := time.Until(deadline); left <= 0 {
+			return bot.Response{}, attempt, err
+		} else if wait > left {
+			wait = left
 		}
 		a.log.Warn("handler failed, retrying", "attempt", attempt)
-		t := time.NewTimer(backoff)
+		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return bot.Response{}, err
+			return bot.Response{}, attempt, err
 		case <-t.C:
 		}
-		backoff *= 2
+		backoff = min(backoff*2, a.cfg.RetryMaxBackoff)
 	}
 }
 

@@ -2,8 +2,11 @@ package discord_test
 
 import (
 	"context"
+	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/baraza/baraza/adapters/discord"
 	"github.com/baraza/baraza/adapters/discord/discordtest"
@@ -72,5 +75,154 @@ func TestHandlerPanicRecovered(t *testing.T) {
 	checkLogs(t, logs.String(), secret, u.ID, u.Username, u.DMChannel(), f.Token())
 	if got := a.Stats().Failed.Load(); got < 1 {
 		t.Errorf("got %d failures counted, want at least 1", got)
+	}
+}
+
+// flaky fails the first n calls for each event id, then answers.
+type flaky struct {
+	n   int
+	mu  sync.Mutex
+	got map[string]int
+}
+
+func (f *flaky) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
+	f.mu.Lock()
+	f.got[ev.ID]++
+	calls := f.got[ev.ID]
+	f.mu.Unlock()
+	if calls <= f.n {
+		return bot.Response{}, errors.New("store away")
+	}
+	if ev.Kind == bot.KindText {
+		return bot.Response{Messages: []bot.Message{{Text: "stored " + ev.Text, Buttons: []bot.Button{{Label: "A", Data: "a"}}}}}, nil
+	}
+	return bot.Response{Messages: []bot.Message{{Text: "stored " + ev.Data}}, Notice: "saved"}, nil
+}
+
+func (f *flaky) calls(id string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.got[id]
+}
+
+// TestHandlerRetriedUntilItRecovers: a handler that fails many times (the
+// store away for longer than a few retries) is retried with backoff until
+// it succeeds, for a DM and for a button press: nothing is lost, and the
+// person never sees "try again".
+func TestHandlerRetriedUntilItRecovers(t *testing.T) {
+	const failures = 12 // the old adapter gave up after 5 attempts
+	f := discordtest.New(t, discordtest.Options{})
+	h := &flaky{n: failures, got: map[string]int{}}
+	a, _ := startAdapter(t, f, discord.Config{RetryBackoff: time.Millisecond, RetryMaxBackoff: 4 * time.Millisecond}, h)
+	u := f.NewUser("4630000000000000001", "r", "R")
+	id := u.DM("my answer")
+	await(t, f, "the stored reply", func() bool {
+		m, ok := u.LastBotMessage()
+		return ok && m.Content == "stored my answer"
+	})
+	press, err := u.PressLabel("A")
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, f, "the stored press", func() bool {
+		m, ok := u.LastBotMessage()
+		return ok && m.Content == "stored a"
+	})
+	await(t, f, "the press's notice", func() bool {
+		eph := f.Ephemeral(u.DMChannel())
+		return len(eph) == 1 && eph[0].Content == "saved"
+	})
+	for _, ev := range []string{id, press} {
+		if got := h.calls(ev); got != failures+1 {
+			t.Errorf("event %s: got %d handler calls, want %d", ev, got, failures+1)
+		}
+	}
+	for _, m := range append(f.BotMessages(u.DMChannel()), f.Ephemeral(u.DMChannel())...) {
+		if strings.Contains(m.Content, "try again") {
+			t.Errorf("got %q, want no failure shown", m.Content)
+		}
+	}
+	if got := a.Stats().Failed.Load(); got != 0 {
+		t.Errorf("got %d failures, want 0", got)
+	}
+}
+
+// TestHandlerGivenUpAfterBudget: past the retry budget the event is given
+// up and the person asked to try again.
+func TestHandlerGivenUpAfterBudget(t *testing.T) {
+	f := discordtest.New(t, discordtest.Options{})
+	h := &flaky{n: 1 << 30, got: map[string]int{}}
+	a, _ := startAdapter(t, f, discord.Config{RetryBudget: 50 * time.Millisecond, RetryBackoff: time.Millisecond, RetryMaxBackoff: 5 * time.Millisecond}, h)
+	u := f.NewUser("4640000000000000001", "r", "R")
+	id := u.DM("my answer")
+	await(t, f, "the try-again message", func() bool {
+		m, ok := u.LastBotMessage()
+		return ok && strings.Contains(m.Content, "try again")
+	})
+	if got := h.calls(id); got < 2 {
+		t.Errorf("got %d handler calls, want retries", got)
+	}
+	if got := a.Stats().Failed.Load(); got != 1 {
+		t.Errorf("got %d failures, want 1", got)
+	}
+}
+
+// TestFullQueueAnswersBusy: when a user's queue is full the dropped event
+// is answered "busy" (ephemerally for an interaction) and counted, not
+// silently lost.
+func TestFullQueueAnswersBusy(t *testing.T) {
+	f := discordtest.New(t, discordtest.Options{})
+	release := make(chan struct{})
+	var once sync.Once
+	defer once.Do(func() { close(release) })
+	rec := newRecorder(func(ev bot.Event) bot.Response {
+		return bot.Response{Messages: []bot.Message{{Text: "q", Buttons: []bot.Button{{Label: "A", Data: "a"}, {Label: "B", Data: "b"}}}}}
+	})
+	h := bot.HandlerFunc(func(ctx context.Context, ev bot.Event) (bot.Response, error) {
+		resp, err := rec.Handle(ctx, ev)
+		if ev.Text == "hold" {
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		}
+		return resp, err
+	})
+	a, _ := startAdapter(t, f, discord.Config{UserQueue: 1}, h)
+	u := f.NewUser("4650000000000000001", "r", "R")
+	u.DM("hi")
+	await(t, f, "the buttons", func() bool { _, _, _, ok := u.FindButton("A"); return ok })
+	hold := u.DM("hold")
+	await(t, f, "the held event", func() bool { return rec.count(hold) == 1 })
+	queued := u.DM("queued")               // waits behind "hold": the queue is now full
+	dropped := u.DM("dropped")             // no room: dropped, answered busy
+	pressDropped, err := u.PressLabel("A") // no room either: ephemeral busy
+	if err != nil {
+		t.Fatal(err)
+	}
+	await(t, f, "the busy replies", func() bool {
+		busyDM := 0
+		for _, m := range f.BotMessages(u.DMChannel()) {
+			if strings.Contains(m.Content, "Busy") {
+				busyDM++
+			}
+		}
+		eph := f.Ephemeral(u.DMChannel())
+		return busyDM == 1 && len(eph) == 1 && strings.Contains(eph[0].Content, "Busy")
+	})
+	once.Do(func() { close(release) })
+	await(t, f, "the queued event", func() bool { return rec.count(queued) == 1 })
+	if got := a.Stats().Dropped.Load(); got != 2 {
+		t.Errorf("got %d dropped, want 2", got)
+	}
+	for _, id := range []string{dropped, pressDropped} {
+		if n := rec.count(id); n != 0 {
+			t.Errorf("dropped event %s handled %d times, want 0", id, n)
+		}
+	}
+	for _, r := range f.Interactions() {
+		if r.ID == pressDropped && r.AckType != 4 {
+			t.Errorf("dropped press: got ack type %d, want 4 (an ephemeral reply)", r.AckType)
+		}
 	}
 }
