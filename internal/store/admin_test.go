@@ -22,7 +22,7 @@ func TestSessionTTL(t *testing.T) {
 	if err := s.SaveSession(ctx, r, 1, nil, "e2"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveSession(ctx, r, 0, []byte("y"), "e3"); err != nil {
+	if err := s.SaveSession(ctx, r, 2, []byte("y"), "e3"); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {

@@ -36,7 +36,9 @@
 // Every key starts with Options.Prefix (default "baraza:"). Each key holds a
 // hash tag, so a multi-key script touches a single Cluster slot:
 //
-//	P{r:<respondent>}:s          hash  session: v (version), d (data); TTL SessionTTL
+//	P{r:<respondent>}:s          hash  session: v (version), d (data); TTL SessionTTL.
+//	                                   When the session ends only v stays, as a
+//	                                   tombstone, for SeenTTL
 //	P{r:<respondent>}:e          set   hashes of processed event keys; TTL SeenTTL,
 //	                                   survives the session's deletion
 //	P{c:<consultation>}:n        hash  counters (field names from internal/results)

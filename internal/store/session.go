@@ -9,8 +9,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// LoadSession returns the respondent's session (nil, 0 when there is none)
-// and whether eventKey was already processed (an empty eventKey is never a
+// LoadSession returns the respondent's session (nil data when there is
+// none; the version is then 0, or the ended session's version while its
+// tombstone lasts) and whether eventKey was already processed (an empty eventKey is never a
 // duplicate). One round trip: both keys share the respondent's slot.
 func (s *Store) LoadSession(ctx context.Context, respondent, eventKey string) (data []byte, version int64, dup bool, err error) {
 	if err := checkHex("respondent", respondent); err != nil {
@@ -42,7 +43,12 @@ func (s *Store) LoadSession(ctx context.Context, respondent, eventKey string) (d
 	if err != nil {
 		return nil, 0, dup, fmt.Errorf("store: load session: bad version %q", clip(vs))
 	}
-	ds, _ := vals[1].(string)
+	ds, ok := vals[1].(string)
+	if !ok {
+		// A tombstone: the last session ended; its version lives on so
+		// the next one continues the sequence.
+		return nil, version, dup, nil
+	}
 	return []byte(ds), version, dup, nil
 }
 
@@ -57,7 +63,12 @@ if cur ~= tonumber(ARGV[1]) then
   return 'CONFLICT'
 end
 if ARGV[6] == '1' then
-  redis.call('DEL', KEYS[1])
+  -- Keep the version as a tombstone (no data) for the seen TTL, so a
+  -- writer that stalled holding an old version can never overwrite a new
+  -- session that happened to reach the same version number.
+  redis.call('HDEL', KEYS[1], 'd')
+  redis.call('HSET', KEYS[1], 'v', cur + 1)
+  redis.call('PEXPIRE', KEYS[1], ARGV[5])
 else
   redis.call('HSET', KEYS[1], 'v', cur + 1, 'd', ARGV[2])
   redis.call('PEXPIRE', KEYS[1], ARGV[4])
@@ -70,8 +81,9 @@ return 'OK'
 `)
 
 // SaveSession writes data as the respondent's session if its stored version
-// is still version (0: there must be no session), storing version+1 with
-// the session TTL; nil data deletes the session. A non-empty eventKey is
+// is still version (as LoadSession returned it), storing version+1 with
+// the session TTL; nil data deletes the session's data and keeps its
+// version as a tombstone for SeenTTL. A non-empty eventKey is
 // remembered (for SeenTTL, even after the session is deleted) and a second
 // save with it returns ErrDuplicate. A stale version returns ErrConflict.
 // One round trip. A replay of the same call (a client retry) therefore

@@ -29,11 +29,16 @@ func TestSessionCAS(t *testing.T) {
 			{"advance", 1, []byte("two"), "ev2", nil, "two", 2},
 			{"no event key is never a duplicate", 2, []byte("three"), "", nil, "three", 3},
 			{"again without event key", 3, []byte("four"), "", nil, "four", 4},
-			{"delete", 4, nil, "ev3", nil, "", 0},
-			{"deleted event still remembered", 0, []byte("x"), "ev3", store.ErrDuplicate, "", 0},
-			{"start over after delete", 0, []byte("new"), "ev4", nil, "new", 1},
-			{"empty data is data", 1, []byte{}, "ev5", nil, "", 2},
-			{"binary data", 2, []byte("\x00\xff\r\n{}"), "ev6", nil, "\x00\xff\r\n{}", 3},
+			// Deleting keeps the version as a tombstone: a writer that
+			// stalled holding an old version can never overwrite the next
+			// session once it reaches that same number.
+			{"delete", 4, nil, "ev3", nil, "", 5},
+			{"deleted event still remembered", 5, []byte("x"), "ev3", store.ErrDuplicate, "", 5},
+			{"a stale writer after delete conflicts", 4, []byte("stale"), "ev9", store.ErrConflict, "", 5},
+			{"version 0 after delete conflicts", 0, []byte("x"), "ev8", store.ErrConflict, "", 5},
+			{"start over after delete", 5, []byte("new"), "ev4", nil, "new", 6},
+			{"empty data is data", 6, []byte{}, "ev5", nil, "", 7},
+			{"binary data", 7, []byte("\x00\xff\r\n{}"), "ev6", nil, "\x00\xff\r\n{}", 8},
 		}
 		for _, st := range steps {
 			err := s.SaveSession(ctx, r, st.version, st.data, st.event)
