@@ -15,6 +15,7 @@ import (
 	"github.com/baraza/baraza/adapters/discord"
 	"github.com/baraza/baraza/adapters/discord/discordtest"
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/testenv"
 )
 
 // recorder is a Handler that records events and answers with reply.
@@ -61,10 +62,10 @@ func await(t testing.TB, f *discordtest.Server, what string, cond func() bool) {
 	}
 }
 
-func startAdapter(t testing.TB, f *discordtest.Server, cfg discord.Config, h bot.Handler) (*discord.Adapter, *logBuffer) {
+func startAdapter(t testing.TB, f *discordtest.Server, cfg discord.Config, h bot.Handler) (*discord.Adapter, *testenv.LogBuffer) {
 	t.Helper()
-	logs := &logBuffer{}
-	cfg.Token, cfg.API, cfg.Logger = f.Token(), f.APIURL(), logs.logger()
+	logs := &testenv.LogBuffer{}
+	cfg.Token, cfg.API, cfg.Logger = f.Token(), f.APIURL(), newLogger(logs)
 	a, err := discord.New(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -106,8 +107,8 @@ func TestShardIdentify(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &logBuffer{}
-	a, err := discord.New(discord.Config{Token: f.Token(), API: f.APIURL(), Shard: i, ShardCount: n, Logger: logs.logger()})
+	logs := &testenv.LogBuffer{}
+	a, err := discord.New(discord.Config{Token: f.Token(), API: f.APIURL(), Shard: i, ShardCount: n, Logger: newLogger(logs)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package discord_test
 
 import (
-	"bytes"
 	"log/slog"
 	"strings"
 	"sync"
@@ -11,6 +10,7 @@ import (
 	"github.com/baraza/baraza/adapters/discord"
 	"github.com/baraza/baraza/adapters/discord/discordtest"
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/testenv"
 )
 
 // driver plays adaptertest's users on the fake Discord: texts are DMs,
@@ -140,33 +140,16 @@ func (d *driver) Notices(t testing.TB, u string) []string {
 	return out
 }
 
-// logBuffer collects log output for privacy checks.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *logBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *logBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
-
-func (l *logBuffer) logger() *slog.Logger {
-	return slog.New(slog.NewTextHandler(l, &slog.HandlerOptions{Level: slog.LevelDebug}))
+// newLogger logs to b as text, at every level, for the privacy checks.
+func newLogger(b *testenv.LogBuffer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 func TestConformance(t *testing.T) {
 	adaptertest.Run(t, func(t testing.TB, h bot.Handler) adaptertest.Driver {
 		fake := discordtest.New(t, discordtest.Options{})
-		logs := &logBuffer{}
-		a, err := discord.New(discord.Config{Token: fake.Token(), API: fake.APIURL(), Logger: logs.logger()})
+		logs := &testenv.LogBuffer{}
+		a, err := discord.New(discord.Config{Token: fake.Token(), API: fake.APIURL(), Logger: newLogger(logs)})
 		if err != nil {
 			t.Fatal(err)
 		}
