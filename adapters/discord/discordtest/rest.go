@@ -86,6 +86,7 @@ func writeJSON(w http.ResponseWriter, status int, body any) {
 // rest wraps a route with authentication, rate limiting and recording.
 func (s *Server) rest(auth bool, bucketOf func(*http.Request) string, h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		at := time.Now()
 		key := bucketOf(r)
 		exempt := !auth // interaction and webhook-token routes skip the global limit
 		status, body := s.limit(w, key, exempt)
@@ -100,8 +101,12 @@ func (s *Server) rest(auth bool, bucketOf func(*http.Request) string, h handlerF
 				s.reject(r, status, e.Code, e.Message)
 			}
 		}
+		var retryAfter time.Duration
+		if rl, ok := body.(rateLimited); ok {
+			retryAfter = time.Duration(rl.RetryAfter * float64(time.Second))
+		}
 		s.mu.Lock()
-		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Bucket: key, Status: status, At: time.Now()})
+		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Bucket: key, Status: status, At: at, RetryAfter: retryAfter})
 		s.mu.Unlock()
 		writeJSON(w, status, body)
 	})

@@ -93,7 +93,10 @@ type Server struct {
 type Call struct {
 	Method, Path, Bucket string
 	Status               int
-	At                   time.Time
+	// At is when the request reached the fake, by the fake's clock.
+	At time.Time
+	// RetryAfter is the retry_after a 429 answered with (0 otherwise).
+	RetryAfter time.Duration
 }
 
 // Reject is a request the fake refused for breaking a Discord rule.

@@ -309,6 +309,13 @@ func (s *Server) Pending() int {
 	return len(s.queue)
 }
 
+// Polling reports whether a getUpdates long poll is being held open.
+func (s *Server) Polling() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.poller != nil
+}
+
 // Confirmed is the offset confirmed by the last getUpdates (updates below
 // it are gone) or by webhook deliveries.
 func (s *Server) Confirmed() int64 {
