@@ -93,16 +93,31 @@ func (a *Adapter) call(ctx context.Context, chat int64, method string, p tgbotap
 	})
 }
 
+// eraseWindow is how many message ids before Erase.To are deleted when
+// Erase.From is empty (no session, or one the router no longer knows the
+// start of). Private-chat ids are one sequence for both sides, so this
+// reaches back without any memory; ids that are gone cost nothing.
+const eraseWindow = 300
+
 // erase deletes a private chat's messages from e.From to the newest one
 // the adapter knows (both sides: private-chat ids are one sequence),
 // deleteMessages in batches of 100, deleteMessage one by one where the
-// bulk call is missing.
+// bulk call is missing. An empty From reaches eraseWindow ids before To,
+// or further back where this process tracked the chat: the in-memory
+// range alone is empty after a restart or on another webhook replica.
+// Callers erase only in private chats.
 func (a *Adapter) erase(ctx context.Context, chat int64, e *bot.Erase) error {
 	from, _ := strconv.Atoi(e.From)
 	to, _ := strconv.Atoi(e.To)
 	first, last := a.trackRange(chat)
 	if from <= 0 {
 		from = first
+		if to > 0 {
+			w := max(1, to-eraseWindow)
+			if from <= 0 || w < from {
+				from = w
+			}
+		}
 	}
 	hi := max(to, last)
 	if from <= 0 {
