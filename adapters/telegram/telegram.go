@@ -82,6 +82,12 @@ type Config struct {
 	Workers       int           // Handle calls at once [32]
 	RetryDelay    time.Duration // first delay after a failure [200 ms], doubling
 	MaxRetryDelay time.Duration // [30 s]
+	// HandlerAttempts and HandlerRetryBudget bound how long one update
+	// whose handler keeps failing is retried [50 attempts, 15 min,
+	// whichever ends first]; then it is dropped so the offset can move on
+	// and one bad update cannot stall intake for every chat.
+	HandlerAttempts    int
+	HandlerRetryBudget time.Duration
 	// ShutdownGrace is how long in-flight updates may still finish after
 	// Run's context ends [10 s].
 	ShutdownGrace time.Duration
@@ -107,7 +113,19 @@ type Adapter struct {
 
 	tmu    sync.Mutex
 	tracks map[int64]*track
+
+	stats Stats
 }
+
+// Stats are counters for tests and metrics.
+type Stats struct {
+	// Dropped counts updates given up after their handler kept failing
+	// for HandlerAttempts or HandlerRetryBudget.
+	Dropped atomic.Int64
+}
+
+// Stats returns the adapter's counters.
+func (a *Adapter) Stats() *Stats { return &a.stats }
 
 // track is what the adapter remembers of a chat, in memory only: the
 // message id range it has seen, for Erase.
@@ -159,6 +177,12 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	if cfg.MaxRetryDelay <= 0 {
 		cfg.MaxRetryDelay = 30 * time.Second
+	}
+	if cfg.HandlerAttempts <= 0 {
+		cfg.HandlerAttempts = 50
+	}
+	if cfg.HandlerRetryBudget <= 0 {
+		cfg.HandlerRetryBudget = 15 * time.Minute
 	}
 	if cfg.ShutdownGrace <= 0 {
 		cfg.ShutdownGrace = 10 * time.Second
@@ -247,13 +271,18 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 // ---- processing ----
 
 // process handles one update and delivers the reply. A handler error is
-// retried with backoff until it succeeds or ctx ends.
+// retried with backoff until it succeeds, ctx ends, or the retry bounds
+// (HandlerAttempts, HandlerRetryBudget) are spent: then the update is
+// dropped, logged by its update id only and counted, and nil returned so
+// the offset moves past it. Retrying forever pinned the offset, and once
+// 100 newer updates were behind it no one's messages were fetched.
 func (a *Adapter) process(ctx context.Context, h bot.Handler, in inbound) error {
 	if in.chat != 0 && in.msgID != 0 && in.ev.Kind != bot.KindButton {
 		a.track(in.chat, in.msgID)
 	}
 	var resp bot.Response
 	if !in.skip {
+		giveUp := time.Now().Add(a.cfg.HandlerRetryBudget)
 		for attempt := 1; ; attempt++ {
 			select {
 			case a.sem <- struct{}{}:
@@ -266,8 +295,15 @@ func (a *Adapter) process(ctx context.Context, h bot.Handler, in inbound) error 
 			if err == nil {
 				break
 			}
+			wait := backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, attempt)
+			if attempt >= a.cfg.HandlerAttempts || !time.Now().Add(wait).Before(giveUp) {
+				a.stats.Dropped.Add(1)
+				a.logger.Error("telegram: update dropped after retries", "update", in.ev.ID, "attempts", attempt)
+				// Still answer a button press, so the client's spinner stops.
+				return a.deliver(ctx, in, bot.Response{})
+			}
 			a.logger.Warn("telegram: handler failed, retrying", "update", in.ev.ID, "attempt", attempt, "err", err)
-			t := time.NewTimer(backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, attempt))
+			t := time.NewTimer(wait)
 			select {
 			case <-t.C:
 			case <-ctx.Done():
