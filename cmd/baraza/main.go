@@ -25,14 +25,11 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		var ue usageError
-		if !errors.As(err, &ue) || ue.msg != "" {
-			fmt.Fprintln(os.Stderr, "baraza:", err)
-		}
 		var ex exitError
 		if errors.As(err, &ex) {
-			os.Exit(ex.code)
+			os.Exit(ex.code) // the command already said why
 		}
+		fmt.Fprintln(os.Stderr, "baraza:", err)
 		os.Exit(1)
 	}
 }
