@@ -326,24 +326,13 @@ func liveLang(sc *dialogs.Script, asked string) string {
 // liveSummary is what the page receives. Counts are suppressed: nil is
 // hidden. Before k completed responses only Ready=false and K are sent.
 type liveSummary struct {
-	Ready     bool           `json:"ready"`
-	K         int            `json:"k"`
-	Status    string         `json:"status,omitempty"`
-	Completed *int64         `json:"completed,omitempty"`
-	Questions []liveQuestion `json:"questions,omitempty"`
-}
-
-type liveQuestion struct {
-	ID       string       `json:"id"`
-	Text     string       `json:"text"`
-	Answered *int64       `json:"answered"`
-	Options  []liveOption `json:"options"`
-}
-
-type liveOption struct {
-	ID    string `json:"id"`
-	Label string `json:"label"`
-	Count *int64 `json:"count"`
+	Ready     bool   `json:"ready"`
+	K         int    `json:"k"`
+	Status    string `json:"status,omitempty"`
+	Completed *int64 `json:"completed,omitempty"`
+	// Questions are the chosen questions of the suppressed summary, as
+	// results.Build made them (a hidden count is null).
+	Questions []results.Question `json:"questions,omitempty"`
 }
 
 // chosen returns the ids of the questions to show.
@@ -384,15 +373,7 @@ func (l *Live) build(ctx context.Context, sc *dialogs.Script, counters map[strin
 		if !show[q.ID] || len(q.Options) == 0 {
 			continue // text and number questions have no options to chart
 		}
-		lq := liveQuestion{ID: q.ID, Text: q.Text, Answered: q.Answered, Options: []liveOption{}}
-		for _, o := range q.Options {
-			c := o.Count
-			if o.Suppressed {
-				c = nil
-			}
-			lq.Options = append(lq.Options, liveOption{ID: o.ID, Label: o.Label, Count: c})
-		}
-		out.Questions = append(out.Questions, lq)
+		out.Questions = append(out.Questions, q)
 	}
 	return out, nil
 }
