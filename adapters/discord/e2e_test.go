@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/baraza/baraza/adapters/adaptertest"
 	"github.com/baraza/baraza/adapters/discord"
 	"github.com/baraza/baraza/adapters/discord/discordtest"
 	"github.com/baraza/baraza/bot"
@@ -90,7 +91,7 @@ func TestEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	startWith(t, a, h)
+	adaptertest.Start(t, a, h)
 	testenv.WaitFor(t, 15*time.Second, "the gateway", f.Connected)
 
 	// A hang detector, not a speed assertion: CI runs this and the
@@ -157,24 +158,6 @@ func TestEndToEnd(t *testing.T) {
 	}
 	t.Logf("%d users, %d events handled, %d REST calls, %d interactions, %d 429s",
 		users, a.Stats().Events.Load(), len(f.Calls()), len(f.Interactions()), len(f.RateLimited()))
-}
-
-func startWith(t *testing.T, a *discord.Adapter, h bot.Handler) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- a.Run(ctx, h) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Errorf("Run: %v", err)
-			}
-		case <-time.After(15 * time.Second):
-			t.Error("Run did not return")
-		}
-	})
 }
 
 // lastDM is the newest bot message of the user's DM as a bot.Message, its
@@ -362,7 +345,7 @@ func TestEndToEndStop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	startWith(t, a, h)
+	adaptertest.Start(t, a, h)
 	u := f.NewUser("880000000000000001", "njeri_w", "Njeri")
 	p := simulate.NewPlayer(script, 99)
 	rng := rand.New(rand.NewPCG(1, 2))
