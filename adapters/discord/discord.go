@@ -31,6 +31,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/keyqueue"
 	"github.com/baraza/baraza/internal/ratelimit"
 )
 
@@ -273,7 +274,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	}
 	work, cancelWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelWork()
-	d := newDispatcher(a.cfg.Concurrency, a.cfg.UserQueue, func(r any) { a.recovered("event handling", r) })
+	d := keyqueue.New(a.cfg.Concurrency, a.cfg.UserQueue, func(r any) { a.recovered("event handling", r) })
 	// discordgo calls handlers without a recover, on the gateway reader:
 	// a panic there would end the whole process.
 	s.AddHandler(func(s *discordgo.Session, e *discordgo.Event) {
@@ -300,7 +301,7 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 	a.stopping.Store(true)
 	_ = s.Close()
 	done := make(chan struct{})
-	go func() { d.wait(); close(done) }()
+	go func() { d.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-time.After(a.cfg.ShutdownGrace):
@@ -388,7 +389,7 @@ func (a *Adapter) consultationSet() func(string) bool {
 // dispatch, in sequence order: it converts the raw payload, starts the
 // interaction's acknowledgement at once and queues the rest on the user's
 // queue. It never blocks on the network.
-func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *dispatcher, h bot.Handler, e *discordgo.Event) {
+func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *keyqueue.Queue, h bot.Handler, e *discordgo.Event) {
 	var (
 		in  inbound
 		err error
@@ -434,7 +435,7 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *dispatch
 		return
 	}
 	if in.Autocomplete != nil {
-		d.spawn(func() { a.autocomplete(ctx, s, in.Interaction, *in.Autocomplete) })
+		d.Spawn(func() { a.autocomplete(ctx, s, in.Interaction, *in.Autocomplete) })
 		return
 	}
 	var ack *ackResult
@@ -443,16 +444,16 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *dispatch
 	}
 	arrived := time.Now()
 	key := in.Events[0].User
-	if !d.submit(key, func() { a.process(ctx, s, h, in, ack, arrived) }) {
+	if !d.Submit(key, func() { a.process(ctx, s, h, in, ack, arrived) }) {
 		a.stats.Dropped.Add(1)
 		a.log.Warn("event dropped: per-user queue full")
-		d.spawn(func() { a.busy(ctx, s, in) })
+		d.Spawn(func() { a.busy(ctx, s, in) })
 		return
 	}
 	if ack != nil {
 		// The job waits for this before following up; it was queued
 		// first only so a dropped interaction is answered "busy" instead.
-		d.spawn(func() {
+		d.Spawn(func() {
 			ack.ok = a.ack(ctx, s, in) == nil
 			close(ack.done)
 		})

@@ -10,6 +10,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/keyqueue"
 )
 
 // runPolling polls while this replica holds the lease, until ctx ends.
@@ -136,7 +137,10 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 		sleep(ctx, backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, attempt))
 	}
 
-	var queues chatQueues
+	// Updates of one chat in order, chats concurrently. A panicking update
+	// is recovered and counted as finished (dropped): re-fetching it would
+	// only panic again and pin the offset for everyone.
+	queues := keyqueue.New(a.cfg.Workers, 0, a.recovered)
 	done := &completions{notify: make(chan struct{}, 1)}
 	inflight := map[int64]bool{}
 	finished := map[int64]bool{}
@@ -184,7 +188,7 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 		}
 	}
 	defer func() {
-		queues.wait()
+		queues.Wait()
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		advance(fctx)
@@ -238,8 +242,10 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 				extra++ // a re-delivery: handled again (the router de-duplicates), not counted
 			}
 			in := convertUpdate(&u, a.botUsername)
-			queues.submit(in.chat, func() {
-				done.add(int(id), a.process(workCtx, h, in))
+			queues.Submit(strconv.FormatInt(in.chat, 10), func() {
+				var err error
+				defer func() { done.add(int(id), err) }() // reported even if process panics
+				err = a.process(workCtx, h, in)
 			})
 		}
 		if fresh == 0 && (len(inflight) > 0 || extra > 0) {

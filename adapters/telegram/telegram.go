@@ -35,6 +35,7 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/keyqueue"
 )
 
 // Name is the adapter's name and the Event.Platform of its events.
@@ -109,12 +110,18 @@ type Adapter struct {
 	handler       bot.Handler     // set while Run runs in webhook mode
 	workCtx       context.Context // in-flight work, outlives Run's ctx by ShutdownGrace
 	inflight      sync.WaitGroup
-	webhookQueues chatQueues
+	webhookQueues *keyqueue.Queue // webhook updates, in order per chat
 
 	tmu    sync.Mutex
 	tracks map[int64]*track
 
 	stats Stats
+}
+
+// recovered logs a recovered panic by its type only (the value may hold
+// what a person sent).
+func (a *Adapter) recovered(r any) {
+	a.logger.Error("telegram: panic recovered", "type", fmt.Sprintf("%T", r))
 }
 
 // Stats are counters for tests and metrics.
@@ -201,8 +208,11 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	var hb [8]byte
 	_, _ = rand.Read(hb[:])
 	return &Adapter{
-		cfg:         cfg,
-		logger:      logger,
+		cfg:    cfg,
+		logger: logger,
+		webhookQueues: keyqueue.New(cfg.Workers, 0, func(r any) {
+			logger.Error("telegram: panic recovered", "type", fmt.Sprintf("%T", r))
+		}),
 		api:         api,
 		out:         newSender(cfg.Limits, logger, cfg.RetryDelay, cfg.MaxRetryDelay),
 		botUsername: me.UserName,
@@ -314,45 +324,6 @@ func (a *Adapter) process(ctx context.Context, h bot.Handler, in inbound) error 
 	}
 	return a.deliver(ctx, in, resp)
 }
-
-// chatQueues runs jobs one at a time per chat, chats concurrently.
-type chatQueues struct {
-	mu    sync.Mutex
-	chats map[int64][]func()
-	wg    sync.WaitGroup
-}
-
-func (q *chatQueues) submit(chat int64, job func()) {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.chats == nil {
-		q.chats = map[int64][]func(){}
-	}
-	jobs, busy := q.chats[chat]
-	q.chats[chat] = append(jobs, job)
-	if busy {
-		return
-	}
-	q.wg.Add(1)
-	go func() {
-		defer q.wg.Done()
-		for {
-			q.mu.Lock()
-			jobs := q.chats[chat]
-			if len(jobs) == 0 {
-				delete(q.chats, chat)
-				q.mu.Unlock()
-				return
-			}
-			job := jobs[0]
-			q.chats[chat] = jobs[1:]
-			q.mu.Unlock()
-			job()
-		}
-	}()
-}
-
-func (q *chatQueues) wait() { q.wg.Wait() }
 
 // ---- message id tracking (memory only) ----
 

@@ -107,7 +107,14 @@ func (a *Adapter) WebhookHandler() http.Handler {
 		stop := context.AfterFunc(workCtx, cancel)
 		defer stop()
 		errc := make(chan error, 1)
-		a.webhookQueues.submit(in.chat, func() { errc <- a.process(ctx, h, in) })
+		a.webhookQueues.Submit(strconv.FormatInt(in.chat, 10), func() {
+			// Answered even if process panics: a panicking update is
+			// recovered, logged by type and acknowledged (dropped), since a
+			// non-2xx would make Telegram re-send it forever.
+			var err error
+			defer func() { errc <- err }()
+			err = a.process(ctx, h, in)
+		})
 		if err := <-errc; err != nil {
 			w.Header().Set("Retry-After", strconv.Itoa(int(a.cfg.RetryDelay/time.Second)+1))
 			http.Error(w, "not processed", http.StatusServiceUnavailable)
