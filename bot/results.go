@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/results"
 )
 
@@ -31,13 +32,11 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 	if err != nil {
 		return Response{}, fmt.Errorf("router: results: %w", err)
 	}
-	k := s.K
-	if k == 0 {
-		k = r.cfg.K
+	def := r.cfg.K
+	if def == 0 {
+		def = privacy.DefaultK
 	}
-	if k < 2 {
-		k = 5
-	}
+	k := s.Threshold(def)
 	sum := results.Build(s, counters, k, "", lang)
 	var b strings.Builder
 	b.WriteString(s.Text(s.Title, lang))

@@ -2,6 +2,16 @@ package dialogs
 
 import "time"
 
+// Threshold is the script's suppression threshold: its own k, else def
+// (BARAZA_K), never below 2.
+func (s *Script) Threshold(def int) int {
+	k := s.K
+	if k == 0 {
+		k = def
+	}
+	return max(k, 2)
+}
+
 // Text returns t in lang, falling back to the language's base ("fr" for
 // "fr-CA") and then to the script's default language.
 func (s *Script) Text(t Text, lang string) string {

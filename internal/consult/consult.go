@@ -52,16 +52,7 @@ func (s *Service) now() time.Time {
 
 // KFor is the suppression threshold of a script: its own k, else the
 // default, never below 2.
-func (s *Service) KFor(sc *dialogs.Script) int {
-	k := sc.K
-	if k == 0 {
-		k = s.K
-	}
-	if k < 2 {
-		k = 2
-	}
-	return k
-}
+func (s *Service) KFor(sc *dialogs.Script) int { return sc.Threshold(s.K) }
 
 // Statuses returns the effective status of every script.
 func (s *Service) Statuses(ctx context.Context) (map[string]string, error) {
