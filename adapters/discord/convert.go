@@ -161,10 +161,29 @@ func parseInteractionCreate(raw []byte) (inbound, error) {
 	if err := json.Unmarshal(raw, &i); err != nil {
 		return inbound{}, fmt.Errorf("%w: interaction: %w", errMalformed, err)
 	}
-	return interactionEvent(&i)
+	// discordgo v0.28.1 has no Interaction.Context: read it here.
+	var where struct {
+		Context *int `json:"context"`
+	}
+	_ = json.Unmarshal(raw, &where)
+	ictx := -1
+	if where.Context != nil {
+		ictx = *where.Context
+	}
+	return interactionEvent(&i, ictx)
 }
 
-func interactionEvent(i *discordgo.Interaction) (inbound, error) {
+// Interaction context types (Discord's "contexts"; discordgo v0.28.1 does
+// not name them).
+const (
+	contextGuild          = 0
+	contextBotDM          = 1
+	contextPrivateChannel = 2
+)
+
+// interactionEvent converts an interaction; ictx is its "context" field
+// (-1 when absent).
+func interactionEvent(i *discordgo.Interaction, ictx int) (inbound, error) {
 	if i.ID == "" || i.Token == "" || i.AppID == "" {
 		return inbound{}, fmt.Errorf("%w: interaction without id, token or application", errMalformed)
 	}
@@ -183,7 +202,7 @@ func interactionEvent(i *discordgo.Interaction) (inbound, error) {
 	}
 	// Outside the bot's own DM (a server, or a group DM for a user-installed
 	// app) the conversation continues in a DM.
-	needDM := i.GuildID != "" || i.Context == discordgo.InteractionContextPrivateChannel
+	needDM := i.GuildID != "" || ictx == contextPrivateChannel
 	if !needDM && i.ChannelID == "" {
 		return inbound{}, fmt.Errorf("%w: interaction without a channel", errMalformed)
 	}

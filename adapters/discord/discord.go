@@ -326,18 +326,31 @@ func (a *Adapter) recovered(where string, r any) {
 	a.log.Error("panic recovered", "in", where, "type", fmt.Sprintf("%T", r))
 }
 
+// command is a slash command as registered: discordgo v0.28.1's
+// ApplicationCommand plus the fields it lacks. contexts replaces the
+// deprecated dm_permission: usable in servers and in the bot's DM.
+type command struct {
+	*discordgo.ApplicationCommand
+	Contexts         []int `json:"contexts"`
+	IntegrationTypes []int `json:"integration_types"`
+}
+
 // commands are the slash commands, registered with one idempotent bulk
 // overwrite.
-func commands() []*discordgo.ApplicationCommand {
-	dm := true
-	return []*discordgo.ApplicationCommand{
-		{Name: "consult", Description: "Answer a consultation, anonymously, in a direct message", DMPermission: &dm,
+func commands() []command {
+	defs := []*discordgo.ApplicationCommand{
+		{Name: "consult", Description: "Answer a consultation, anonymously, in a direct message",
 			Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionString,
 				Name: "id", Description: "The consultation id", Required: false, Autocomplete: true, MaxLength: 40}}},
-		{Name: "report", Description: "Report a safety incident, anonymously", DMPermission: &dm},
-		{Name: "stop", Description: "End your session and delete the bot's messages", DMPermission: &dm},
-		{Name: "help", Description: "How Baraza works", DMPermission: &dm},
+		{Name: "report", Description: "Report a safety incident, anonymously"},
+		{Name: "stop", Description: "End your session and delete the bot's messages"},
+		{Name: "help", Description: "How Baraza works"},
 	}
+	out := make([]command, len(defs))
+	for i, d := range defs {
+		out[i] = command{ApplicationCommand: d, Contexts: []int{contextGuild, contextBotDM}, IntegrationTypes: []int{0}}
+	}
+	return out
 }
 
 func (a *Adapter) registerCommands(ctx context.Context, s *discordgo.Session) error {
@@ -346,7 +359,9 @@ func (a *Adapter) registerCommands(ctx context.Context, s *discordgo.Session) er
 		return err
 	}
 	return a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
-		_, err := s.ApplicationCommandBulkOverwrite(app, "", commands(), o...)
+		// discordgo's ApplicationCommandBulkOverwrite cannot send contexts.
+		ep := discordgo.EndpointApplicationGlobalCommands(app)
+		_, err := s.RequestWithBucketID(http.MethodPut, ep, commands(), ep, o...)
 		return err
 	})
 }
