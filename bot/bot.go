@@ -110,7 +110,24 @@ type Response struct {
 	// Notice is a short transient note for a button press (a Telegram
 	// callback toast, a Discord ephemeral reply), e.g. "Already answered".
 	Notice string
+	// Dialog says whether the respondent has a session after this event,
+	// for adapters that keep a per-dialog record (Telegram keeps the
+	// message ids for the erase): keep it while DialogOpen, drop it at
+	// DialogNone (the dialog ended or never began), leave it alone at
+	// DialogUnknown (the router did not look: facilitator commands,
+	// /results, group chats).
+	Dialog DialogState
 }
+
+// DialogState is where a respondent's session stands after an event.
+type DialogState int
+
+// Dialog states.
+const (
+	DialogUnknown DialogState = iota
+	DialogOpen
+	DialogNone
+)
 
 // Handler processes one event and returns what to send. It returns only
 // after the event's effects are durably stored, so an adapter acknowledges

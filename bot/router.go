@@ -179,7 +179,12 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		return r.duplicate(ev, sess, script), "duplicate", nil
 	}
 	if sess == nil {
-		return r.noSession(ctx, ev, pid, eventKey, version)
+		resp, outcome, err := r.noSession(ctx, ev, pid, eventKey, version)
+		resp.Dialog = DialogNone
+		if outcome == "begin" {
+			resp.Dialog = DialogOpen
+		}
+		return resp, outcome, err
 	}
 	if script == nil || sess.State.Valid(script) != nil {
 		// The script was removed or changed under the session: end it
@@ -188,7 +193,9 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		if err := r.cfg.Store.SaveSession(ctx, pid, version, nil, eventKey); err != nil {
 			return Response{}, "", err
 		}
-		return textResponse(lang, dialogs.UI(lang, "closed")), "script_gone", nil
+		resp := textResponse(lang, dialogs.UI(lang, "closed"))
+		resp.Dialog = DialogNone
+		return resp, "script_gone", nil
 	}
 
 	var res dialogs.Result
@@ -201,17 +208,22 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		in, ok := toInput(ev)
 		if !ok {
 			lang := r.lang(sess.State.Lang, ev.Locale)
-			return textResponse(lang, dialogs.UI(lang, "unknown_command")), "refused", nil
+			resp := textResponse(lang, dialogs.UI(lang, "unknown_command"))
+			resp.Dialog = DialogOpen
+			return resp, "refused", nil
 		}
 		res = dialogs.Step(script, sess.State, in)
 	}
 
-	resp := Response{Messages: r.messages(res.Replies)}
+	resp := Response{Messages: r.messages(res.Replies), Dialog: DialogOpen}
+	if res.Ended {
+		resp.Dialog = DialogNone
+	}
 	if res.Refusal != "" {
 		r.cfg.Metrics.refusal(res.Refusal)
 		if res.Refusal == "stale" && ev.Kind == KindButton {
 			lang := r.lang(sess.State.Lang, ev.Locale)
-			stale := Response{Notice: dialogs.UI(lang, "already_answered")}
+			stale := Response{Notice: dialogs.UI(lang, "already_answered"), Dialog: DialogOpen}
 			if sess.State.Version != script.Version {
 				// The script was reloaded under the session: the buttons on
 				// screen belong to the old version. Show the current
@@ -425,11 +437,12 @@ func (r *Router) duplicate(ev Event, sess *session, script *dialogs.Script) Resp
 		if sess != nil {
 			from = sess.TrailFrom
 		}
-		return Response{Erase: &Erase{From: from, To: ev.MessageRef}}
+		return Response{Erase: &Erase{From: from, To: ev.MessageRef}, Dialog: DialogNone}
 	}
-	var resp Response
+	resp := Response{Dialog: DialogNone}
 	if sess != nil && script != nil && sess.State.Valid(script) == nil {
 		resp.Messages = r.messages(dialogs.Resume(script, sess.State).Replies)
+		resp.Dialog = DialogOpen
 	}
 	if ev.Kind == KindButton && len(resp.Messages) == 0 {
 		lang := "en"

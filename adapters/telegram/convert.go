@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 	"unicode/utf8"
 
@@ -30,6 +31,12 @@ type inbound struct {
 	msgID      int    // inbound message id, or the message carrying the button
 	callbackID string // set for callback queries, which must be answered
 	skip       bool   // nothing for the handler (unknown kind, bot author, ...)
+	date       int64  // the inbound message's date (Unix seconds), 0 if unknown
+	// media: a private message without text (voice, sticker, photo,
+	// document, location, contact, ...). Not handed to the handler; the
+	// person is asked to type. Nothing of it (file id, place, phone) is
+	// kept: only its message id, for the erase.
+	media bool
 }
 
 // convertUpdate turns a Telegram update into a bot event. botUsername is
@@ -51,8 +58,12 @@ func convertUpdate(u *tgbotapi.Update, botUsername string) inbound {
 		in.ev.Private = m.Chat.Type == "private"
 		in.ev.Locale = m.From.LanguageCode
 		in.ev.MessageRef = strconv.Itoa(m.MessageID)
+		in.date = int64(m.Date)
 		if m.Text == "" {
-			return in // stickers, photos, service messages: nothing to answer
+			// Stickers, photos, voice, ...: in a private chat the person
+			// is asked to type; service messages and groups get nothing.
+			in.media = in.ev.Private && isMedia(m)
+			return in
 		}
 		if cmd, arg, addressee, ok := parseCommand(m.Text, m.Entities); ok {
 			if addressee != "" && !strings.EqualFold(addressee, botUsername) {
@@ -79,6 +90,13 @@ func convertUpdate(u *tgbotapi.Update, botUsername string) inbound {
 		in.skip = false
 	}
 	return in
+}
+
+// isMedia reports whether m is something a person sent instead of text.
+func isMedia(m *tgbotapi.Message) bool {
+	return m.Voice != nil || m.Sticker != nil || len(m.Photo) > 0 || m.Document != nil || m.Location != nil ||
+		m.Contact != nil || m.Video != nil || m.VideoNote != nil || m.Audio != nil || m.Animation != nil ||
+		m.Venue != nil || m.Poll != nil || m.Dice != nil
 }
 
 // parseCommand reads "/name[@bot] arg". Telegram marks commands with a
@@ -292,6 +310,18 @@ func splitText(text string, limit int) []string {
 		parts = append(parts, text)
 	}
 	return parts
+}
+
+// sentDate reads date from a sendMessage/sendPhoto result (now if absent).
+func sentDate(raw json.RawMessage) int64 {
+	var m struct {
+		Date int64 `json:"date"`
+	}
+	_ = json.Unmarshal(raw, &m)
+	if m.Date <= 0 {
+		return time.Now().Unix()
+	}
+	return m.Date
 }
 
 // sentMessageID reads message_id from a sendMessage/sendPhoto result.

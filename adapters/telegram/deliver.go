@@ -21,21 +21,41 @@ func (a *Adapter) deliver(ctx context.Context, in inbound, resp bot.Response) er
 		if n := resp.Notice; n != "" {
 			p["text"] = n[:utf16Prefix(n, 200)]
 		}
-		if err := a.call(ctx, in.chat, "answerCallbackQuery", p, nil); err != nil {
+		err := a.out.doLane(ctx, laneKey{in.chat, laneCallback}, func(ctx context.Context) error {
+			_, err := a.api.call(ctx, "answerCallbackQuery", p)
+			return err
+		})
+		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
 			a.logger.Info("telegram: callback answer refused", "err", err)
 		}
 	}
-	if in.skip || in.chat == 0 {
+	if (in.skip && !in.media) || in.chat == 0 {
 		return nil
 	}
+	var refs []msgRef
+	if in.msgID > 0 && in.ev.Kind != bot.KindButton {
+		refs = append(refs, msgRef{id: in.msgID, date: in.date})
+	}
 	if resp.Erase != nil && in.ev.Private {
-		if err := a.erase(ctx, in.chat, resp.Erase); err != nil {
+		left, unknown, err := a.erase(ctx, in, resp.Erase)
+		if err != nil {
 			return err
 		}
+		refs = nil // the asking message went with the rest
+		if left > 0 || unknown {
+			// Honest, not silent: the person must not believe the chat
+			// is clean when it is not.
+			lang := in.ev.Locale
+			if len(resp.Messages) > 0 && resp.Messages[0].Lang != "" {
+				lang = resp.Messages[0].Lang
+			}
+			resp.Messages = append(resp.Messages, bot.Message{Text: uiText(lang, "not_erased")})
+		}
 	}
+	defer func() { a.record(context.WithoutCancel(ctx), in, resp, refs) }()
 	for _, m := range resp.Messages {
 		if m.ReplaceButtons && in.ev.Kind == bot.KindButton && in.msgID != 0 {
 			kb, err := keyboard(m.Buttons)
@@ -69,7 +89,9 @@ func (a *Adapter) deliver(ctx context.Context, in inbound, resp bot.Response) er
 				a.logger.Error("telegram: send refused", "method", r.method, "err", err)
 				continue
 			}
-			a.track(in.chat, sentMessageID(result))
+			if id := sentMessageID(result); id > 0 {
+				refs = append(refs, msgRef{id: id, date: sentDate(result)})
+			}
 		}
 	}
 	return nil
@@ -93,68 +115,3 @@ func (a *Adapter) call(ctx context.Context, chat int64, method string, p tgbotap
 	})
 }
 
-// eraseWindow is how many message ids before Erase.To are deleted when
-// Erase.From is empty (no session, or one the router no longer knows the
-// start of). Private-chat ids are one sequence for both sides, so this
-// reaches back without any memory; ids that are gone cost nothing.
-const eraseWindow = 300
-
-// erase deletes a private chat's messages from e.From to the newest one
-// the adapter knows (both sides: private-chat ids are one sequence),
-// deleteMessages in batches of 100, deleteMessage one by one where the
-// bulk call is missing. An empty From reaches eraseWindow ids before To,
-// or further back where this process tracked the chat: the in-memory
-// range alone is empty after a restart or on another webhook replica.
-// Callers erase only in private chats.
-func (a *Adapter) erase(ctx context.Context, chat int64, e *bot.Erase) error {
-	from, _ := strconv.Atoi(e.From)
-	to, _ := strconv.Atoi(e.To)
-	first, last := a.trackRange(chat)
-	if from <= 0 {
-		from = first
-		if to > 0 {
-			w := max(1, to-eraseWindow)
-			if from <= 0 || w < from {
-				from = w
-			}
-		}
-	}
-	hi := max(to, last)
-	if from <= 0 {
-		from = hi
-	}
-	if from <= 0 || hi < from {
-		return nil
-	}
-	bulk := true
-	for lo := from; lo <= hi; lo += 100 {
-		end := min(hi, lo+99)
-		if bulk {
-			ids := make([]int, 0, end-lo+1)
-			for id := lo; id <= end; id++ {
-				ids = append(ids, id)
-			}
-			raw, _ := json.Marshal(ids)
-			p := tgbotapi.Params{"chat_id": strconv.FormatInt(chat, 10), "message_ids": string(raw)}
-			err := a.call(ctx, chat, "deleteMessages", p, nil)
-			if err == nil {
-				continue
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if c := apiCode(err); c != 404 && !strings.Contains(strings.ToLower(apiDescription(err)), "method") {
-				a.logger.Info("telegram: bulk delete refused", "err", err)
-				continue
-			}
-			bulk = false // an API without deleteMessages
-		}
-		for id := lo; id <= end; id++ {
-			p := tgbotapi.Params{"chat_id": strconv.FormatInt(chat, 10), "message_id": strconv.Itoa(id)}
-			if err := a.call(ctx, chat, "deleteMessage", p, nil); err != nil && ctx.Err() != nil {
-				return ctx.Err()
-			}
-		}
-	}
-	return nil
-}

@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -10,41 +11,72 @@ import (
 
 	"github.com/baraza/baraza/adapters/telegram/telegramtest"
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/privacy"
 )
 
-// TestStopWithoutFromAfterRestart: /stop with no session (Erase.From
-// empty) on a fresh adapter instance, which has no memory of the chat
-// (a restart, or another webhook replica): the 300 ids before the /stop
-// and the /stop itself are deleted, in batches of 100, and nothing older.
-func TestStopWithoutFromAfterRestart(t *testing.T) {
-	e := newEnv(t, fastFake)
-	rec := &recorder{fn: func(ev bot.Event) (bot.Response, error) {
-		if ev.Command == "stop" {
-			return bot.Response{Erase: &bot.Erase{To: ev.MessageRef}}, nil
-		}
-		return bot.Response{Messages: []bot.Message{{Text: "ok"}}}, nil
-	}}
-	fast := func(c *Config) { c.Limits.ChatBurst = 500; c.Limits.ChatPerSecond = 5000 }
-	stop := start(t, e.adapter(t, fast), rec)
-	u := telegramtest.User{ID: 42, FirstName: "Amina"}
-	const answers = 200 // 400 messages: more than the window
-	for i := range answers {
-		e.fake.Text(u, "answer "+strconv.Itoa(i))
-	}
-	waitFor(t, "the replies", func() bool { return len(e.fake.Messages(42)) == 2*answers })
-	stop()
+// TestStopAfterRestart: /stop with no session (Erase.From empty) on a
+// fresh adapter instance, which has no memory of the chat (a restart, or
+// another webhook replica). With a trail store, exactly the dialog's 400
+// messages and the /stop are deleted, in batches of at most 100, and
+// nothing of the other chat that talked at the same time. Without one,
+// only the /stop can be deleted, and the person is told so.
+func TestStopAfterRestart(t *testing.T) {
+	for _, withTrails := range []bool{true, false} {
+		t.Run(fmt.Sprintf("trails=%v", withTrails), func(t *testing.T) {
+			e := newEnv(t, fastFake)
+			rec := &recorder{fn: func(ev bot.Event) (bot.Response, error) {
+				if ev.Command == "stop" {
+					return bot.Response{Erase: &bot.Erase{To: ev.MessageRef}, Dialog: bot.DialogNone}, nil
+				}
+				return bot.Response{Messages: []bot.Message{{Text: "ok"}}, Dialog: bot.DialogOpen}, nil
+			}}
+			trails := bot.NewTrails(e.store, privacy.NewKeys([]byte("a-test-secret-of-at-least-32-bytes!!")))
+			fast := func(c *Config) {
+				c.Limits.ChatBurst = 500
+				c.Limits.ChatPerSecond = 5000
+				if withTrails {
+					c.Trails = trails
+				}
+			}
+			stop := start(t, e.adapter(t, fast), rec)
+			u := telegramtest.User{ID: 42, FirstName: "Amina"}
+			other := telegramtest.User{ID: 43, FirstName: "Baraka"}
+			const answers = 200 // 400 messages: more than one batch
+			for i := range answers {
+				e.fake.Text(u, "answer "+strconv.Itoa(i))
+				e.fake.Text(other, "answer "+strconv.Itoa(i))
+			}
+			waitFor(t, "the replies", func() bool {
+				return len(e.fake.Messages(42)) == 2*answers && len(e.fake.Messages(43)) == 2*answers
+			})
+			stop()
 
-	start(t, e.adapter(t, fast), rec) // a new instance: no tracked range
-	p := e.fake.Text(u, "/stop")
-	waitFor(t, "the erase", func() bool { return len(e.fake.Messages(42)) == p.MessageID-eraseWindow-1 })
-	left := e.fake.Messages(42)
-	for i, m := range left {
-		if m.ID != i+1 {
-			t.Fatalf("message %d left, want ids 1..%d only", m.ID, p.MessageID-eraseWindow-1)
-		}
-	}
-	if n := e.fake.CallCount("deleteMessages"); n != 4 {
-		t.Errorf("deleteMessages calls: got %d, want 4 (301 ids in batches of 100)", n)
+			start(t, e.adapter(t, fast), rec) // a new instance: nothing in memory
+			p := e.fake.Text(u, "/stop")
+			if withTrails {
+				waitFor(t, "the erase", func() bool { return len(e.fake.Messages(42)) == 0 })
+				if n := e.fake.CallCount("deleteMessages"); n != 4 {
+					t.Errorf("deleteMessages calls: got %d, want 4 (401 ids: 4 batches of 100, then 1 alone)", n)
+				}
+			} else {
+				waitFor(t, "the note", func() bool {
+					ms := e.fake.Messages(42)
+					return len(ms) > 0 && strings.Contains(ms[len(ms)-1].Text, "could not be removed")
+				})
+				for _, m := range e.fake.AllMessages(42) {
+					if m.Deleted != (m.ID == p.MessageID) {
+						t.Fatalf("message %d deleted=%v: only the /stop (%d) can be known", m.ID, m.Deleted, p.MessageID)
+					}
+				}
+			}
+			asked, foreign, deleted := e.fake.DeleteStats()
+			if foreign != 0 || asked != deleted {
+				t.Errorf("asked for %d ids (%d of the other chat), deleted %d: want exactly the deleted ones", asked, foreign, deleted)
+			}
+			if n := len(e.fake.Messages(43)); n != 2*answers {
+				t.Errorf("the other chat has %d messages, want %d", n, 2*answers)
+			}
+		})
 	}
 }
 

@@ -48,8 +48,26 @@ type op struct {
 	attempts int
 }
 
+// lane says which queue of a chat a call goes to. Only sends are paced
+// per chat (Telegram's ~1 message a second); callback answers must go out
+// at once (the button's spinner) and deletions are not sends, so each has
+// its own queue, never behind the chat's sends, and only the bot's global
+// allowance applies to them.
+type lane uint8
+
+const (
+	laneSend lane = iota
+	laneCallback
+	laneDelete
+)
+
+type laneKey struct {
+	chat int64
+	lane lane
+}
+
 type outChat struct {
-	id       int64
+	id       laneKey
 	ops      []*op
 	inflight bool
 	queued   bool // in sender.ready or sender.waiting
@@ -59,12 +77,14 @@ type outChat struct {
 	idx      int
 }
 
-// sender schedules API calls: one call in flight per chat, in submission
-// order; a chat goes when its own bucket and the global bucket both have a
-// token, both taken at the same instant. On 429 it waits retry_after for
-// that chat and for everyone, and retries; transport errors and 5xx are
-// retried with backoff. Nothing is dropped except when the caller's
-// context ends.
+// sender schedules API calls: one call in flight per chat and lane, in
+// submission order; a chat's sends go when its own bucket and the global
+// bucket both have a token, both taken at the same instant; callback
+// answers and deletions need only the global token. On 429 it waits
+// retry_after for that chat's lane only (Telegram's limits are per chat;
+// the global bucket keeps the bot under its overall allowance), and
+// retries; transport errors and 5xx are retried with backoff. Nothing is
+// dropped except when the caller's context ends.
 type sender struct {
 	lim      Limits
 	logger   *slog.Logger
@@ -74,7 +94,7 @@ type sender struct {
 	mu            sync.Mutex
 	global        *ratelimit.Bucket
 	globalBlocked time.Time
-	chats         map[int64]*outChat
+	chats         map[laneKey]*outChat
 	ready         []*outChat
 	waiting       chatHeap
 	stopped       bool
@@ -88,7 +108,7 @@ func newSender(lim Limits, logger *slog.Logger, minDelay, maxDelay time.Duration
 	return &sender{
 		lim: lim, logger: logger, minDelay: minDelay, maxDelay: maxDelay,
 		global: ratelimit.New(lim.PerSecond, float64(lim.Burst)),
-		chats:  map[int64]*outChat{},
+		chats:  map[laneKey]*outChat{},
 		wake:   make(chan struct{}, 1),
 	}
 }
@@ -107,23 +127,28 @@ func (s *sender) signal() {
 	}
 }
 
-// do runs fn as one call in chat's queue and returns its final error.
+// do runs fn as one send in chat's queue and returns its final error.
 // chat 0 has no per-chat limit.
 func (s *sender) do(ctx context.Context, chat int64, fn func(ctx context.Context) error) error {
+	return s.doLane(ctx, laneKey{chat, laneSend}, fn)
+}
+
+// doLane runs fn as one call in the queue k and returns its final error.
+func (s *sender) doLane(ctx context.Context, k laneKey, fn func(ctx context.Context) error) error {
 	o := &op{ctx: ctx, do: fn, done: make(chan error, 1)}
 	s.mu.Lock()
 	if s.stopped {
 		s.mu.Unlock()
 		return errSenderStopped
 	}
-	c := s.chats[chat]
+	c := s.chats[k]
 	if c == nil {
 		rate := s.lim.ChatPerSecond
-		if chat == 0 {
+		if k.chat == 0 || k.lane != laneSend {
 			rate = -1
 		}
-		c = &outChat{id: chat, b: ratelimit.New(rate, float64(s.lim.ChatBurst)), idx: -1}
-		s.chats[chat] = c
+		c = &outChat{id: k, b: ratelimit.New(rate, float64(s.lim.ChatBurst)), idx: -1}
+		s.chats[k] = c
 	}
 	c.ops = append(c.ops, o)
 	s.reschedule(c, time.Now())
@@ -241,9 +266,6 @@ func (s *sender) exec(c *outChat, o *op) {
 		until := now.Add(ra)
 		if until.After(c.blocked) {
 			c.blocked = until
-		}
-		if until.After(s.globalBlocked) {
-			s.globalBlocked = until
 		}
 		s.logger.Warn("telegram: flood control, waiting", "retry_after", ra.String())
 	case retryable(err) && o.ctx.Err() == nil:

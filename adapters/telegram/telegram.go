@@ -33,6 +33,7 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/internal/keyqueue"
@@ -76,10 +77,17 @@ type Config struct {
 	// Offsets keeps the offset and the polling lease; required for long
 	// polling, unused in webhook mode.
 	Offsets OffsetStore
-	Limits  Limits
+	// Trails keeps the exact message ids of each person's dialog (both
+	// sides) so that /stop deletes exactly those, on any replica and after
+	// a restart (*bot.Trails implements it). Nil: this process's memory
+	// only.
+	Trails TrailStore
+	Limits Limits
 
-	PollTimeout   time.Duration // long-poll timeout [25 s]
-	LeaseTTL      time.Duration // polling lease [30 s], renewed every third
+	PollTimeout time.Duration // long-poll timeout [25 s]
+	// LeaseTTL is the polling lease [3 s], renewed every sixth of it: a
+	// replacement takes over within about LeaseTTL of a crash.
+	LeaseTTL      time.Duration
 	Workers       int           // Handle calls at once [32]
 	RetryDelay    time.Duration // first delay after a failure [200 ms], doubling
 	MaxRetryDelay time.Duration // [30 s]
@@ -112,8 +120,9 @@ type Adapter struct {
 	inflight      sync.WaitGroup
 	webhookQueues *keyqueue.Queue // webhook updates, in order per chat
 
-	tmu    sync.Mutex
-	tracks map[int64]*track
+	tmu  sync.Mutex
+	mem  map[int64]*chatMem
+	memN int
 
 	stats Stats
 }
@@ -129,17 +138,23 @@ type Stats struct {
 	// Dropped counts updates given up after their handler kept failing
 	// for HandlerAttempts or HandlerRetryBudget.
 	Dropped atomic.Int64
+	// Undeletable counts messages an erase could not delete (Telegram
+	// refuses messages older than 48 h); Deleted those it did delete.
+	Undeletable atomic.Int64
+	Deleted     atomic.Int64
+	// Media counts messages without text (voice, stickers, photos, ...)
+	// answered with a request to type.
+	Media atomic.Int64
+	// TrailErrors counts failures to read or write the trail store (the
+	// erase then uses what this process remembers).
+	TrailErrors atomic.Int64
+	// LeaseLost counts times this replica stopped polling because its
+	// lease was gone or a newer getUpdates ended its own (409).
+	LeaseLost atomic.Int64
 }
 
 // Stats returns the adapter's counters.
 func (a *Adapter) Stats() *Stats { return &a.stats }
-
-// track is what the adapter remembers of a chat, in memory only: the
-// message id range it has seen, for Erase.
-type track struct {
-	first, last int
-	seen        time.Time
-}
 
 // New checks the configuration and the token (getMe) and returns the
 // adapter.
@@ -174,7 +189,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	if cfg.LeaseTTL <= 0 {
-		cfg.LeaseTTL = 30 * time.Second
+		cfg.LeaseTTL = 3 * time.Second
 	}
 	if cfg.Workers <= 0 {
 		cfg.Workers = 32
@@ -219,7 +234,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		name:        "telegram-" + hex.EncodeToString(sum[:6]),
 		holder:      hex.EncodeToString(hb[:]),
 		sem:         make(chan struct{}, cfg.Workers),
-		tracks:      map[int64]*track{},
+		mem:         map[int64]*chatMem{},
 	}, nil
 }
 
@@ -287,10 +302,10 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 // the offset moves past it. Retrying forever pinned the offset, and once
 // 100 newer updates were behind it no one's messages were fetched.
 func (a *Adapter) process(ctx context.Context, h bot.Handler, in inbound) error {
-	if in.chat != 0 && in.msgID != 0 && in.ev.Kind != bot.KindButton {
-		a.track(in.chat, in.msgID)
-	}
 	var resp bot.Response
+	if in.media {
+		return a.askToType(ctx, in)
+	}
 	if !in.skip {
 		giveUp := time.Now().Add(a.cfg.HandlerRetryBudget)
 		for attempt := 1; ; attempt++ {
@@ -325,41 +340,26 @@ func (a *Adapter) process(ctx context.Context, h bot.Handler, in inbound) error 
 	return a.deliver(ctx, in, resp)
 }
 
-// ---- message id tracking (memory only) ----
-
-func (a *Adapter) track(chat int64, id int) {
-	if id <= 0 {
-		return
-	}
-	a.tmu.Lock()
-	defer a.tmu.Unlock()
-	now := time.Now()
-	t := a.tracks[chat]
-	if t == nil {
-		if len(a.tracks) > 10000 {
-			for c, old := range a.tracks {
-				if now.Sub(old.seen) > 48*time.Hour {
-					delete(a.tracks, c)
-				}
-			}
-		}
-		t = &track{first: id, last: id}
-		a.tracks[chat] = t
-	}
-	t.first, t.last, t.seen = min(t.first, id), max(t.last, id), now
-}
-
-func (a *Adapter) trackRange(chat int64) (first, last int) {
-	a.tmu.Lock()
-	defer a.tmu.Unlock()
-	if t := a.tracks[chat]; t != nil {
-		return t.first, t.last
-	}
-	return 0, 0
-}
-
 // Interface guards.
 var (
 	_ bot.Adapter = (*Adapter)(nil)
 	_ bot.Inviter = (*Adapter)(nil)
 )
+
+// Collectors are the adapter's Prometheus metrics. None carries an
+// identity: they count events of the whole bot.
+func (a *Adapter) Collectors() []prometheus.Collector {
+	counter := func(name, help string, v *atomic.Int64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(v.Load()) })
+	}
+	return []prometheus.Collector{
+		counter("baraza_telegram_undeletable_messages_total", "Messages a quick exit could not delete (older than 48 h, or refused).", &a.stats.Undeletable),
+		counter("baraza_telegram_deleted_messages_total", "Messages deleted by quick exits.", &a.stats.Deleted),
+		counter("baraza_telegram_media_refused_total", "Messages without text answered with a request to type.", &a.stats.Media),
+		counter("baraza_telegram_trail_errors_total", "Failures to read or write the message-id trail.", &a.stats.TrailErrors),
+		counter("baraza_telegram_lease_lost_total", "Times this replica stopped polling: lease gone or a newer getUpdates (409).", &a.stats.LeaseLost),
+		counter("baraza_telegram_dropped_updates_total", "Updates given up after their handler kept failing.", &a.stats.Dropped),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "baraza_telegram_429_total", Help: "429 answers from the Bot API (each waited out and retried)."},
+			func() float64 { return float64(a.out.count429()) }),
+	}
+}

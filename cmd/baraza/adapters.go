@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/baraza/baraza/adapters/discord"
 	"github.com/baraza/baraza/adapters/telegram"
 	"github.com/baraza/baraza/bot"
@@ -15,7 +17,7 @@ import (
 // platformAdapters builds the Telegram and Discord adapters that the
 // environment enables, registers their invite links with the router and
 // mounts the Telegram webhook on the HTTP server.
-func platformAdapters(ctx context.Context, cfg config, st *store.Store, log *slog.Logger, rc *bot.RouterConfig, deps *web.Deps) ([]bot.Adapter, error) {
+func platformAdapters(ctx context.Context, cfg config, st *store.Store, log *slog.Logger, rc *bot.RouterConfig, deps *web.Deps, reg prometheus.Registerer) ([]bot.Adapter, error) {
 	var out []bot.Adapter
 	if cfg.TelegramToken != "" {
 		tg, err := telegram.New(ctx, telegram.Config{
@@ -25,9 +27,13 @@ func platformAdapters(ctx context.Context, cfg config, st *store.Store, log *slo
 			WebhookSecret: cfg.TelegramWebhookSecret,
 			Logger:        log,
 			Offsets:       st,
+			Trails:        bot.NewTrails(st, rc.Keys),
 		})
 		if err != nil {
 			return nil, fmt.Errorf("telegram: %w", err)
+		}
+		if err := registerAll(reg, tg.Collectors()); err != nil {
+			return nil, err
 		}
 		out = append(out, tg)
 		rc.Inviters[tg.Name()] = tg
@@ -62,4 +68,13 @@ func platformAdapters(ctx context.Context, cfg config, st *store.Store, log *slo
 		rc.Inviters[dc.Name()] = dc
 	}
 	return out, nil
+}
+
+func registerAll(reg prometheus.Registerer, cs []prometheus.Collector) error {
+	for _, c := range cs {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("metrics: %w", err)
+		}
+	}
+	return nil
 }

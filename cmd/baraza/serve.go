@@ -143,7 +143,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		routerCfg.Inviters[wc.Name()] = wc
 		deps.Webchat = wc.Handler()
 	}
-	more, err := platformAdapters(ctx, cfg, st, log, &routerCfg, &deps)
+	more, err := platformAdapters(ctx, cfg, st, log, &routerCfg, &deps, reg)
 	if err != nil {
 		return err
 	}

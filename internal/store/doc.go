@@ -41,6 +41,9 @@
 //	                                   tombstone, for SeenTTL
 //	P{r:<respondent>}:e          set   hashes of processed event keys; TTL SeenTTL,
 //	                                   survives the session's deletion
+//	P{r:<respondent>}:t          list  trail: sealed platform message references of the
+//	                                   conversation, for a quick exit (Telegram); TTL 48 h,
+//	                                   deleted when the session ends
 //	P{c:<consultation>}:n        hash  counters (field names from internal/results)
 //	P{c:<consultation>}:k:<h>    string completion marker for one Completion.Key; TTL MarkerTTL
 //	P{c:<consultation>}:p:<m>    string participation marker (a per-consultation HMAC); no TTL
@@ -53,7 +56,8 @@
 //	P{g}:web:<h>                 string dashboard session (SHA-256 of the sid) -> token ID; TTL
 //	P{g}:releases                list  release log (JSON), newest first, capped
 //	P{g}:off:<name>              string polling offset
-//	P{g}:lease:<name>            string lease holder; TTL
+//	P{g}:lease:<name>            string lease holder (fenced: "<holder>:<token>"); TTL
+//	P{g}:fence:<name>            string the lease's last fencing token (INCR on each new holder)
 //
 // <respondent> and <m> must be lower-case hex pseudonyms (internal/privacy);
 // event keys and completion keys are stored only as SHA-256 hashes <h>;

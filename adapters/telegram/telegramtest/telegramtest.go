@@ -3,11 +3,28 @@
 // envelopes), so the real client library can be pointed at it through the
 // endpoint format string returned by Endpoint.
 //
-// It keeps every chat's messages (both sides, private-chat message ids are
-// one per-chat sequence), enforces Telegram's limits (text length,
-// callback_data size, flood control with 429 and retry_after), records every
-// call, and can push user updates, re-deliver them and inject errors. When a
-// webhook is set it delivers pending updates to it like Telegram does.
+// It keeps every chat's messages (both sides) and models the platform's
+// rules as the Bot API documents them and as bots meet them:
+//
+//   - message ids in private chats come from ONE counter shared by all the
+//     bot's private chats (tdlib issue #2419), so a chat's ids are not
+//     contiguous while other people talk to the bot; a group has its own;
+//   - deleteMessage refuses an unknown id ("message to delete not found")
+//     and a message older than 48 h ("message can't be deleted", measured
+//     on a clock tests move with Advance); deleteMessages takes 1-100 ids,
+//     skips ids it cannot find and, when a found message cannot be deleted,
+//     refuses the whole call;
+//   - flood control: about 1 message a second per chat, 20 a minute per
+//     group, 30 a second for the bot, answered with a real 429 body
+//     ({"error_code":429,"parameters":{"retry_after":N}}); deletions and
+//     callback answers are not sends and count only towards the bot's
+//     global allowance;
+//   - a newer getUpdates ends an older one with 409 Conflict.
+//
+// It records every call, counts the message ids deletions asked for and
+// the ones they removed, and can push user updates (text, media, button
+// presses), re-deliver them and inject errors. When a webhook is set it
+// delivers pending updates to it like Telegram does.
 package telegramtest
 
 import (
@@ -44,6 +61,9 @@ type Options struct {
 	GlobalBurst int
 	ChatRate    float64
 	ChatBurst   int
+	// GroupPerMinute is a group chat's allowance in messages a minute [20];
+	// negative disables it.
+	GroupPerMinute float64
 
 	// WebhookConnections is how many webhook deliveries run at once [40].
 	WebhookConnections int
@@ -104,9 +124,10 @@ type chat struct {
 	id      int64
 	typ     string
 	title   string
-	nextID  int
+	nextID  int // groups only: private chats share Server.privateID
 	msgs    map[int]*Message
 	limiter *ratelimit.Bucket
+	group   *ratelimit.Bucket // groups: 20 a minute
 }
 
 type pending struct {
@@ -155,6 +176,14 @@ type Server struct {
 	whCancel   context.CancelFunc
 	whWG       sync.WaitGroup
 	closed     bool
+
+	privateID  int           // the one message id counter of private chats
+	owner      map[int]int64 // private message id -> its chat
+	skew       time.Duration // Advance
+	delAsked   int           // ids named by deleteMessage(s) calls
+	delForeign int           // of those, ids of another chat's message
+	delDone    int           // messages those calls removed
+	conflicts  int           // getUpdates requests answered 409 because a newer one started
 }
 
 type webhookState struct {
@@ -197,6 +226,10 @@ func NewServer(opt Options) *Server {
 		global:     ratelimit.New(opt.GlobalRate, float64(opt.GlobalBurst)),
 		callbacks:  map[string]*callback{},
 		changed:    make(chan struct{}),
+		owner:      map[int]int64{},
+	}
+	if opt.GroupPerMinute == 0 {
+		s.opt.GroupPerMinute = 20
 	}
 	s.hs = httptest.NewServer(http.HandlerFunc(s.serve))
 	return s
@@ -212,6 +245,33 @@ func (s *Server) Close() {
 	s.mu.Unlock()
 	s.whWG.Wait()
 	s.hs.Close()
+}
+
+// Advance moves the fake's clock forward (message dates and the 48 h
+// deletion limit; flood control keeps real time).
+func (s *Server) Advance(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.skew += d
+}
+
+func (s *Server) nowLocked() time.Time { return time.Now().Add(s.skew) }
+
+// DeleteStats says how many message ids deleteMessage and deleteMessages
+// calls named (asked), how many of those belonged to another chat
+// (foreign), and how many messages they removed (deleted).
+func (s *Server) DeleteStats() (asked, foreign, deleted int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.delAsked, s.delForeign, s.delDone
+}
+
+// Conflicts is how many getUpdates requests were ended with 409 because a
+// newer one started.
+func (s *Server) Conflicts() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.conflicts
 }
 
 // URL is the server's base URL.
@@ -345,6 +405,9 @@ func (s *Server) chatLocked(id int64, typ, title string) *chat {
 	c := s.chats[id]
 	if c == nil {
 		c = &chat{id: id, typ: typ, title: title, msgs: map[int]*Message{}, limiter: ratelimit.New(s.opt.ChatRate, float64(s.opt.ChatBurst))}
+		if typ != "private" && s.opt.GroupPerMinute > 0 {
+			c.group = ratelimit.New(s.opt.GroupPerMinute/60, s.opt.GroupPerMinute)
+		}
 		s.chats[id] = c
 	}
 	return c
@@ -365,9 +428,8 @@ func (s *Server) text(u User, chatID int64, typ, title, text string) Pushed {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c := s.chatLocked(chatID, typ, title)
-	c.nextID++
-	now := time.Now()
-	m := &Message{ID: c.nextID, Text: text, Date: now}
+	now := s.nowLocked()
+	m := &Message{ID: s.nextIDLocked(c), Text: text, Date: now}
 	c.msgs[m.ID] = m
 	msg := map[string]any{
 		"message_id": m.ID,
@@ -381,6 +443,70 @@ func (s *Server) text(u User, chatID int64, typ, title, text string) Pushed {
 		msg["entities"] = []map[string]any{{"type": "bot_command", "offset": 0, "length": len(utf16.Encode([]rune(cmd)))}}
 	}
 	id := s.pushLocked(chatID, "message", map[string]any{"message": msg})
+	return Pushed{UpdateID: id, MessageID: m.ID}
+}
+
+// nextIDLocked gives the next message id of chat c: private chats draw
+// from the bot's one counter, groups from their own.
+func (s *Server) nextIDLocked(c *chat) int {
+	if c.typ != "private" {
+		c.nextID++
+		return c.nextID
+	}
+	s.privateID++
+	s.owner[s.privateID] = c.id
+	return s.privateID
+}
+
+// Media kinds Telegram sends without text.
+const (
+	Voice    = "voice"
+	Sticker  = "sticker"
+	Photo    = "photo"
+	Document = "document"
+	Location = "location"
+	Contact  = "contact"
+	Video    = "video"
+)
+
+// Media pushes a message without text from u in their private chat: a
+// voice note, sticker, photo, document, location, contact or video, with
+// the fields Telegram gives such a message. The location is a place and
+// the contact a phone number, so tests can check neither is kept.
+func (s *Server) Media(u User, kind string) Pushed {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c := s.chatLocked(u.ID, "private", "")
+	now := s.nowLocked()
+	m := &Message{ID: s.nextIDLocked(c), Date: now}
+	c.msgs[m.ID] = m
+	msg := map[string]any{"message_id": m.ID, "from": userJSON(u), "chat": c.json(u), "date": now.Unix()}
+	file := func(extra map[string]any) map[string]any {
+		f := map[string]any{"file_id": fmt.Sprintf("AgACAgQAAxkBAAI%08d", m.ID), "file_unique_id": fmt.Sprintf("AQAD%06d", m.ID), "file_size": 12345}
+		for k, v := range extra {
+			f[k] = v
+		}
+		return f
+	}
+	switch kind {
+	case Voice:
+		msg["voice"] = file(map[string]any{"duration": 7, "mime_type": "audio/ogg"})
+	case Sticker:
+		msg["sticker"] = file(map[string]any{"width": 512, "height": 512, "is_animated": false, "is_video": false, "type": "regular", "emoji": "👍"})
+	case Photo:
+		msg["photo"] = []map[string]any{file(map[string]any{"width": 90, "height": 60}), file(map[string]any{"width": 1280, "height": 853})}
+	case Document:
+		msg["document"] = file(map[string]any{"file_name": "report.pdf", "mime_type": "application/pdf"})
+	case Location:
+		msg["location"] = map[string]any{"latitude": -1.292066, "longitude": 36.821946}
+	case Contact:
+		msg["contact"] = map[string]any{"phone_number": "+254712345678", "first_name": "Amina", "user_id": u.ID + 1}
+	case Video:
+		msg["video"] = file(map[string]any{"width": 640, "height": 360, "duration": 12})
+	default:
+		panic("telegramtest: unknown media kind " + kind)
+	}
+	id := s.pushLocked(u.ID, "message", map[string]any{"message": msg})
 	return Pushed{UpdateID: id, MessageID: m.ID}
 }
 
@@ -603,7 +729,8 @@ func (s *Server) handle(r *http.Request) (rep reply, method string, params map[s
 			return badRequest("MESSAGE_TOO_LONG"), method, params, chatID
 		}
 		chatID = cb.chat
-		if rep, limited := s.limitLocked(chatID); limited {
+		// Not a send: only the bot's global allowance applies.
+		if rep, limited := s.limitLocked(0); limited {
 			return rep, method, params, chatID
 		}
 		cb.answered = true
@@ -637,6 +764,9 @@ func (s *Server) limitLocked(chatID int64) (reply, bool) {
 	}
 	if c != nil {
 		cw = c.limiter.Delay(now)
+		if c.group != nil {
+			cw = max(cw, c.group.Delay(now))
+		}
 	}
 	gw := s.global.Delay(now)
 	if w := max(cw, gw); w > 0 {
@@ -648,6 +778,9 @@ func (s *Server) limitLocked(chatID int64) (reply, bool) {
 	}
 	if c != nil {
 		c.limiter.Take(now)
+		if c.group != nil {
+			c.group.Take(now)
+		}
 	}
 	s.global.Take(now)
 	return reply{}, false
@@ -681,7 +814,7 @@ func (s *Server) send(c *chat, method string, p map[string]string, files map[str
 	if err != nil {
 		return badRequest(err.Error())
 	}
-	m := &Message{FromBot: true, Keyboard: kb, Protected: p["protect_content"] == "true", Date: time.Now()}
+	m := &Message{FromBot: true, Keyboard: kb, Protected: p["protect_content"] == "true", Date: s.nowLocked()}
 	if method == "sendmessage" {
 		m.Text = p["text"]
 		if strings.TrimSpace(m.Text) == "" {
@@ -704,8 +837,7 @@ func (s *Server) send(c *chat, method string, p map[string]string, files map[str
 	if rep, limited := s.limitLocked(c.id); limited {
 		return rep
 	}
-	c.nextID++
-	m.ID = c.nextID
+	m.ID = s.nextIDLocked(c)
 	c.msgs[m.ID] = m
 	return ok(s.messageJSON(c, m, User{ID: c.id, FirstName: "User"}))
 }
@@ -758,26 +890,36 @@ func (s *Server) delete(c *chat, method string, p map[string]string) reply {
 			return badRequest("too many message identifiers specified")
 		}
 	}
+	now := s.nowLocked()
 	deletable := func(m *Message) bool {
-		return m != nil && !m.Deleted && (c.typ == "private" || m.FromBot) && time.Since(m.Date) < 48*time.Hour
+		return (c.typ == "private" || m.FromBot) && now.Sub(m.Date) < 48*time.Hour
 	}
-	if method == "deletemessage" {
-		m := c.msgs[ids[0]]
-		if m == nil || m.Deleted {
-			return badRequest("message to delete not found")
+	// Not a send: only the bot's global allowance applies.
+	if rep, limited := s.limitLocked(0); limited {
+		return rep
+	}
+	s.delAsked += len(ids)
+	var found []*Message
+	for _, id := range ids {
+		if owner, known := s.owner[id]; known && owner != c.id && c.typ == "private" {
+			s.delForeign++
 		}
+		if m := c.msgs[id]; m != nil && !m.Deleted {
+			found = append(found, m)
+		}
+	}
+	if method == "deletemessage" && len(found) == 0 {
+		return badRequest("message to delete not found")
+	}
+	for _, m := range found {
 		if !deletable(m) {
 			return badRequest("message can't be deleted")
 		}
 	}
-	if rep, limited := s.limitLocked(c.id); limited {
-		return rep
+	for _, m := range found {
+		m.Deleted = true
 	}
-	for _, id := range ids {
-		if m := c.msgs[id]; deletable(m) {
-			m.Deleted = true
-		}
-	}
+	s.delDone += len(found)
 	return ok(true)
 }
 
@@ -897,6 +1039,9 @@ func (s *Server) getUpdates(ctx context.Context, p map[string]string) reply {
 		case <-t.C:
 		case <-me:
 			t.Stop()
+			s.mu.Lock()
+			s.conflicts++
+			s.mu.Unlock()
 			return fail(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running")
 		case <-ctx.Done():
 			t.Stop()
