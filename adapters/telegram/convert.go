@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -37,6 +38,14 @@ type inbound struct {
 	// person is asked to type. Nothing of it (file id, place, phone) is
 	// kept: only its message id, for the erase.
 	media bool
+	// cb is shared by the copies of a callback query's inbound: whoever
+	// answers it first (the handler's reply, or the early answer when the
+	// press waits behind its chat's queue) sets it.
+	cb *callbackState
+}
+
+type callbackState struct {
+	answered atomic.Bool
 }
 
 // convertUpdate turns a Telegram update into a bot event. botUsername is
@@ -77,6 +86,7 @@ func convertUpdate(u *tgbotapi.Update, botUsername string) inbound {
 	case u.CallbackQuery != nil:
 		q := u.CallbackQuery
 		in.callbackID = q.ID
+		in.cb = &callbackState{}
 		if q.From == nil || q.Message == nil || q.Message.Chat == nil || q.Data == "" {
 			return in // inline-mode or game callbacks: answered, not handled
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 
@@ -16,7 +17,7 @@ import (
 // It returns an error only when ctx ended before everything went out; a
 // call Telegram refuses (4xx) is logged and skipped, never retried forever.
 func (a *Adapter) deliver(ctx context.Context, in inbound, resp bot.Response) error {
-	if in.callbackID != "" {
+	if in.callbackID != "" && in.cb.claim() {
 		p := tgbotapi.Params{"callback_query_id": in.callbackID}
 		if n := resp.Notice; n != "" {
 			p["text"] = n[:utf16Prefix(n, 200)]
@@ -115,3 +116,37 @@ func (a *Adapter) call(ctx context.Context, chat int64, method string, p tgbotap
 	})
 }
 
+// callbackGrace is how long a button press may wait for its handler before
+// its callback query is answered without a notice: the client shows a
+// spinner until it is answered, and a press can queue behind its chat's
+// paced sends.
+const callbackGrace = 500 * time.Millisecond
+
+// claim reports whether the caller is the one to answer the callback.
+func (c *callbackState) claim() bool {
+	if c == nil {
+		return true
+	}
+	return c.answered.CompareAndSwap(false, true)
+}
+
+// armCallback answers in's callback query without a notice if nothing
+// else has after callbackGrace. Call it before queueing in.
+func (a *Adapter) armCallback(ctx context.Context, in inbound) {
+	if in.cb == nil || in.callbackID == "" {
+		return
+	}
+	time.AfterFunc(callbackGrace, func() {
+		if !in.cb.answered.CompareAndSwap(false, true) {
+			return
+		}
+		p := tgbotapi.Params{"callback_query_id": in.callbackID}
+		err := a.out.doLane(ctx, laneKey{in.chat, laneCallback}, func(ctx context.Context) error {
+			_, err := a.api.call(ctx, "answerCallbackQuery", p)
+			return err
+		})
+		if err != nil && ctx.Err() == nil {
+			a.logger.Info("telegram: early callback answer refused", "err", err)
+		}
+	})
+}

@@ -242,6 +242,7 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 				extra++ // a re-delivery: handled again (the router de-duplicates), not counted
 			}
 			in := convertUpdate(&u, a.botUsername)
+			a.armCallback(workCtx, in)
 			queues.Submit(strconv.FormatInt(in.chat, 10), func() {
 				var err error
 				defer func() { done.add(int(id), err) }() // reported even if process panics

@@ -107,6 +107,7 @@ func (a *Adapter) WebhookHandler() http.Handler {
 		stop := context.AfterFunc(workCtx, cancel)
 		defer stop()
 		errc := make(chan error, 1)
+		a.armCallback(workCtx, in)
 		a.webhookQueues.Submit(strconv.FormatInt(in.chat, 10), func() {
 			// Answered even if process panics: a panicking update is
 			// recovered, logged by type and acknowledged (dropped), since a

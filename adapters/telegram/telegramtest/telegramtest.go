@@ -355,6 +355,15 @@ func (s *Server) Notices(chatID int64) []string {
 	return out
 }
 
+// CallbackAnswered reports whether the callback query with this id was
+// answered (with or without a notice).
+func (s *Server) CallbackAnswered(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cb := s.callbacks[id]
+	return cb != nil && cb.answered
+}
+
 // Webhook returns what setWebhook registered (empty URL: none).
 func (s *Server) Webhook() (u, secret string, allowedUpdates []string) {
 	s.mu.Lock()
