@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,47 +15,65 @@ import (
 )
 
 // runPolling polls while this replica holds the lease, until ctx ends.
+//
+// Failover is quick and never runs two pollers that both commit: the
+// lease is short (Config.LeaseTTL, 3 s) and renewed every sixth of it; a
+// standby tries as often, so it takes over about LeaseTTL after a holder
+// died without releasing. Every offset commit carries the lease's fencing
+// token and is refused once the lease has moved on, so a holder that
+// stalled past its lease cannot move the offset past updates its successor
+// has not handled. And Telegram ends an older getUpdates with 409 Conflict
+// when a newer one starts: a poller that gets it stops at once.
 func (a *Adapter) runPolling(ctx, workCtx context.Context, h bot.Handler) {
 	st := a.cfg.Offsets
+	every := a.cfg.LeaseTTL / 6
 	failures := 0
 	for ctx.Err() == nil {
-		ok, err := st.AcquireLease(ctx, a.name, a.holder, a.cfg.LeaseTTL)
-		if err != nil || !ok {
+		token, err := st.AcquireFencedLease(ctx, a.name, a.holder, a.cfg.LeaseTTL)
+		if err != nil || token == 0 {
+			wait := every
 			if err != nil && ctx.Err() == nil {
 				failures++
 				a.logger.Warn("telegram: lease", "err", err)
-			}
-			wait := a.cfg.LeaseTTL / 3
-			if err != nil {
-				wait = backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, failures)
+				wait = min(backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, failures), a.cfg.LeaseTTL)
 			}
 			sleep(ctx, wait)
 			continue
 		}
 		failures = 0
-		a.logger.Info("telegram: polling")
+		a.logger.Info("telegram: polling", "fence", token)
 		leaseCtx, lost := context.WithCancel(ctx)
 		var wg sync.WaitGroup
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			a.renewLease(leaseCtx, lost)
+			a.renewLease(leaseCtx, lost, token)
 		}()
-		a.poll(leaseCtx, workCtx, h)
+		conflict := a.poll(leaseCtx, workCtx, h, token)
 		lost()
 		wg.Wait()
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
-		if err := st.ReleaseLease(rctx, a.name, a.holder); err != nil {
+		if ctx.Err() == nil {
+			a.stats.LeaseLost.Add(1)
+		}
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+		if err := st.ReleaseFencedLease(rctx, a.name, a.holder, token); err != nil {
 			a.logger.Warn("telegram: release lease", "err", err)
 		}
 		cancel()
+		if conflict {
+			// Someone else is polling this bot. If it holds the lease we
+			// will not get it; if it is a stray process, stepping back a
+			// lease's length keeps the two from ending each other's
+			// requests in a tight loop.
+			sleep(ctx, a.cfg.LeaseTTL)
+		}
 	}
 }
 
-// renewLease renews the lease every third of its TTL and calls lost when
+// renewLease renews the lease every sixth of its TTL and calls lost when
 // it is gone (taken by another replica, or not renewed in time).
-func (a *Adapter) renewLease(ctx context.Context, lost context.CancelFunc) {
-	t := time.NewTicker(a.cfg.LeaseTTL / 3)
+func (a *Adapter) renewLease(ctx context.Context, lost context.CancelFunc, token int64) {
+	t := time.NewTicker(a.cfg.LeaseTTL / 6)
 	defer t.Stop()
 	renewed := time.Now()
 	for {
@@ -63,9 +82,9 @@ func (a *Adapter) renewLease(ctx context.Context, lost context.CancelFunc) {
 			return
 		case <-t.C:
 		}
-		ok, err := a.cfg.Offsets.AcquireLease(ctx, a.name, a.holder, a.cfg.LeaseTTL)
+		got, err := a.cfg.Offsets.AcquireFencedLease(ctx, a.name, a.holder, a.cfg.LeaseTTL)
 		switch {
-		case err == nil && ok:
+		case err == nil && got == token:
 			renewed = time.Now()
 		case err == nil:
 			a.logger.Warn("telegram: lease lost to another replica")
@@ -118,7 +137,10 @@ func (c *completions) take() (ok, failed []int) {
 // replies were delivered. A crash therefore re-delivers at most the
 // updates after the committed offset; the router's de-duplication by
 // update id makes that harmless.
-func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
+//
+// It reports whether it stopped because Telegram ended its getUpdates for
+// a newer one (409 Conflict).
+func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler, token int64) (conflict bool) {
 	st := a.cfg.Offsets
 	if _, err := a.api.call(ctx, "deleteWebhook", tgbotapi.Params{"drop_pending_updates": "false"}); err != nil && ctx.Err() == nil {
 		a.logger.Warn("telegram: deleteWebhook", "err", err)
@@ -131,7 +153,7 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 			break
 		}
 		if ctx.Err() != nil {
-			return
+			return false
 		}
 		a.logger.Warn("telegram: read offset", "err", err)
 		sleep(ctx, backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, attempt))
@@ -148,7 +170,7 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 	maxSeen := committed - 1
 	extra := 0 // in-flight re-deliveries below the committed offset
 
-	advance := func(sctx context.Context) {
+	advance := func(sctx context.Context) (fenced bool) {
 		ok, bad := done.take()
 		for _, id := range ok {
 			if !inflight[int64(id)] {
@@ -174,11 +196,16 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 			next = min(next, id)
 		}
 		if next <= committed {
-			return
+			return false
 		}
-		if err := st.SetOffset(sctx, a.name, next); err != nil {
+		held, err := st.SetOffsetFenced(sctx, a.name, next, a.holder, token)
+		if err != nil {
 			a.logger.Warn("telegram: save offset", "err", err)
-			return
+			return false
+		}
+		if !held {
+			a.logger.Warn("telegram: offset not saved: the lease moved on")
+			return true
 		}
 		committed = next
 		for id := range finished {
@@ -186,6 +213,7 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 				delete(finished, id)
 			}
 		}
+		return false
 	}
 	defer func() {
 		queues.Wait()
@@ -194,9 +222,11 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 		advance(fctx)
 	}()
 
-	errors := 0
+	failures := 0
 	for ctx.Err() == nil {
-		advance(ctx)
+		if advance(ctx) {
+			return false
+		}
 		timeout := int(a.cfg.PollTimeout / time.Second)
 		if len(inflight) > 0 || extra > 0 {
 			timeout = 0
@@ -204,14 +234,18 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 		raws, err := a.getUpdates(ctx, committed, timeout)
 		if err != nil {
 			if ctx.Err() != nil {
-				return
+				return false
 			}
-			errors++
+			if apiCode(err) == 409 && strings.Contains(apiDescription(err), "other getUpdates") {
+				a.logger.Warn("telegram: a newer getUpdates ended ours (409): another poller is running; stepping back")
+				return true
+			}
+			failures++
 			a.logger.Warn("telegram: getUpdates", "code", apiCode(err), "err", err)
-			sleep(ctx, backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, errors))
+			sleep(ctx, backoff(a.cfg.RetryDelay, a.cfg.MaxRetryDelay, failures))
 			continue
 		}
-		errors = 0
+		failures = 0
 		fresh := 0
 		inBatch := map[int64]bool{}
 		for _, raw := range raws {
@@ -259,6 +293,7 @@ func (a *Adapter) poll(ctx, workCtx context.Context, h bot.Handler) {
 			t.Stop()
 		}
 	}
+	return false
 }
 
 // getUpdates fetches updates as raw JSON, one by one, so that a single

@@ -6,7 +6,9 @@
 // getUpdates loop (not the library's GetUpdatesChan, which confirms updates
 // before they are processed) and advances the offset, kept in an
 // OffsetStore, only past updates that were handled and whose replies were
-// delivered. A lease in the same store decides which replica polls. In
+// delivered. A short fenced lease in the same store decides which replica
+// polls: a standby takes over about LeaseTTL (3 s) after the holder died,
+// and a holder whose lease moved on can no longer commit the offset. In
 // webhook mode the HTTP handler answers 2xx only after the update was
 // handled. Updates of one chat are handled in order, different chats
 // concurrently.
@@ -50,13 +52,15 @@ const DefaultAPIEndpoint = "https://api.telegram.org/bot%s/%s"
 var allowedUpdates = []string{"message", "callback_query"}
 
 // OffsetStore keeps the getUpdates offset and the polling lease
-// (*store.Store implements it). SetOffset only moves forward. AcquireLease
-// by the current holder renews it.
+// (*store.Store implements it). AcquireFencedLease takes or renews the
+// lease and returns its fencing token (0: another replica has it);
+// SetOffsetFenced moves the offset forward only while that token still
+// holds the lease (held false otherwise).
 type OffsetStore interface {
 	Offset(ctx context.Context, name string) (int64, error)
-	SetOffset(ctx context.Context, name string, v int64) error
-	AcquireLease(ctx context.Context, name, holder string, ttl time.Duration) (bool, error)
-	ReleaseLease(ctx context.Context, name, holder string) error
+	AcquireFencedLease(ctx context.Context, name, holder string, ttl time.Duration) (int64, error)
+	SetOffsetFenced(ctx context.Context, name string, v int64, holder string, token int64) (held bool, err error)
+	ReleaseFencedLease(ctx context.Context, name, holder string, token int64) error
 }
 
 // Config configures the adapter. Zero values take the defaults in

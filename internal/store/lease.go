@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -10,11 +9,6 @@ import (
 
 	"github.com/redis/go-redis/v9"
 )
-
-// ErrLeaseLost means a fenced write was refused: the writer no longer
-// holds the lease its token came from (it expired, or another holder took
-// it since).
-var ErrLeaseLost = errors.New("store: lease lost")
 
 // fencedAcquireScript: KEYS[1] the lease, KEYS[2] its fence counter;
 // ARGV[1] holder, ARGV[2] ttl in ms. Renews the holder's lease and
@@ -94,22 +88,19 @@ func (s *Store) ReleaseFencedLease(ctx context.Context, name, holder string, tok
 }
 
 // SetOffsetFenced stores v as the polling offset, only if it moves
-// forward and only if holder still has the lease under token; otherwise
-// it returns ErrLeaseLost and changes nothing.
-func (s *Store) SetOffsetFenced(ctx context.Context, name string, v int64, holder string, token int64) error {
+// forward and only if holder still has the lease under token. held is
+// false, and nothing changed, when the lease has expired or moved on.
+func (s *Store) SetOffsetFenced(ctx context.Context, name string, v int64, holder string, token int64) (held bool, err error) {
 	if err := checkID("offset name", name); err != nil {
-		return err
+		return false, err
 	}
 	if v > 1<<53 || v < -(1<<53) {
-		return fmt.Errorf("%w: offset beyond 2^53", ErrInvalid)
+		return false, fmt.Errorf("%w: offset beyond 2^53", ErrInvalid)
 	}
 	n, err := fencedOffsetScript.Run(ctx, s.rdb, []string{s.gkey("lease:" + name), s.gkey("off:" + name)},
 		holder+":"+strconv.FormatInt(token, 10), v).Int()
 	if err != nil {
-		return fmt.Errorf("store: set offset: %w", err)
+		return false, fmt.Errorf("store: set offset: %w", err)
 	}
-	if n < 0 {
-		return ErrLeaseLost
-	}
-	return nil
+	return n >= 0, nil
 }
