@@ -51,6 +51,7 @@ func validate(args []string, stdout io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (%s %q, %d questions, languages %s)\n", path, s.Kind, s.ID, len(s.Questions), strings.Join(s.Languages, ", "))
+		smsCosts(stdout, s)
 	}
 	if failed > 0 {
 		fmt.Fprintf(stdout, "%d of %d scripts have errors\n", failed, len(args))
