@@ -287,3 +287,45 @@ func TestDeliveryReportsCounted(t *testing.T) {
 		t.Errorf("reports: got %+v, want 2 delivered, 1 failed, 1 other", c)
 	}
 }
+
+// virtualClock jumps forward by every wait, so pacing is checked by the
+// waits it asked for, not by the wall clock.
+type virtualClock struct {
+	mu    sync.Mutex
+	now   time.Time
+	total time.Duration
+}
+
+func (c *virtualClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *virtualClock) After(d time.Duration) (<-chan time.Time, func()) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+	c.total += d
+	ch := make(chan time.Time, 1)
+	ch <- c.now
+	return ch, func() {}
+}
+
+// Sends are paced to Rate SMS parts a second: at 2 a second with no burst,
+// a 2-part and a 3-part message wait 4 × 0.5 s between their parts.
+func TestPacedToRate(t *testing.T) {
+	clock := &virtualClock{now: time.Unix(1_800_000_000, 0)}
+	r := newRig(t, func(c *Config) { c.Rate, c.Burst, c.Clock = 2, 1, clock })
+	r.mo(t, "m1", phone, "JOIN SAFETY") // 2 UCS-2 parts
+	r.mo(t, "m2", phone, "1")           // the consent: 3 GSM-7 parts
+	got := r.kannel.to(phone)
+	if len(got) != 2 || Count(got[0].text).Parts != 2 || Count(got[1].text).Parts != 3 {
+		t.Fatalf("got %d messages, want 2 of 2 and 3 parts", len(got))
+	}
+	clock.mu.Lock()
+	defer clock.mu.Unlock()
+	if clock.total != 2*time.Second {
+		t.Errorf("waited %v in all, want 2s (4 parts after the first, 0.5 s each)", clock.total)
+	}
+}

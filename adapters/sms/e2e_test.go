@@ -193,6 +193,18 @@ func TestKannelEndToEnd(t *testing.T) {
 	}
 	t.Logf("%d messages, %d segments, %d in UCS-2", air.total(), parts, ucs)
 
+	// Delivery reports: fakesmsc reports each message it got as delivered;
+	// Baraza keeps only their count per consultation.
+	var reports Cost
+	testenv.WaitFor(t, time.Minute, "delivery reports", func() bool {
+		reports, _ = a.Costs(context.Background(), "community-safety")
+		return reports.Delivered >= reports.Messages
+	})
+	if reports.Delivered > reports.Segments || reports.Failed != 0 {
+		t.Errorf("delivery reports: %d delivered, %d failed, for %d messages of %d segments", reports.Delivered, reports.Failed, reports.Messages, reports.Segments)
+	}
+	t.Logf("delivery reports: %d delivered for %d messages (%d segments)", reports.Delivered, reports.Messages, reports.Segments)
+
 	// No phone number in Redis, in Baraza's logs, or in Kannel's own logs
 	// as the example configuration sets them.
 	var needles []string

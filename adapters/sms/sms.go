@@ -69,6 +69,8 @@ type Config struct {
 	// throughput), default 10; Burst how many may go at once, default 1.
 	Rate  float64
 	Burst int
+	// Clock paces the sends; nil is real time (tests inject their own).
+	Clock ratelimit.Clock
 	// MaxAttempts bounds the tries of one message on temporary failures
 	// (default 5), Backoff is the first wait between them (default 1 s,
 	// doubling, at most 30 s).
@@ -153,7 +155,7 @@ func New(cfg Config) (*Adapter, error) {
 		cfg:    cfg,
 		log:    cfg.Logger.With("component", "sms"),
 		ledger: &ledger{rdb: cfg.Redis, prefix: cfg.Prefix, ttl: 48 * time.Hour},
-		pace:   ratelimit.New(cfg.Rate, float64(cfg.Burst)),
+		pace:   ratelimit.NewWithClock(cfg.Rate, float64(cfg.Burst), cfg.Clock),
 		m:      newMetrics(cfg.Registerer),
 		paused: map[string]bool{},
 	}
