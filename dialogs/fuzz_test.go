@@ -30,7 +30,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		// A script that loads must run.
 		r := Start(s, "")
-		if err := r.State.Valid(s); err != nil {
+		if err := r.State.validAll(s); err != nil {
 			t.Fatalf("start state invalid: %v", err)
 		}
 		if _, err := Preview(s, "", nil); err != nil && !strings.Contains(err.Error(), "refused") {
@@ -118,7 +118,7 @@ func FuzzStep(f *testing.F) {
 			if after, _ := json.Marshal(r.State); string(after) != string(before) {
 				t.Fatalf("Step modified its input state")
 			}
-			if err := next.State.Valid(s); err != nil {
+			if err := next.State.validAll(s); err != nil {
 				t.Fatalf("after %+v: %v", in, err)
 			}
 			for _, rep := range next.Replies {
@@ -194,7 +194,7 @@ func FuzzLoadXLSForm(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r := Start(s, ""); r.State.Valid(s) != nil {
+		if r := Start(s, ""); r.State.validAll(s) != nil {
 			t.Fatalf("start state invalid for a loaded form")
 		}
 	})

@@ -113,6 +113,7 @@ type xlsLoader struct {
 	def     string   // the default language
 	sheets  map[string]*table
 	suffix  map[string]string // column language suffix -> code ("" when unknown)
+	gone    map[string]string // names of rows left out (ignored metadata, dropped) -> why
 }
 
 func (x *xlsLoader) errf(sheet string, row int, field, snippet, format string, args ...any) {
@@ -692,6 +693,8 @@ func (x *xlsLoader) choices() map[string]*xlsList {
 }
 
 func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
+	x.gone = map[string]string{}
+	defer x.forget(s)
 	var stack []frame
 	used := map[string]bool{}
 	for i, row := range t.rows {
@@ -718,6 +721,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 				why = identifying["osm"]
 			}
 			msg := fmt.Sprintf("type %s would identify or locate a respondent (it %s)", raw, why)
+			x.gone[name] = "left out"
 			if x.opt.DropIdentifying {
 				x.dropped = append(x.dropped, ValidationError{File: x.file, Sheet: t.name, Line: r, Snippet: name, Msg: msg})
 			} else {
@@ -727,6 +731,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		}
 		if clockTypes[typ] {
 			x.warnf(t.name, r, name, "type %s is ignored: Baraza records no time of answering", raw)
+			x.gone[name] = "ignored"
 			continue
 		}
 		if _, isSetting := settingsAliases[typ]; isSetting || typ == "form_title" || typ == "form_id" {
@@ -765,6 +770,15 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		if name == "" {
 			x.errf(t.name, r, "", raw, "question without a name")
 			continue
+		}
+		if label == nil && typ != "calculate" && typ != "hidden" && !strings.HasPrefix(typ, "begin") {
+			if h := x.text(t, row, "hint"); h != nil {
+				label = h
+			} else if x.text(t, row, "image") != nil || x.text(t, row, "audio") != nil || x.text(t, row, "video") != nil || x.text(t, row, "big-image") != nil {
+				x.warnf(t.name, r, name, "a row with only an image, audio or video is left out: a chat shows text")
+				x.gone[name] = "left out"
+				continue
+			}
 		}
 		q := Question{ID: name, Line: r, Sheet: t.name, Text: label, Relevant: joinRelevant(stack, rel)}
 		q.Hint = x.text(t, row, "hint")
@@ -871,6 +885,10 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		if q.ReadOnly && q.Type != TypeInfo && q.Type != TypeCalculate {
 			q.Optional = false
 		}
+		if q.Default != "" && !defaultOK(&q) {
+			x.warnf(t.name, r, q.Default, "default is not a valid %s answer: ignored", q.Type)
+			q.Default = ""
+		}
 		x.add(s, q, r, t.name)
 	}
 	for _, f := range stack {
@@ -882,12 +900,54 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 	}
 }
 
+// forget takes the ${references} to rows left out (ignored metadata,
+// identifying rows dropped, media-only rows) out of the texts: they would
+// be empty. Expressions that use them stay errors.
+func (x *xlsLoader) forget(s *Script) {
+	if len(x.gone) == 0 {
+		return
+	}
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		for _, t := range []Text{q.Text, q.Hint, q.ConstraintMessage, q.RequiredMessage} {
+			for l, v := range t {
+				for _, id := range textRefs(v) {
+					if why, ok := x.gone[id]; ok {
+						v = strings.ReplaceAll(v, "${"+id+"}", "")
+						x.warnf(q.Sheet, q.Line, id, "the text refers to %s, which is %s: it shows nothing there", id, why)
+					}
+				}
+				t[l] = v
+			}
+		}
+	}
+}
+
 // add appends q, remembering its row for messages.
 func (x *xlsLoader) add(s *Script, q Question, r int, sheet string) {
 	f := fmt.Sprintf("questions[%d]", len(s.Questions))
 	x.ln[f] = r
 	x.sheetOf[f] = sheet
 	s.Questions = append(s.Questions, q)
+}
+
+// defaultOK tells whether a typed question's default is an answer it
+// accepts (a default that is an expression, or a bad date, is dropped).
+func defaultOK(q *Question) bool {
+	switch q.Type {
+	case TypeDate:
+		_, ok := parseDate(q.Default)
+		return ok
+	case TypeTime:
+		_, ok := parseTime(q.Default)
+		return ok
+	case TypeNumber:
+		_, f, ok := parseNumber(q.Default)
+		return ok && (!q.Integer || f == float64(int64(f)))
+	case TypeText:
+		return !strings.Contains(q.Default, "${") && !strings.Contains(q.Default, "(")
+	}
+	return true
 }
 
 var knownTypes = []string{"text", "integer", "decimal", "range", "select_one", "select_multiple", "rank", "note",
