@@ -148,4 +148,3 @@ func TestSharedWorkbooks(t *testing.T) {
 }
 
 func itoaTest(n int) string { return strconv.Itoa(n) }
-

@@ -49,7 +49,9 @@ func LoadXLSForm(file string, data []byte) (*Script, error) {
 func ConvertXLSForm(file string, data []byte, opt XLSFormOptions) *Conversion {
 	x := &xlsLoader{file: file, opt: opt, ln: lines{}, sheetOf: map[string]string{}}
 	s := x.load(data)
-	if s != nil && len(x.errs) == 0 {
+	if s != nil {
+		// Every problem at once: the built script's too, except those of
+		// fields already reported.
 		for _, e := range validate(s, file, x.ln) {
 			if !x.reported(e.Field) {
 				e.Sheet = x.sheetFor(e.Field)
@@ -128,7 +130,7 @@ func (x *xlsLoader) warnf(sheet string, row int, snippet, format string, args ..
 
 func (x *xlsLoader) reported(field string) bool {
 	for _, e := range x.errs {
-		if e.Field == "" || within(field, e.Field) || within(e.Field, field) {
+		if e.Field != "" && (within(field, e.Field) || within(e.Field, field)) {
 			return true
 		}
 	}
@@ -819,7 +821,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			l, ok := lists[list]
 			if !ok {
 				hint := suggest(list, sortedListNames(lists))
-				x.errf(t.name, r, f, list, "no choices list named %q%s", list, parens(hint))
+				x.errf(t.name, r, "", list, "no choices list named %q%s", list, parens(hint))
 				continue
 			}
 			used[list] = true
@@ -864,7 +866,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			q.Type = TypeCalculate
 			q.Optional = false
 			if kind != "hidden" && q.Calculation == "" && q.Default == "" {
-				x.errf(t.name, r, f, name, "calculate without a calculation")
+				x.errf(t.name, r, "", name, "calculate without a calculation")
 				continue
 			}
 		case "range":
@@ -874,11 +876,11 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			case strings.HasPrefix(typ, "select_one_from_file") || strings.HasPrefix(typ, "select_multiple_from_file") ||
 				strings.HasPrefix(typ, "select one from file") || strings.HasPrefix(typ, "select multiple from file") ||
 				strings.HasPrefix(typ, "select_one_external") || strings.HasPrefix(typ, "select one external"):
-				x.errf(t.name, r, f, raw, "choices from an external file are not supported: put them in the choices sheet")
+				x.errf(t.name, r, "", raw, "choices from an external file are not supported: put them in the choices sheet")
 			case typ == "xml-external" || typ == "csv-external":
-				x.errf(t.name, r, f, raw, "external data is not supported")
+				x.errf(t.name, r, "", raw, "external data is not supported")
 			default:
-				x.errf(t.name, r, f, raw, "unknown question type%s", parens(suggest(typ, knownTypes)))
+				x.errf(t.name, r, "", raw, "unknown question type%s", parens(suggest(typ, knownTypes)))
 			}
 			continue
 		}
@@ -1125,7 +1127,7 @@ func no(v string) bool {
 var (
 	htmlTag    = regexp.MustCompile(`(?s)<[^<>]{0,500}>`)
 	mdLink     = regexp.MustCompile(`\[([^\]\n]{0,500})\]\(([^)\s]{1,500})\)`)
-	mdStrong   = regexp.MustCompile(`(\*\*|__)([^*_\n]{1,500}?)(\*\*|__)`)
+	mdStrong   = regexp.MustCompile(`\*\*([^*\n]{1,500}?)\*\*|__([^_\n]{1,500}?)__`)
 	mdEmphasis = regexp.MustCompile(`(^|[^\w*$])[*_]([^*_\n{}]{1,500}?)[*_]($|[^\w*])`)
 	mdHeading  = regexp.MustCompile(`(?m)^#{1,6}\s+`)
 )
@@ -1137,7 +1139,7 @@ func stripMarkup(s string) string {
 	}
 	s = htmlTag.ReplaceAllString(s, "")
 	s = mdLink.ReplaceAllString(s, "$1 ($2)")
-	s = mdStrong.ReplaceAllString(s, "$2")
+	s = mdStrong.ReplaceAllString(s, "$1$2")
 	s = mdEmphasis.ReplaceAllString(s, "$1$2$3")
 	s = mdHeading.ReplaceAllString(s, "")
 	s = html.UnescapeString(s)
