@@ -189,6 +189,16 @@ func Audit(k int, p *Problem) Report {
 			a.optimizeExpr(append(slices.Clone(hidden), Term{f.Total, -1}), false)
 		}
 		lo, hi := a.foldLo[fi], a.foldHi[fi]
+		if p.Shown[f.Row] || p.Shown[f.Col] || a.comp[f.Row] != a.comp[f.Col] {
+			// Independent: each margin at its own maximum.
+			up := func(c int) int64 {
+				if p.Shown[c] {
+					return p.Values[c]
+				}
+				return roundDown(a.seenHi[c])
+			}
+			hi = max(hi, min(up(f.Row), up(f.Col)))
+		}
 		rep.Intervals = append(rep.Intervals, Interval{f.Cell, lo, hi})
 		why := ""
 		switch {
@@ -198,7 +208,7 @@ func Audit(k int, p *Problem) Report {
 			why = WhyNarrow
 		}
 		if why != "" {
-			rep.Findings = append(rep.Findings, Finding{Cell: f.Cell, Lo: lo, Hi: hi, Why: why, Group: -1, Cells: []int{f.Row, f.Col}})
+			rep.Findings = append(rep.Findings, Finding{Cell: f.Cell, Lo: lo, Hi: hi, Why: why, Group: -1, Cells: []int{f.Row}})
 		}
 	}
 	for c := range p.Values {
@@ -530,18 +540,26 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 		a.seenHi[cell] = max(a.seenHi[cell], v)
 	}
 	if len(a.folds) > 0 {
-		at := func(c int) int64 {
+		// Cells of other components may take any of their feasible
+		// points alongside this one: for the upper bound the one that
+		// maximised them; for the lower, their true values.
+		at := func(c int, up bool) int64 {
 			if j, ok := m.col[c]; ok {
 				return roundDown(x[j] + float64(a.p.Lower[c]))
 			}
-			// Shown, or another component: its true point goes with this one.
+			if up && !a.p.Shown[c] {
+				return roundDown(a.seenHi[c])
+			}
 			return a.p.Values[c]
 		}
 		for cell := range m.col {
 			for _, fi := range a.folds[cell] {
 				f := a.p.Folded[fi]
-				r, c, t := at(f.Row), at(f.Col), at(f.Total)
+				r, c := at(f.Row, true), at(f.Col, true)
 				a.foldHi[fi] = max(a.foldHi[fi], min(r, c))
+				if f.Frechet {
+					a.foldLo[fi] = min(a.foldLo[fi], max(0, at(f.Row, false)+at(f.Col, false)-at(f.Total, false)))
+				}
 				// The polytope is convex: the midpoint of the point with
 				// the largest row and the one with the largest column is
 				// feasible too.
@@ -553,9 +571,6 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 				}
 				pr, pc := a.foldR[fi], a.foldC[fi]
 				a.foldHi[fi] = max(a.foldHi[fi], min((pr[0]+pc[0])/2, (pr[1]+pc[1])/2))
-				if f.Frechet {
-					a.foldLo[fi] = min(a.foldLo[fi], max(0, r+c-t))
-				}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package results
 
 import (
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -178,14 +179,31 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		// A finding about an earlier publication's cell is mended by
 		// hiding the same field now (its earlier value is then bounded by
 		// nothing shown).
+		if debugAudit {
+			for i, f := range rep.Findings {
+				if i < 6 {
+					println("round", round, f.String(p))
+				}
+			}
+		}
 		field := make(map[int]string)
 		for _, cs := range cells {
 			for f, c := range cs {
 				field[c] = f
 			}
 		}
+		if round >= 5 && round < 8 {
+			// Nothing local helped: withhold every table, keep the totals.
+			for f := range cells[len(cells)-1] {
+				if tableOf(f) != "t" {
+					forced[f] = ReasonCoarsened
+				}
+			}
+			round = 7
+			continue
+		}
 		if round >= 8 {
-			// Nothing local helped: withhold every count.
+			// Still not: withhold every count.
 			for f := range cells[len(cells)-1] {
 				forced[f] = ReasonCoarsened
 			}
@@ -224,6 +242,8 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		}
 	}
 }
+
+var debugAudit = os.Getenv("BARAZA_AUDIT_DEBUG") != ""
 
 // isHidden reports whether field is hidden in sum.
 func isHidden(sum Summary, s *dialogs.Script, field string) bool {
@@ -425,15 +445,19 @@ func (b *builder) count(field string, hide bool) (*int64, string) {
 
 // reason says why field (value v) is hidden, "" when shown.
 func (b *builder) reason(field string, v int64, hidden bool) string {
+	// A withheld table's cells are all "coarsened", small or not: saying
+	// which of them are small would tell a reader they are at least 1.
 	switch {
 	case !hidden:
 		return ""
+	case b.forced[field] == ReasonCoarsened:
+		return ReasonCoarsened
+	case b.hideAll && field != FieldCompleted:
+		return ReasonCoarsened
 	case v >= 1 && v < int64(b.k):
 		return ReasonSmall
 	case b.forced[field] != "":
 		return b.forced[field]
-	case b.hideAll:
-		return ReasonCoarsened
 	}
 	return ReasonComplementary
 }
