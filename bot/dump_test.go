@@ -17,7 +17,9 @@ import (
 
 type handlerFunc func(context.Context, bot.Event) (bot.Response, error)
 
-func (f handlerFunc) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) { return f(ctx, ev) }
+func (f handlerFunc) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
+	return f(ctx, ev)
+}
 
 // TestRedisDumpRevealsNoOne is what someone holding a Redis dump (an
 // RDB file, a stolen backup, a curious operator) learns after 50

@@ -14,8 +14,8 @@ import (
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/consult"
-	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
 )
 

@@ -38,7 +38,7 @@ type Options struct {
 	// per-consultation set for at most two days. Kept so callers build.
 	SeenTTL   time.Duration
 	MarkerTTL time.Duration
-	LogCap     int           // entries kept in the release log and each status log; default 1000
+	LogCap    int // entries kept in the release log and each status log; default 1000
 	// TimeGrain is the coarsest unit a TTL may date: per-respondent
 	// expiries are rounded up to a multiple of it; default 24h.
 	TimeGrain time.Duration
