@@ -121,7 +121,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return fmt.Errorf("metrics: %w", err)
 	}
 	keys := privacy.NewKeys(secret)
-	st := store.New(be.rdb, store.Options{CounterKey: keys.CounterKey()})
+	stOpts := store.Options{CounterKey: keys.CounterKey()}
+	if strings.Contains(cfg.RedisURL, "+sentinel://") {
+		// A failover promotes a replica that may miss the last writes:
+		// every write waits for one replica (see store.Options).
+		stOpts.WaitReplicas = 1
+	}
+	st := store.New(be.rdb, stOpts)
 
 	catalog := bot.NewCatalog(scripts)
 	svc := &consult.Service{Store: st, Catalog: catalog, K: cfg.K}

@@ -139,7 +139,7 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 		// arrival; the nonce keeps identical texts apart. No time.
 		args = append(args, rand.Int64N(1<<53), randHex(8)+":"+c.Texts[q])
 	}
-	n, err := applyScript.Run(ctx, s.rdb, keys, args...).Int()
+	n, err := s.run(ctx, applyScript, keys, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("store: apply: %w", err)
 	}

@@ -32,9 +32,32 @@ func (s *Store) LoadSession(ctx context.Context, respondent, eventKey string) (d
 	if err := checkHex("respondent", respondent); err != nil {
 		return nil, 0, false, err
 	}
-	vals, err := s.rdb.HMGet(ctx, s.sessionKey(respondent), "v", "d", "e").Result()
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("store: load session: %w", err)
+	var vals []any
+	if s.opt.WaitReplicas > 0 {
+		// The read rides with a WAIT for nothing new: it answers at once
+		// with the replicas this server has. A master that lost its
+		// replica to a failover answers none, and what it shows (perhaps
+		// a write only it has) must not be trusted: the caller retries
+		// until the client follows the new master.
+		var get *redis.SliceCmd
+		var wait *redis.IntCmd
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			get = p.HMGet(ctx, s.sessionKey(respondent), "v", "d", "e")
+			wait = redis.NewIntCmd(ctx, "wait", s.opt.WaitReplicas, s.opt.WaitTimeout.Milliseconds())
+			return p.Process(ctx, wait)
+		})
+		if err == nil && wait.Val() < int64(s.opt.WaitReplicas) {
+			err = ErrUnreplicated
+		}
+		if err != nil {
+			return nil, 0, false, fmt.Errorf("store: load session: %w", err)
+		}
+		vals = get.Val()
+	} else {
+		vals, err = s.rdb.HMGet(ctx, s.sessionKey(respondent), "v", "d", "e").Result()
+		if err != nil {
+			return nil, 0, false, fmt.Errorf("store: load session: %w", err)
+		}
 	}
 	if len(vals) != 3 || vals[0] == nil {
 		return nil, 0, false, nil
@@ -135,7 +158,7 @@ func (s *Store) SaveSession(ctx context.Context, respondent string, version int6
 	if del == "0" {
 		fill = randHex(seenSize / 2)
 	}
-	res, err := saveScript.Run(ctx, s.rdb, []string{s.sessionKey(respondent)},
+	res, err := s.run(ctx, saveScript, []string{s.sessionKey(respondent)},
 		strconv.FormatInt(version, 10), strconv.FormatInt(newVersion(), 10), data, ev,
 		s.grainAfter(s.opt.SessionTTL).UnixMilli(), del, fill).Text()
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,6 +25,9 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrExists: a token with that name already exists.
 	ErrExists = errors.New("store: already exists")
+	// ErrUnreplicated: a write was made but WAIT did not see it reach
+	// Options.WaitReplicas replicas in time; retry the event.
+	ErrUnreplicated = errors.New("store: write not confirmed on a replica")
 	// ErrInvalid: an argument is malformed (an id with forbidden characters,
 	// a respondent that is not a hex pseudonym, an unknown role or status).
 	ErrInvalid = errors.New("store: invalid argument")
@@ -46,14 +50,21 @@ type Options struct {
 	// a Redis dump does not say which cell a count is. Use
 	// privacy.Keys.CounterKey.
 	CounterKey []byte
-	Now        func() time.Time
+	// WaitReplicas, when > 0, makes every write script wait (WAIT, in the
+	// same round trip) until that many replicas have it, at most
+	// WaitTimeout (default 100ms). Set it on Sentinel, where a failover
+	// promotes a replica that may miss the last writes.
+	WaitReplicas int
+	WaitTimeout  time.Duration
+	Now          func() time.Time
 }
 
 // Store is Baraza's Redis state. It is safe for concurrent use.
 type Store struct {
-	rdb    redis.UniversalClient
-	opt    Options
-	fields *fieldSealer
+	rdb          redis.UniversalClient
+	opt          Options
+	fields       *fieldSealer
+	unreplicated atomic.Int64
 }
 
 // New returns a Store on rdb (see Connect).
@@ -75,6 +86,9 @@ func New(rdb redis.UniversalClient, opt Options) *Store {
 	}
 	if opt.Now == nil {
 		opt.Now = time.Now
+	}
+	if opt.WaitTimeout <= 0 {
+		opt.WaitTimeout = 100 * time.Millisecond
 	}
 	if opt.TimeGrain <= 0 {
 		opt.TimeGrain = 24 * time.Hour
