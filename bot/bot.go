@@ -56,6 +56,12 @@ type Event struct {
 	// is the id of the message that carried the button. Used only to erase
 	// the conversation; may be empty.
 	MessageRef string
+
+	// Network is the client's network ("203.0.113.0/24", IPv6 /56) where
+	// the platform shows one (the web chat), else empty. It is never stored
+	// or logged: the router keys a per-consultation hash of it to limit
+	// completions per network on open consultations.
+	Network string
 }
 
 // Button is one button under a message.
@@ -110,6 +116,10 @@ type Response struct {
 	// Notice is a short transient note for a button press (a Telegram
 	// callback toast, a Discord ephemeral reply), e.g. "Already answered".
 	Notice string
+	// Ended: the dialog ended with this event (completed, declined,
+	// stopped or refused at the end). The web chat then issues a new
+	// anonymous identity, so the next response cannot be linked to this one.
+	Ended bool
 }
 
 // Handler processes one event and returns what to send. It returns only

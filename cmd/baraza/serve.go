@@ -132,13 +132,21 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:  bot.NewMetrics(reg),
 		Inviters: map[string]bot.Inviter{},
 		K:        cfg.K,
+		// Completions per client network per hour on open consultations
+		// (web chat); see bot.DefaultNetworkLimit for the default's reasons.
+		NetworkLimit: cfg.WebchatLimit,
 	}
 
 	var adapters []bot.Adapter
 	secure := strings.HasPrefix(cfg.PublicURL, "https://")
-	deps := web.Deps{Store: st, Consult: svc, Logger: log, Gatherer: reg, Ready: st.Ping, Secure: secure}
+	deps := web.Deps{Store: st, Consult: svc, Logger: log, Gatherer: reg, Ready: st.Ping, Secure: secure,
+		MetricsToken: cfg.MetricsToken, Networks: cfg.TrustedProxies}
 	if cfg.Webchat {
-		wc := webchat.New(webchat.Config{BasePath: "/chat", Logger: log, PublicURL: publicURL(cfg), Secure: secure})
+		// The chat identity is issued and signed by the server (a key
+		// derived from the secret, the same on every replica); the client
+		// network is read behind the trusted proxies only.
+		wc := webchat.New(webchat.Config{BasePath: "/chat", Logger: log, PublicURL: publicURL(cfg), Secure: secure,
+			IdentityKey: derive(secret, "webchat-identity"), Networks: cfg.TrustedProxies})
 		adapters = append(adapters, wc)
 		routerCfg.Inviters[wc.Name()] = wc
 		deps.Webchat = wc.Handler()

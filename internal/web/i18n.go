@@ -48,8 +48,13 @@ func dir(lang string) string {
 func tr(lang, key string, args ...any) string {
 	s, ok := uiText[lang][key]
 	if !ok {
+		s, ok = accessUI[lang][key] // i18n_access.go
+	}
+	if !ok {
 		if s, ok = uiText["en"][key]; !ok {
-			return key
+			if s, ok = accessUI["en"][key]; !ok {
+				return key
+			}
 		}
 	}
 	if len(args) > 0 {

@@ -274,6 +274,10 @@ func (s *server) handleConsultation() http.Handler {
 			if v.Live && s.ViewLink != nil {
 				v.ViewLink = s.ViewLink(v.ID)
 			}
+			if err := s.accessView(r, &v); err != nil {
+				s.failPage(w, r, err)
+				return
+			}
 			if s.Invite != nil {
 				links, _, _, err := s.Invite(v.ID)
 				if err != nil {

@@ -3,8 +3,6 @@ package web
 import (
 	"net/http"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/baraza/baraza/internal/store"
 )
 
@@ -13,7 +11,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", s.handleReadyz())
 	if s.Gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
+		mux.Handle("GET /metrics", s.handleMetrics())
 	}
 	if s.Webchat != nil {
 		mux.Handle("/chat", s.Webchat)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/baraza/baraza/internal/clientnet"
 	"github.com/baraza/baraza/internal/consult"
 	"github.com/baraza/baraza/internal/store"
 )
@@ -53,9 +54,17 @@ type Deps struct {
 	// QR code as PNG and SVG, for the facilitators' Invite section and
 	// GET /consultations/{id}/qr.png and .svg.
 	Invite func(id string) (links map[string]string, png []byte, svg []byte, err error)
-	// Secure marks cookies Secure (behind TLS); a request that came over
-	// TLS gets Secure cookies anyway.
+	// Secure marks cookies Secure (behind TLS) and sends HSTS; a request
+	// that came over TLS gets both anyway. Set it when BARAZA_PUBLIC_URL
+	// is https.
 	Secure bool
+	// MetricsToken, when set, is required (as a bearer token) to read
+	// /metrics in full; without it /metrics serves only series that say
+	// nothing per consultation (BARAZA_METRICS_TOKEN).
+	MetricsToken string
+	// Networks finds a client's network behind trusted proxies, for the
+	// sign-in backoff; nil trusts no proxy.
+	Networks *clientnet.Resolver
 	// SessionTTL is the lifetime of a dashboard session (DefaultSessionTTL
 	// when zero).
 	SessionTTL time.Duration
@@ -84,7 +93,7 @@ func NewServer(d Deps) http.Handler {
 	s.limit = newLimiter(d.SignInLimit, time.Minute, d.Now)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return securityHeaders(recoverer(s.log, limitBody(mux)))
+	return securityHeaders(d.Secure, recoverer(s.log, limitBody(mux)))
 }
 
 type server struct {

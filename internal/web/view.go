@@ -35,6 +35,11 @@ type consultView struct {
 	// projector that is not signed in.
 	ViewLink string
 	Invite   *inviteView
+	// Access says who may answer; Abuse the stuffing counters; Invites
+	// the invitation codes (invite-only consultations). Facilitators only.
+	Access  string
+	Abuse   *abuseView
+	Invites *invitesView
 }
 
 type questionView struct {
