@@ -40,7 +40,7 @@ const (
 	// open at once: a projector, a spare screen and a reload or two. A
 	// link passed around cannot take every slot from the facilitators.
 	DefaultMaxPerLink = 4
-	keepAlive        = 15 * time.Second
+	keepAlive         = 15 * time.Second
 )
 
 // liveCSP allows the page its own script, style and event stream, nothing

@@ -28,12 +28,12 @@ func TestNormalize(t *testing.T) {
 		{"K7QM4-XPD9R", "K7QM4XPD9R", true},
 		{" k7qm4 xpd9r ", "K7QM4XPD9R", true},
 		{"k7qm4_xpd9r", "K7QM4XPD9R", true},
-		{"K7QM4XPD9", "", false},      // short
-		{"K7QM4XPD9RR", "", false},    // long
-		{"K0QM4XPD9R", "", false},     // 0 is not in the alphabet
-		{"KOQM4XPD9R", "", false},     // nor O
-		{"night-safety", "", false},   // a consultation id
-		{"K7QM4XPD9Ŕ", "", false},     // not ASCII
+		{"K7QM4XPD9", "", false},    // short
+		{"K7QM4XPD9RR", "", false},  // long
+		{"K0QM4XPD9R", "", false},   // 0 is not in the alphabet
+		{"KOQM4XPD9R", "", false},   // nor O
+		{"night-safety", "", false}, // a consultation id
+		{"K7QM4XPD9Ŕ", "", false},   // not ASCII
 		{"", "", false},
 	}
 	for _, tt := range tests {
