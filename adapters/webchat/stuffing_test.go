@@ -13,6 +13,7 @@ import (
 	"github.com/baraza/baraza/adapters/webchat"
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/internal/clientnet"
+	"github.com/baraza/baraza/internal/facilitate"
 	"github.com/baraza/baraza/internal/simulate"
 	"github.com/baraza/baraza/internal/testenv"
 )
@@ -216,4 +217,23 @@ func TestIdentityRotatesAfterCompletion(t *testing.T) {
 func mustJar() *cookiejar.Jar {
 	j, _ := cookiejar.New(nil)
 	return j
+}
+
+// TestInviteCodeOnce: an invitation code works once on the web chat
+// (?c=CODE, or typed) and never again.
+func TestInviteCodeOnce(t *testing.T) {
+	env := testenv.New(t)
+	s := adaptertest.InviteScript(t)
+	env.Catalog.Replace(append(env.Catalog.All(), s))
+	codes, err := facilitate.MakeInvites(context.Background(), env.Store, env.Keys, s, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := webchat.New(webchat.Config{Logger: env.Logger})
+	srv := httptest.NewServer(a.Handler())
+	t.Cleanup(srv.Close)
+	adaptertest.Start(t, a, env.Router)
+	d := &chatDriver{url: srv.URL, users: map[string]*chatUser{}}
+	adaptertest.InviteOnce(t, d, codes, func() int64 { return env.Counters(t, s.ID)["completed"] })
+	env.AssertNoLeak(t, append(codes, strings.ToLower(codes[0]))...)
 }

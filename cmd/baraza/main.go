@@ -54,6 +54,8 @@ commands:
   token revoke ID|NAME                  revoke a token
   export --consultation ID --format csv|xlsx|json [--out FILE]
   preview --script FILE [--lang L] [--answers q=opt,...]
+  invite --consultation ID --count N [--format html|txt] [--out FILE] [--telegram-bot NAME]
+                                        one-time invitation codes as printable cards
   load [flags]                          measure the core against Redis (see README)
 `
 
@@ -72,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return token(ctx, args, getenv, stdout, stderr)
 	case "export":
 		return export(ctx, args, getenv, stdout, stderr)
+	case "invite":
+		return inviteCmd(ctx, args, getenv, stdout, stderr)
 	case "preview":
 		return preview(args, stdout)
 	case "load":

@@ -182,6 +182,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	deps.Invite = func(id string) (map[string]string, []byte, []byte, error) {
 		return invite(routerCfg.Inviters, id)
 	}
+	deps.InviteCards = func(ctx context.Context, id string, n int) ([]facilitate.Card, error) {
+		codes, err := facilitate.MakeInvites(ctx, st, routerCfg.Keys, catalog.Get(id), n)
+		if err != nil {
+			return nil, err
+		}
+		return facilitate.NewCards(codes, cardPlatforms(routerCfg.Inviters), func(name, code string) (string, string) {
+			return routerCfg.Inviters[name].InviteText(code)
+		})
+	}
 	var reloader *facilitate.Reloader
 	if cfg.Scripts != "" {
 		reloader = facilitate.NewReloader(cfg.Scripts, catalog, st.Counters, log)
@@ -320,4 +329,16 @@ func publicURL(cfg config) string {
 		return cfg.PublicURL
 	}
 	return "http://" + cfg.HTTPAddr
+}
+
+// cardPlatforms orders the platforms on an invitation card: the Telegram
+// deep link first (its QR opens the bot with the code), then the web chat.
+func cardPlatforms(inviters map[string]bot.Inviter) []string {
+	var names []string
+	for _, n := range []string{"telegram", "webchat", "discord"} {
+		if _, ok := inviters[n]; ok {
+			names = append(names, n)
+		}
+	}
+	return names
 }

@@ -2,7 +2,10 @@ package web
 
 import (
 	"fmt"
+	"github.com/baraza/baraza/internal/facilitate"
 	"net/http"
+	"strconv"
+	"strings"
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/invite"
@@ -51,4 +54,39 @@ func (s *server) accessView(r *http.Request, v *consultView) error {
 		v.Invites = &invitesView{Made: num(lang, n), Max: invite.MaxBatch}
 	}
 	return nil
+}
+
+// handleInviteCards makes a batch of invitation codes and answers with
+// the printable cards. The codes exist readable only in this response.
+func (s *server) handleInviteCards() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TokenFrom(r.Context())
+		id := r.PathValue("id")
+		sc := s.Consult.Catalog.Get(id)
+		if sc == nil {
+			s.errorPage(w, r, http.StatusNotFound, "not_found")
+			return
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("count")))
+		if err != nil || n < 1 || n > invite.MaxBatch || sc.Access != dialogs.AccessInvite {
+			s.errorPage(w, r, http.StatusBadRequest, "bad_request")
+			return
+		}
+		cards, err := s.InviteCards(r.Context(), id, n)
+		if err != nil {
+			s.failPage(w, r, err)
+			return
+		}
+		s.log.Info("invitation codes made", "consultation", id, "count", n, "token_id", t.ID)
+		lang := pageLang(r)
+		sheet := facilitate.CardSheet{Lang: lang, Dir: dir(lang), Title: tr(lang, "cards_title") + " — " + sc.Text(sc.Title, lang),
+			Note: tr(lang, "cards_note"), CodeLabel: tr(lang, "card_code"), How: tr(lang, "card_how"), Cards: cards}
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Security-Policy", facilitate.CardsCSP)
+		h.Set("Cache-Control", "no-store")
+		if err := facilitate.WriteCards(w, sheet); err != nil {
+			s.log.Error("invite cards", "err", err)
+		}
+	})
 }

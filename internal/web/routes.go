@@ -60,6 +60,9 @@ func (s *server) routes(mux *http.ServeMux) {
 		mux.Handle("GET /consultations/{id}/qr.png", pageFacilitator(s.handleQR("png")))
 		mux.Handle("GET /consultations/{id}/qr.svg", pageFacilitator(s.handleQR("svg")))
 	}
+	if s.InviteCards != nil {
+		mux.Handle("POST /consultations/{id}/invites", pageFacilitator(s.handleInviteCards()))
+	}
 	mux.Handle("GET /admin", pageAdmin(s.handleAdmin()))
 	mux.Handle("POST /admin/tokens/{token}/revoke", pageAdmin(s.handleRevoke()))
 	mux.Handle("GET /public/{id}", s.handlePublic())

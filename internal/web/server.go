@@ -24,6 +24,7 @@ import (
 
 	"github.com/baraza/baraza/internal/clientnet"
 	"github.com/baraza/baraza/internal/consult"
+	"github.com/baraza/baraza/internal/facilitate"
 	"github.com/baraza/baraza/internal/store"
 )
 
@@ -65,6 +66,10 @@ type Deps struct {
 	// Networks finds a client's network behind trusted proxies, for the
 	// sign-in backoff; nil trusts no proxy.
 	Networks *clientnet.Resolver
+	// InviteCards makes n invite codes for an invite-only consultation
+	// and returns them as printable cards, once (POST
+	// /consultations/{id}/invites, facilitator). Nil: no such route.
+	InviteCards func(ctx context.Context, id string, n int) ([]facilitate.Card, error)
 	// SessionTTL is the lifetime of a dashboard session (DefaultSessionTTL
 	// when zero).
 	SessionTTL time.Duration
