@@ -3,6 +3,7 @@ package dialogs
 import (
 	"strconv"
 	"strings"
+	"time"
 )
 
 // normalizeDigits maps Arabic-Indic (٠-٩) and Eastern Arabic-Indic (۰-۹)
@@ -20,28 +21,29 @@ func normalizeDigits(s string) string {
 }
 
 // matchOption finds the option typed as its label (case-insensitive) or as
-// its number in list order. Labels win, so "3" on a 0..10 scale is the
-// option labelled 3.
-func matchOption(s *Script, q *Question, lang, typed string) (int, bool) {
+// its number among the visible options (vis, indices into q.Options).
+// Labels win, so "3" on a 0..10 scale is the option labelled 3.
+func matchOption(s *Script, q *Question, vis []int, lang, typed string) (int, bool) {
 	t := normalizeDigits(strings.TrimSpace(typed))
 	if t == "" {
 		return 0, false
 	}
-	for i, o := range q.Options {
-		if strings.EqualFold(normalizeDigits(s.Text(o.Label, lang)), t) {
+	for _, i := range vis {
+		if strings.EqualFold(normalizeDigits(s.Text(q.Options[i].Label, lang)), t) {
 			return i, true
 		}
 	}
-	if n, err := strconv.Atoi(t); err == nil && n >= 1 && n <= len(q.Options) {
-		return n - 1, true
+	if n, err := strconv.Atoi(t); err == nil && n >= 1 && n <= len(vis) {
+		return vis[n-1], true
 	}
 	return 0, false
 }
 
-// matchOptions reads a typed multi answer: labels or numbers separated by
-// commas (or semicolons), or numbers separated by spaces. The ids come
-// back in option order, each once.
-func matchOptions(s *Script, q *Question, lang, typed string) ([]string, bool) {
+// matchOptions reads a typed multi (or rank) answer: labels or numbers
+// separated by commas (or semicolons), or numbers separated by spaces. The
+// ids come back each once, in option order, or in the order typed when
+// ordered (rank).
+func matchOptions(s *Script, q *Question, vis []int, lang, typed string, ordered bool) ([]string, bool) {
 	parts := strings.FieldsFunc(typed, func(r rune) bool { return r == ',' || r == '،' || r == ';' || r == '\n' })
 	if len(parts) == 1 {
 		if f := strings.Fields(normalizeDigits(parts[0])); len(f) > 1 && allNumbers(f) {
@@ -49,19 +51,23 @@ func matchOptions(s *Script, q *Question, lang, typed string) ([]string, bool) {
 		}
 	}
 	chosen := make([]bool, len(q.Options))
-	any := false
+	var order []string
 	for _, p := range parts {
 		if strings.TrimSpace(p) == "" {
 			continue
 		}
-		i, ok := matchOption(s, q, lang, p)
-		if !ok {
+		i, ok := matchOption(s, q, vis, lang, p)
+		if !ok || ordered && chosen[i] {
 			return nil, false
 		}
-		chosen[i], any = true, true
+		chosen[i] = true
+		order = append(order, q.Options[i].ID)
 	}
-	if !any {
+	if len(order) == 0 {
 		return nil, false
+	}
+	if ordered {
+		return order, true
 	}
 	var ids []string
 	for i, c := range chosen {
@@ -70,6 +76,40 @@ func matchOptions(s *Script, q *Question, lang, typed string) ([]string, bool) {
 		}
 	}
 	return ids, true
+}
+
+// parseDate reads a typed date: 2026-03-01, 1/3/2026, 01-03-2026 or
+// 1.3.2026 (day first, as most of the world writes it). It returns
+// YYYY-MM-DD.
+func parseDate(t string) (string, bool) {
+	t = normalizeDigits(strings.TrimSpace(t))
+	if len(t) > 20 {
+		return "", false
+	}
+	var layouts = []string{"2006-01-02", "2006-1-2", "2/1/2006", "2-1-2006", "2.1.2006", "02/01/2006", "02-01-2006", "02.01.2006"}
+	for _, l := range layouts {
+		if d, err := time.Parse(l, t); err == nil {
+			return d.Format("2006-01-02"), true
+		}
+	}
+	return "", false
+}
+
+// parseTime reads a typed time of day: 14:30, 9:05, 14h30, 2:30 pm. It
+// returns HH:MM.
+func parseTime(t string) (string, bool) {
+	t = strings.ToLower(normalizeDigits(strings.TrimSpace(t)))
+	if len(t) > 20 {
+		return "", false
+	}
+	t = strings.ReplaceAll(t, "h", ":")
+	t = strings.TrimSuffix(t, ":")
+	for _, l := range []string{"15:04", "15:04:05", "3:04pm", "3:04 pm", "3pm", "3 pm", "15"} {
+		if d, err := time.Parse(l, t); err == nil {
+			return d.Format("15:04"), true
+		}
+	}
+	return "", false
 }
 
 func allNumbers(fields []string) bool {

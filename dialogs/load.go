@@ -27,8 +27,8 @@ func Bundled() fs.FS {
 	return sub
 }
 
-// LoadFS loads every *.yaml, *.yml and *.xlsx file at the top of fsys, in
-// name order. It returns the scripts that loaded and, when any did not or
+// LoadFS loads every *.yaml and *.yml file and every XLSForm (*.xlsx,
+// *.xlsm, *.xls, *.csv, *.md) at the top of fsys, in name order. It returns the scripts that loaded and, when any did not or
 // two share an id, an error joining every problem (each names its file).
 func LoadFS(fsys fs.FS) ([]*Script, error) {
 	entries, err := fs.ReadDir(fsys, ".")
@@ -47,7 +47,7 @@ func LoadFS(fsys fs.FS) ([]*Script, error) {
 			continue
 		}
 		ext := strings.ToLower(path.Ext(name))
-		if ext != ".yaml" && ext != ".yml" && ext != ".xlsx" {
+		if ext != ".yaml" && ext != ".yml" && !IsXLSForm(name) || strings.EqualFold(name, "README.md") {
 			continue
 		}
 		data, err := fs.ReadFile(fsys, name)
@@ -56,7 +56,7 @@ func LoadFS(fsys fs.FS) ([]*Script, error) {
 			continue
 		}
 		var s *Script
-		if ext == ".xlsx" {
+		if IsXLSForm(name) {
 			s, err = LoadXLSForm(name, data)
 		} else {
 			s, err = Load(name, data)
@@ -197,7 +197,8 @@ var scriptKeys = []string{"id", "version", "kind", "languages", "title", "intro"
 	"k", "publish", "access", "questions", "safe_words", "erase_as_you_go", "opens", "closes"}
 
 var questionKeys = []string{"id", "type", "text", "segment", "optional", "max_length", "min", "max",
-	"options", "relevant"}
+	"options", "relevant", "integer", "step", "hint", "constraint", "constraint_message", "required_message",
+	"default", "read_only", "choice_filter", "calculation", "repeat", "cap", "repeat_count"}
 
 func (l *loader) load(data []byte) *Script {
 	s := &Script{Version: 1, Kind: KindConsultation}
@@ -345,6 +346,32 @@ func (l *loader) question(n *yaml.Node, f string) Question {
 			q.Options = l.options(v, f+".options")
 		case "relevant":
 			q.Relevant = l.str(v, f+".relevant")
+		case "integer":
+			q.Integer = l.bool(v, f+".integer")
+		case "step":
+			q.Step = l.int(v, f+".step")
+		case "hint":
+			q.Hint = l.text(v, f+".hint")
+		case "constraint":
+			q.Constraint = l.str(v, f+".constraint")
+		case "constraint_message":
+			q.ConstraintMessage = l.text(v, f+".constraint_message")
+		case "required_message":
+			q.RequiredMessage = l.text(v, f+".required_message")
+		case "default":
+			q.Default = l.str(v, f+".default")
+		case "read_only":
+			q.ReadOnly = l.bool(v, f+".read_only")
+		case "choice_filter":
+			q.ChoiceFilter = l.str(v, f+".choice_filter")
+		case "calculation":
+			q.Calculation = l.str(v, f+".calculation")
+		case "repeat":
+			q.RepeatFrom = l.str(v, f+".repeat")
+		case "cap":
+			q.Cap = l.int(v, f+".cap")
+		case "repeat_count":
+			q.RepeatCount = l.str(v, f+".repeat_count")
 		}
 	}
 	if _, ok := present["id"]; !ok {
@@ -359,11 +386,18 @@ func (l *loader) question(n *yaml.Node, f string) Question {
 			l.errf(k, f+"."+key, q.ID, "", "%s applies only to %s questions", key, strings.Join(types, " and "))
 		}
 	}
-	only("options", TypeChoice, TypeMulti)
+	only("options", TypeChoice, TypeMulti, TypeRank)
 	only("max_length", TypeText)
 	only("min", TypeScale, TypeNumber)
 	only("max", TypeScale, TypeNumber)
-	only("optional", TypeChoice, TypeMulti, TypeScale, TypeNumber, TypeText)
+	only("step", TypeScale)
+	only("integer", TypeNumber)
+	only("optional", TypeChoice, TypeMulti, TypeScale, TypeNumber, TypeText, TypeDate, TypeTime, TypeRank, TypeAcknowledge)
+	only("choice_filter", TypeChoice, TypeMulti, TypeRank)
+	only("calculation", TypeCalculate, TypeChoice, TypeMulti, TypeScale, TypeNumber, TypeText, TypeDate, TypeTime)
+	only("repeat", TypeRepeatEnd)
+	only("cap", TypeRepeatEnd)
+	only("repeat_count", TypeRepeatEnd)
 	switch q.Type {
 	case TypeScale:
 		if !q.HasMin {
@@ -396,13 +430,15 @@ func (l *loader) options(n *yaml.Node, f string) []Option {
 		l.ln[of] = c.Line
 		var o Option
 		hasID, hasLabel := false, false
-		for _, p := range l.pairs(c, of, []string{"id", "label"}) {
+		for _, p := range l.pairs(c, of, []string{"id", "label", "props"}) {
 			l.ln[of+"."+p[0].Value] = p[1].Line
 			switch p[0].Value {
 			case "id":
 				o.ID, hasID = l.str(p[1], of+".id"), true
 			case "label":
 				o.Label, hasLabel = l.text(p[1], of+".label"), true
+			case "props":
+				o.Props = l.props(p[1], of+".props")
 			}
 		}
 		if c.Kind == yaml.MappingNode {
@@ -483,6 +519,23 @@ func (l *loader) strings(n *yaml.Node, field string) []string {
 		f := fmt.Sprintf("%s[%d]", field, i)
 		l.ln[f] = c.Line
 		out = append(out, l.str(c, f))
+	}
+	return out
+}
+
+// props reads an option's columns: a mapping of names to strings.
+func (l *loader) props(n *yaml.Node, field string) map[string]string {
+	if n.Kind != yaml.MappingNode {
+		l.errf(n, field, "", "e.g. {state: texas}", "%s must be a mapping", field)
+		return nil
+	}
+	out := map[string]string{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := l.resolve(n.Content[i]), l.resolve(n.Content[i+1])
+		if k == nil || v == nil {
+			continue
+		}
+		out[k.Value] = l.str(v, field+"."+k.Value)
 	}
 	return out
 }

@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 )
@@ -53,27 +54,58 @@ func consentReply(s *Script, st State) Reply {
 	}
 }
 
-// questionReply is the current question as the script words it, with a
-// hint line for typed answers, its answer buttons, then Done, Skip, Back.
+// questionText is a question's text with its hint on the next line.
+func questionText(s *Script, q *Question, lang string) string {
+	text := s.Text(q.Text, lang)
+	if h := s.Text(q.Hint, lang); h != "" {
+		text += "\n" + h
+	}
+	return text
+}
+
+// questionReply is the current question as the script words it (with its
+// hint, ${references} filled with the answers), a hint line for typed
+// answers, its answer buttons, then Done, the default, Skip, Back.
 func questionReply(s *Script, st State) Reply {
 	q := &s.Questions[st.Q]
 	lang := st.Lang
-	text := s.Text(q.Text, lang)
+	text := s.fill(questionText(s, q, lang), st.Answers, lang)
+	vis := s.visible(q, st.Answers, lang)
 	switch q.Type {
 	case TypeNumber:
 		text += "\n" + UI(lang, "type_number")
 	case TypeText:
 		text += "\n" + UI(lang, "type_text")
+	case TypeDate:
+		text += "\n" + UI(lang, "type_date")
+	case TypeTime:
+		text += "\n" + UI(lang, "type_time")
 	case TypeMulti:
 		text += "\n" + UI(lang, "choose_many")
+	case TypeRank:
+		text += "\n" + UI(lang, "rank")
+		if len(st.Pending) > 0 {
+			labels := make([]string, len(st.Pending))
+			for i, id := range st.Pending {
+				labels[i] = fmt.Sprintf("%d. %s", i+1, s.Text(q.Options[max(optionIndex(q, id), 0)].Label, lang))
+			}
+			text += "\n" + strings.Join(labels, "\n")
+		}
+	case TypeRepeatEnd:
+		label := s.Text(q.Text, lang)
+		text = UI(lang, "add_another", label)
+		if label == "" {
+			text = UI(lang, "add_another_plain")
+		}
 	}
 	tok := token(s, st.Seq)
 	r := Reply{Text: text, Lang: lang}
-	n := len(q.Options) + 3
+	n := len(vis) + 4
 	r.Buttons = make([]Button, 0, n)
-	for i, o := range q.Options {
+	for _, i := range vis {
+		o := q.Options[i]
 		b := Button{Label: s.Text(o.Label, lang), Data: tok + ":" + strconv.Itoa(i)}
-		if q.Type == TypeMulti {
+		if q.Type == TypeMulti || q.Type == TypeRank {
 			b.Toggle = true
 			b.Selected = contains(st.Pending, o.ID)
 		}
@@ -81,6 +113,9 @@ func questionReply(s *Script, st State) Reply {
 	}
 	if q.Type == TypeMulti {
 		r.Buttons = append(r.Buttons, Button{Label: UI(lang, "done"), Data: tok + ":d", Nav: true})
+	}
+	if q.Default != "" && typedKind(q.Type) {
+		r.Buttons = append(r.Buttons, Button{Label: q.Default, Data: tok + ":v"})
 	}
 	if q.Optional {
 		r.Buttons = append(r.Buttons, Button{Label: UI(lang, "skip"), Data: tok + ":s", Nav: true})

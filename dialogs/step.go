@@ -3,6 +3,8 @@ package dialogs
 import (
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -135,6 +137,8 @@ func button(s *Script, st State, data string) Result {
 		return skip(s, st)
 	case x == "d":
 		return done(s, st)
+	case x == "v":
+		return useDefault(s, st)
 	case (x == "y" || x == "n") && st.Phase == PhaseConsent:
 		return consent(s, st, x == "y")
 	case strings.HasPrefix(x, "l"):
@@ -172,26 +176,45 @@ func typed(s *Script, st State, text string) Result {
 		return refuse(s, st, RefusalInvalid, "invalid_choice")
 	}
 	q := &s.Questions[st.Q]
+	vis := s.visible(q, st.Answers, st.Lang)
 	switch q.Type {
-	case TypeChoice, TypeScale:
-		i, ok := matchOption(s, q, st.Lang, t)
+	case TypeChoice, TypeScale, TypeRepeatEnd, TypeAcknowledge:
+		i, ok := matchOption(s, q, vis, st.Lang, t)
 		if !ok {
 			return refuse(s, st, RefusalInvalid, "invalid_choice")
 		}
 		return option(s, st, i)
-	case TypeMulti:
+	case TypeMulti, TypeRank:
 		if strings.EqualFold(t, UI(st.Lang, "done")) {
 			return done(s, st)
 		}
-		ids, ok := matchOptions(s, q, st.Lang, t)
+		ids, ok := matchOptions(s, q, vis, st.Lang, t, q.Type == TypeRank)
 		if !ok {
 			return refuse(s, st, RefusalInvalid, "invalid_choice")
 		}
-		return accept(s, st, Answer{Options: ids})
+		if q.Type == TypeRank && len(ids) != len(vis) {
+			return refuse(s, st, RefusalInvalid, "rank_all", len(vis))
+		}
+		return check(s, st, Answer{Options: ids})
+	case TypeDate:
+		d, ok := parseDate(t)
+		if !ok {
+			return refuse(s, st, RefusalInvalid, "invalid_date")
+		}
+		return check(s, st, Answer{Text: d})
+	case TypeTime:
+		d, ok := parseTime(t)
+		if !ok {
+			return refuse(s, st, RefusalInvalid, "invalid_time")
+		}
+		return check(s, st, Answer{Text: d})
 	case TypeNumber:
 		canon, f, ok := parseNumber(t)
 		if !ok {
 			return refuse(s, st, RefusalInvalid, "invalid_number")
+		}
+		if q.Integer && f != math.Trunc(f) {
+			return refuse(s, st, RefusalInvalid, "invalid_integer")
 		}
 		switch {
 		case q.HasMin && q.HasMax && (f < float64(q.Min) || f > float64(q.Max)):
@@ -201,7 +224,7 @@ func typed(s *Script, st State, text string) Result {
 		case q.HasMax && f > float64(q.Max):
 			return refuse(s, st, RefusalInvalid, "at_most", q.Max)
 		}
-		return accept(s, st, Answer{Text: canon})
+		return check(s, st, Answer{Text: canon})
 	case TypeText:
 		if t == "" {
 			return refuse(s, st, RefusalInvalid, "empty_text")
@@ -213,7 +236,7 @@ func typed(s *Script, st State, text string) Result {
 		if utf8.RuneCountInString(t) > limit {
 			return refuse(s, st, RefusalTooLong, "too_long", limit)
 		}
-		return accept(s, st, Answer{Text: t})
+		return check(s, st, Answer{Text: t})
 	}
 	return refuse(s, st, RefusalInvalid, "invalid_choice")
 }
@@ -264,23 +287,70 @@ func consent(s *Script, st State, yes bool) Result {
 }
 
 // option answers the current question with its i-th option: a choice or
-// scale answer, or a multi toggle.
+// scale answer, a multi or rank toggle, an acknowledgement, or the answer
+// to a repeat's "add another?".
 func option(s *Script, st State, i int) Result {
 	q := &s.Questions[st.Q]
-	if i < 0 || i >= len(q.Options) {
+	if i < 0 || i >= len(q.Options) || !slices.Contains(s.visible(q, st.Answers, st.Lang), i) {
 		return refuse(s, st, RefusalInvalid, "invalid_choice")
 	}
 	switch q.Type {
 	case TypeChoice, TypeScale:
-		return accept(s, st, Answer{Options: []string{q.Options[i].ID}})
-	case TypeMulti:
+		return check(s, st, Answer{Options: []string{q.Options[i].ID}})
+	case TypeAcknowledge:
+		return accept(s, st, Answer{Text: "OK"})
+	case TypeRepeatEnd:
+		return repeatAnswer(s, st, i == 0)
+	case TypeMulti, TypeRank:
 		next := st
-		next.Pending = toggle(q, st.Pending, q.Options[i].ID)
+		if q.Type == TypeMulti {
+			next.Pending = toggle(q, st.Pending, q.Options[i].ID)
+		} else {
+			next.Pending = rankToggle(st.Pending, q.Options[i].ID)
+			if len(next.Pending) == len(s.visible(q, st.Answers, st.Lang)) {
+				return check(s, st, Answer{Options: next.Pending})
+			}
+		}
 		r := questionReply(s, next)
 		r.ReplaceButtons = true
 		return Result{State: next, Replies: []Reply{r}}
 	}
 	return refuse(s, st, RefusalInvalid, "invalid_choice")
+}
+
+// rankToggle appends id to the order so far, or takes it (and what follows)
+// out when pressed again.
+func rankToggle(pending []string, id string) []string {
+	for j, p := range pending {
+		if p == id {
+			return append([]string(nil), pending[:j]...)
+		}
+	}
+	return append(append([]string(nil), pending...), id)
+}
+
+// check applies the question's constraint to an answer, then accepts it.
+func check(s *Script, st State, ans Answer) Result {
+	q := &s.Questions[st.Q]
+	if q.constraint != nil && !ans.Skipped {
+		en := &env{a: st.Answers, self: answerValue(ans), hasSelf: true, s: s, lang: st.Lang}
+		if !toBool(evalIn(q.constraint, en)) {
+			msg := s.fill(s.Text(q.ConstraintMessage, st.Lang), st.Answers, st.Lang)
+			if msg == "" {
+				msg = UI(st.Lang, "constraint")
+			}
+			return Result{State: st, Refusal: RefusalInvalid, Replies: append([]Reply{{Text: msg, Lang: st.Lang}}, prompt(s, st)...)}
+		}
+	}
+	return accept(s, st, ans)
+}
+
+// answerValue is an answer as XPath's "." sees it.
+func answerValue(ans Answer) string {
+	if len(ans.Options) > 0 {
+		return strings.Join(ans.Options, " ")
+	}
+	return ans.Text
 }
 
 // toggle returns a new pending list with id switched, in option order.
@@ -296,21 +366,44 @@ func toggle(q *Question, pending []string, id string) []string {
 }
 
 func done(s *Script, st State) Result {
-	if st.Phase != PhaseQuestion || s.Questions[st.Q].Type != TypeMulti {
+	if st.Phase != PhaseQuestion {
+		return refuse(s, st, RefusalInvalid, "invalid_choice")
+	}
+	q := &s.Questions[st.Q]
+	if q.Type != TypeMulti && q.Type != TypeRank {
 		return refuse(s, st, RefusalInvalid, "invalid_choice")
 	}
 	if len(st.Pending) == 0 {
-		if s.Questions[st.Q].Optional {
+		if q.Optional {
 			return accept(s, st, Answer{Skipped: true})
 		}
-		return refuse(s, st, RefusalNotOptional, "select_at_least_one")
+		return required(s, st, "select_at_least_one")
 	}
-	return accept(s, st, Answer{Options: append([]string(nil), st.Pending...)})
+	if q.Type == TypeRank {
+		if n := len(s.visible(q, st.Answers, st.Lang)); len(st.Pending) != n {
+			return refuse(s, st, RefusalInvalid, "rank_all", n)
+		}
+	}
+	return check(s, st, Answer{Options: append([]string(nil), st.Pending...)})
+}
+
+// required refuses to pass a required question, with its required_message
+// when it has one.
+func required(s *Script, st State, key string) Result {
+	q := &s.Questions[st.Q]
+	if msg := s.Text(q.RequiredMessage, st.Lang); msg != "" {
+		return Result{State: st, Refusal: RefusalNotOptional,
+			Replies: append([]Reply{{Text: s.fill(msg, st.Answers, st.Lang), Lang: st.Lang}}, prompt(s, st)...)}
+	}
+	return refuse(s, st, RefusalNotOptional, key)
 }
 
 func skip(s *Script, st State) Result {
-	if st.Phase != PhaseQuestion || !s.Questions[st.Q].Optional {
+	if st.Phase != PhaseQuestion {
 		return refuse(s, st, RefusalNotOptional, "not_optional")
+	}
+	if !s.Questions[st.Q].Optional {
+		return required(s, st, "not_optional")
 	}
 	return accept(s, st, Answer{Skipped: true})
 }
@@ -320,7 +413,9 @@ func back(s *Script, st State) Result {
 		return refuse(s, st, RefusalInvalid, "no_back")
 	}
 	next := st.clone()
-	delete(next.Answers, s.Questions[st.Q].ID)
+	if q := &s.Questions[st.Q]; q.Type != TypeRepeatEnd {
+		delete(next.Answers, q.ID)
+	}
 	next.Q = next.Path[len(next.Path)-1]
 	next.Path = next.Path[:len(next.Path)-1]
 	next.Pending = pendingFor(&s.Questions[next.Q], next.Answers)
@@ -328,9 +423,35 @@ func back(s *Script, st State) Result {
 	return Result{State: next, Replies: []Reply{questionReply(s, next)}}
 }
 
+// useDefault answers a typed question with its default.
+func useDefault(s *Script, st State) Result {
+	if st.Phase != PhaseQuestion || s.Questions[st.Q].Default == "" || !typedKind(s.Questions[st.Q].Type) {
+		return refuse(s, st, RefusalInvalid, "invalid_choice")
+	}
+	return typed(s, st, s.Questions[st.Q].Default)
+}
+
+// typedKind tells whether answers to a question of type t are typed.
+func typedKind(t string) bool {
+	switch t {
+	case TypeText, TypeNumber, TypeDate, TypeTime:
+		return true
+	}
+	return false
+}
+
 // pendingFor restores a multi question's earlier answer as toggles.
 func pendingFor(q *Question, a Answers) []string {
 	if q.Type != TypeMulti || len(a[q.ID].Options) == 0 {
+		if q.Type == TypeMulti && q.Default != "" {
+			var out []string
+			for _, o := range q.Options {
+				if contains(strings.Fields(q.Default), o.ID) {
+					out = append(out, o.ID)
+				}
+			}
+			return out
+		}
 		return nil
 	}
 	return append([]string(nil), a[q.ID].Options...)
@@ -351,16 +472,42 @@ func accept(s *Script, st State, ans Answer) Result {
 	return res
 }
 
-// advance shows the first relevant question from index from (info
-// questions on the way are shown and passed), or completes the session.
+// advance shows the first relevant question from index from (info and
+// read-only questions on the way are shown and passed, calculations made,
+// repeats with a repeat_count started again), or completes the session.
 func advance(s *Script, next *State, from int, res *Result) {
 	for i := from; i < len(s.Questions); i++ {
 		q := &s.Questions[i]
 		if !q.IsRelevant(next.Answers) {
+			if !q.Asked() {
+				delete(next.Answers, q.ID)
+			}
 			continue
 		}
-		if q.Type == TypeInfo {
-			res.Replies = append(res.Replies, Reply{Text: s.Text(q.Text, next.Lang), Lang: next.Lang})
+		switch {
+		case q.Type == TypeCalculate:
+			next.Answers[q.ID] = Answer{Text: calculate(s, q, next)}
+			continue
+		case q.Type == TypeInfo:
+			res.Replies = append(res.Replies, Reply{Text: s.fill(questionText(s, q, next.Lang), next.Answers, next.Lang), Lang: next.Lang})
+			continue
+		case q.ReadOnly:
+			v := q.Default
+			if q.calculation != nil {
+				v = calculate(s, q, next)
+			}
+			delete(next.Answers, q.ID)
+			text := s.fill(questionText(s, q, next.Lang), next.Answers, next.Lang)
+			if v != "" {
+				next.Answers[q.ID] = Answer{Text: v}
+				text += "\n" + v
+			}
+			res.Replies = append(res.Replies, Reply{Text: text, Lang: next.Lang})
+			continue
+		case q.Type == TypeRepeatEnd && q.repeatCount != nil:
+			if again := repeatAgain(s, q, next); again {
+				i = q.repeat - 1 // the loop's i++ lands on the repeat's first question
+			}
 			continue
 		}
 		next.Q = i
@@ -373,10 +520,90 @@ func advance(s *Script, next *State, from int, res *Result) {
 	if outro == "" {
 		outro = UI(next.Lang, "thanks")
 	}
-	res.Replies = append(res.Replies, Reply{Text: outro, Lang: next.Lang})
+	res.Replies = append(res.Replies, Reply{Text: s.fill(outro, next.Answers, next.Lang), Lang: next.Lang})
 	res.Effects = append(res.Effects, Effect{Kind: EffectCompleted, Answers: next.Answers})
 	res.Ended = true
 	*next = State{Script: s.ID, Version: s.Version, Lang: next.Lang, Phase: PhaseDone, Seq: next.Seq}
+}
+
+// calculate evaluates a calculate (or read-only) question's calculation.
+// once() keeps a value already made.
+func calculate(s *Script, q *Question, st *State) string {
+	if q.calculation == nil {
+		return st.Answers[q.ID].Text
+	}
+	if c, ok := q.calculation.(callExpr); ok && c.name == "once" {
+		if v := st.Answers[q.ID].Text; v != "" {
+			return v
+		}
+	}
+	v := toString(evalIn(q.calculation, &env{a: st.Answers, s: s, lang: st.Lang}))
+	if v == "NaN" {
+		v = ""
+	}
+	if len(v) > MaxInput {
+		v = v[:MaxInput]
+	}
+	return v
+}
+
+// instances is the number of finished instances of the repeat closed by q.
+func instances(q *Question, a Answers) int {
+	n, _ := strconv.Atoi(a[q.ID].Text)
+	return n
+}
+
+// repeatAgain decides, on reaching the end of a repeat whose count is
+// fixed by repeat_count, whether another instance starts (and starts it).
+func repeatAgain(s *Script, q *Question, st *State) bool {
+	done := instances(q, st.Answers) + 1
+	want := toNumber(evalIn(q.repeatCount, &env{a: st.Answers, s: s, lang: st.Lang}))
+	if math.IsNaN(want) || float64(done) >= want || done >= q.Cap {
+		st.Answers[q.ID] = Answer{Text: strconv.Itoa(done)}
+		return false
+	}
+	newInstance(s, q, st, done)
+	return true
+}
+
+// newInstance clears the answers of the repeat closed by q and records
+// done finished instances; /back cannot go into an earlier instance.
+func newInstance(s *Script, q *Question, st *State, done int) {
+	end := s.pos(q.ID)
+	for k := q.repeat; k < end && k < len(s.Questions); k++ {
+		delete(st.Answers, s.Questions[k].ID)
+	}
+	st.Answers[q.ID] = Answer{Text: strconv.Itoa(done)}
+	p := make([]int, 0, len(st.Path))
+	for _, i := range st.Path {
+		if i < q.repeat {
+			p = append(p, i)
+		}
+	}
+	st.Path = p
+}
+
+// repeatAnswer handles "add another?": yes starts a new instance (within
+// the cap), no goes on after the repeat.
+func repeatAnswer(s *Script, st State, yes bool) Result {
+	q := &s.Questions[st.Q]
+	next := st.clone()
+	done := instances(q, st.Answers) + 1
+	var res Result
+	if s.EraseAsYouGo {
+		res.Effects = append(res.Effects, Effect{Kind: EffectErase})
+	}
+	next.Pending = nil
+	if yes && done < q.Cap {
+		newInstance(s, q, &next, done)
+		advance(s, &next, q.repeat, &res)
+	} else {
+		next.Answers[q.ID] = Answer{Text: strconv.Itoa(done)}
+		next.Path = append(next.Path, st.Q)
+		advance(s, &next, st.Q+1, &res)
+	}
+	res.State = next
+	return res
 }
 
 // refuse keeps st and explains, then re-asks the current prompt.
@@ -426,44 +653,44 @@ func (st State) Valid(s *Script) error {
 	if st.Q < 0 || st.Q >= len(s.Questions) {
 		return fmt.Errorf("%w: question %d out of range", ErrInvalidState, st.Q)
 	}
-	if s.Questions[st.Q].Type == TypeInfo {
-		return fmt.Errorf("%w: resting on info question %q", ErrInvalidState, s.Questions[st.Q].ID)
+	if cur := &s.Questions[st.Q]; !cur.Asked() {
+		return fmt.Errorf("%w: resting on %s question %q", ErrInvalidState, cur.Type, cur.ID)
 	}
-	onPath := map[string]bool{s.Questions[st.Q].ID: true}
 	for i, p := range st.Path {
 		if p < 0 || p >= st.Q || i > 0 && p <= st.Path[i-1] {
 			return fmt.Errorf("%w: path %v", ErrInvalidState, st.Path)
 		}
 		q := &s.Questions[p]
-		if _, ok := st.Answers[q.ID]; !ok || q.Type == TypeInfo {
+		if _, ok := st.Answers[q.ID]; !ok || !q.Asked() {
 			return fmt.Errorf("%w: path question %q has no answer", ErrInvalidState, q.ID)
 		}
-		onPath[q.ID] = true
 	}
+	// Each answer is to a known question (one map look-up); one that is
+	// asked must be the current question or on the path (sorted: binary
+	// search); computed ones (calculate, read-only, a repeat's count) need
+	// not be.
 	for id, a := range st.Answers {
-		if !onPath[id] {
-			return fmt.Errorf("%w: answer to %q, not on the path", ErrInvalidState, id)
+		i := s.pos(id)
+		if i < 0 {
+			return fmt.Errorf("%w: answer to unknown question %q", ErrInvalidState, id)
 		}
-		if err := validAnswer(s.question(id), a); err != nil {
+		q := &s.Questions[i]
+		if q.Asked() && q.Type != TypeRepeatEnd && i != st.Q {
+			if _, found := slices.BinarySearch(st.Path, i); !found {
+				return fmt.Errorf("%w: answer to %q, not on the path", ErrInvalidState, id)
+			}
+		}
+		if err := validAnswer(q, a); err != nil {
 			return err
 		}
 	}
 	if len(st.Pending) > 0 {
 		q := &s.Questions[st.Q]
-		if q.Type != TypeMulti {
+		if q.Type != TypeMulti && q.Type != TypeRank {
 			return fmt.Errorf("%w: pending options on %s question", ErrInvalidState, q.Type)
 		}
 		if err := validAnswer(q, Answer{Options: st.Pending}); err != nil {
 			return err
-		}
-	}
-	return nil
-}
-
-func (s *Script) question(id string) *Question {
-	for i := range s.Questions {
-		if s.Questions[i].ID == id {
-			return &s.Questions[i]
 		}
 	}
 	return nil
@@ -477,14 +704,15 @@ func validAnswer(q *Question, a Answer) error {
 		return nil
 	}
 	switch q.Type {
-	case TypeChoice, TypeScale, TypeMulti:
-		if len(a.Options) == 0 || q.Type != TypeMulti && len(a.Options) != 1 || a.Text != "" {
+	case TypeChoice, TypeScale, TypeMulti, TypeRank:
+		if len(a.Options) == 0 || (q.Type == TypeChoice || q.Type == TypeScale) && len(a.Options) != 1 || a.Text != "" {
 			return fmt.Errorf("%w: answer to %q has %d options", ErrInvalidState, q.ID, len(a.Options))
 		}
 		last := -1
-		for _, id := range a.Options {
+		for k, id := range a.Options {
 			i := optionIndex(q, id)
-			if i <= last { // unknown (-1), repeated or out of order
+			// Unknown (-1), out of order, or (rank) repeated.
+			if i < 0 || q.Type != TypeRank && i <= last || q.Type == TypeRank && slices.Contains(a.Options[:k], id) {
 				return fmt.Errorf("%w: option %q of %q", ErrInvalidState, id, q.ID)
 			}
 			last = i
@@ -492,6 +720,9 @@ func validAnswer(q *Question, a Answer) error {
 	default:
 		if len(a.Options) > 0 {
 			return fmt.Errorf("%w: options in answer to %s question %q", ErrInvalidState, q.Type, q.ID)
+		}
+		if len(a.Text) > MaxInput {
+			return fmt.Errorf("%w: answer to %q too long", ErrInvalidState, q.ID)
 		}
 	}
 	return nil

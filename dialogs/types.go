@@ -35,6 +35,15 @@ const (
 	TypeNumber = "number"
 	TypeText   = "text"
 	TypeInfo   = "info"
+	// Kinds XLSForm brings (see docs/xlsform.md).
+	TypeDate        = "date"        // typed, stored as YYYY-MM-DD
+	TypeTime        = "time"        // typed, stored as HH:MM
+	TypeCalculate   = "calculate"   // never asked: Calculation's value when reached
+	TypeAcknowledge = "acknowledge" // one OK button
+	TypeRank        = "rank"        // every option pressed in order of preference
+	// TypeRepeatEnd closes a repeat: "add another?" (with a cap) goes back
+	// to the repeat's first question.
+	TypeRepeatEnd = "repeat_end"
 )
 
 // Text is a localised string: language code -> text. In YAML a plain
@@ -46,6 +55,9 @@ type Text map[string]string
 type Option struct {
 	ID    string `json:"id"`
 	Label Text   `json:"label"`
+	// Props are the option's other columns (XLSForm choices sheet), which
+	// a choice_filter refers to by bare name.
+	Props map[string]string `json:"-"`
 }
 
 // Question is one step of a script.
@@ -63,7 +75,48 @@ type Question struct {
 	Relevant  string   // the source expression, "" when always relevant
 	Line      int      // line in the script file, for error messages
 
-	relevant Expr // parsed once by the loader; nil when always relevant
+	// Integer refuses decimals in a number question.
+	Integer bool
+	// Step of a scale (default 1).
+	Step int
+	// Hint is shown under the text.
+	Hint Text
+	// Constraint must hold for an answer ("." is the answer); else
+	// ConstraintMessage (or a generic message) is shown.
+	Constraint        string
+	ConstraintMessage Text
+	// RequiredMessage is shown when a required question is skipped.
+	RequiredMessage Text
+	// Default answers a typed question with one press; a multi starts with
+	// these options toggled (space-separated ids).
+	Default string
+	// ReadOnly shows the question with its default or calculated value
+	// and asks nothing.
+	ReadOnly bool
+	// ChoiceFilter keeps the options for which it holds; bare names are
+	// the option's Props (cascading selects).
+	ChoiceFilter string
+	// Calculation is a calculate question's expression.
+	Calculation string
+	// RepeatFrom (on a repeat_end) is the id of the repeat's first
+	// question; Cap bounds the instances, RepeatCount (an expression)
+	// fixes their number.
+	// The repeat_end's answer is the number of instances finished; a new
+	// instance clears the answers of the repeat's questions, so results
+	// count each respondent once (their last instance).
+	RepeatFrom  string
+	Cap         int
+	RepeatCount string
+	// Sheet is the XLSForm sheet the question came from ("" for YAML).
+	Sheet string
+
+	repeat       int  // index of RepeatFrom
+	relevant     Expr // parsed once by the loader; nil when always relevant
+	constraint   Expr
+	choiceFilter Expr
+	calculation  Expr
+	repeatCount  Expr
+	refs         []string // ${names} in Text, Hint and option labels
 }
 
 // Script is a loaded, validated consultation or report script.
@@ -91,6 +144,9 @@ type Script struct {
 	Questions     []Question
 	// File is where the script was loaded from (for messages).
 	File string
+
+	// index maps question id -> position; built by the loader (Index).
+	index map[string]int
 }
 
 // Expr is a parsed relevant expression.

@@ -5,12 +5,15 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // ValidationError is one problem found in a script. Line is the line of a
 // YAML file or the row of an XLSForm sheet; 0 when unknown.
 type ValidationError struct {
 	File    string
+	Sheet   string // XLSForm: the sheet of Line, as the workbook names it
 	Line    int
 	Field   string // where in the script, e.g. "questions[2].options[0].id"
 	Msg     string
@@ -18,10 +21,15 @@ type ValidationError struct {
 	Hint    string // e.g. `did you mean "area"?`
 }
 
-// Error formats the problem as "file:line: msg: "snippet" (hint)".
+// Error formats the problem as "file:line: msg: "snippet" (hint)", or
+// "file:sheet:row: msg ..." for a workbook.
 func (e ValidationError) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
+	if e.Sheet != "" {
+		b.WriteByte(':')
+		b.WriteString(e.Sheet)
+	}
 	if e.Line > 0 {
 		b.WriteByte(':')
 		b.WriteString(strconv.Itoa(e.Line))
@@ -62,9 +70,8 @@ const (
 )
 
 // validID reports whether id is 1 to 40 of [a-z0-9-], plus "_" when
-// underscore is set. Question and option ids allow "_": the format's own
-// example (safe_at_night) and XLSForm names use it; script ids do not (they
-// are Telegram /start payloads and appear in URLs).
+// underscore is set. Script ids use it without "_" (they are Telegram
+// /start payloads and appear in URLs).
 func validID(id string, underscore bool) bool {
 	if len(id) < 1 || len(id) > 40 {
 		return false
@@ -72,6 +79,43 @@ func validID(id string, underscore bool) bool {
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || underscore && c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// maxNameLength bounds question and option ids.
+const maxNameLength = 100
+
+// validName reports whether a question id is an XML name as XLSForm and
+// ODK require: a letter (of any script) or "_" first, then letters,
+// digits, "-", "_" and "."; at most 100 bytes. Names are case-sensitive
+// (ODK's rule): "Age" and "age" are two questions.
+func validName(id string) bool {
+	if len(id) < 1 || len(id) > maxNameLength || !utf8.ValidString(id) {
+		return false
+	}
+	for i, r := range id {
+		switch {
+		case r == '_' || unicode.IsLetter(r):
+		case i > 0 && (r == '-' || r == '.' || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Mc, r)):
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validOptionID reports whether an option id (a choice name) can be
+// stored: 1 to 100 bytes of printable text without spaces (a multi answer
+// is space-separated) and without "|" (the results' field separator).
+func validOptionID(id string) bool {
+	if len(id) < 1 || len(id) > maxNameLength || !utf8.ValidString(id) {
+		return false
+	}
+	for _, r := range id {
+		if r == '|' || unicode.IsSpace(r) || !unicode.IsPrint(r) {
 			return false
 		}
 	}
@@ -136,6 +180,7 @@ func (v *validator) add(field, snippet, hint, format string, args ...any) {
 // relevant expressions) and returns the problems found.
 func validate(s *Script, file string, ln lines) ValidationErrors {
 	v := &validator{file: file, ln: ln}
+	s.Index()
 	if !validID(s.ID, false) {
 		v.add("id", s.ID, "use 1 to 40 of a-z, 0-9 and -", "invalid script id")
 	}
@@ -178,8 +223,8 @@ func validate(s *Script, file string, ln lines) ValidationErrors {
 	for i := range s.Questions {
 		q := &s.Questions[i]
 		f := fmt.Sprintf("questions[%d]", i)
-		if !validID(q.ID, true) {
-			v.add(f+".id", q.ID, "use 1 to 40 of a-z, 0-9, - and _", "invalid question id")
+		if !validName(q.ID) {
+			v.add(f+".id", q.ID, "a letter or _ first, then letters, digits, -, _ or .; at most 100", "invalid question id")
 		} else if j, dup := seen[q.ID]; dup {
 			v.add(f+".id", q.ID, fmt.Sprintf("first used at line %d", s.Questions[j].Line), "duplicate question id")
 		} else {
@@ -187,10 +232,12 @@ func validate(s *Script, file string, ln lines) ValidationErrors {
 		}
 		v.question(s, i, f, langsOK)
 	}
-	// Relevant expressions last: they refer to ids checked above.
+	// Expressions last: they refer to ids checked above.
 	for i := range s.Questions {
 		v.relevant(s, i, seen)
+		v.expressions(s, i, seen)
 	}
+	s.Index()
 	return v.errs
 }
 
@@ -250,7 +297,11 @@ func fieldName(field string) string {
 	return field
 }
 
-var questionTypes = []string{TypeChoice, TypeMulti, TypeScale, TypeNumber, TypeText, TypeInfo}
+var questionTypes = []string{TypeChoice, TypeMulti, TypeScale, TypeNumber, TypeText, TypeInfo,
+	TypeDate, TypeTime, TypeCalculate, TypeAcknowledge, TypeRank, TypeRepeatEnd}
+
+// maxRepeat bounds a repeat's instances when the script sets no cap.
+const maxRepeat = 20
 
 func (v *validator) question(s *Script, i int, f string, langsOK bool) {
 	q := &s.Questions[i]
@@ -259,13 +310,33 @@ func (v *validator) question(s *Script, i int, f string, langsOK bool) {
 		return
 	}
 	if langsOK {
-		v.text(f+".text", q.Text, s.Languages, true)
+		// A calculation has no text; a repeat's label is optional.
+		v.text(f+".text", q.Text, s.Languages, q.Type != TypeCalculate && q.Type != TypeRepeatEnd)
+		v.text(f+".hint", q.Hint, s.Languages, false)
+		v.text(f+".constraint_message", q.ConstraintMessage, s.Languages, false)
+		v.text(f+".required_message", q.RequiredMessage, s.Languages, false)
 	}
 	if q.Segment && q.Type != TypeChoice && q.Type != TypeScale {
 		v.add(f+".segment", q.ID, "", "segment applies only to choice and scale questions")
 	}
 	switch q.Type {
-	case TypeChoice, TypeMulti:
+	case TypeAcknowledge:
+		q.Options = fixedOptions(s.Languages, "ok")
+	case TypeRepeatEnd:
+		q.Options = fixedOptions(s.Languages, "yes_another", "no_more")
+		if q.Cap <= 0 {
+			q.Cap = maxRepeat
+		}
+		if q.Cap > 1000 {
+			v.add(f+".cap", strconv.Itoa(q.Cap), "", "a repeat's cap is at most 1000")
+		}
+		if j := s.pos(q.RepeatFrom); j < 0 || j >= i {
+			v.add(f+".repeat", q.RepeatFrom, "", "a repeat must start (repeat: first question's id) before its end")
+			q.repeat = i
+		} else {
+			q.repeat = j
+		}
+	case TypeChoice, TypeMulti, TypeRank:
 		if len(q.Options) == 0 {
 			v.add(f+".options", q.ID, "", "a %s question needs at least one option", q.Type)
 		}
@@ -276,9 +347,11 @@ func (v *validator) question(s *Script, i int, f string, langsOK bool) {
 		for j, o := range q.Options {
 			of := fmt.Sprintf("%s.options[%d]", f, j)
 			switch {
-			case !validID(o.ID, true):
-				v.add(of+".id", o.ID, "use 1 to 40 of a-z, 0-9, - and _", "invalid option id")
-			case ids[o.ID]:
+			case !validOptionID(o.ID):
+				v.add(of+".id", o.ID, "1 to 100 characters, no spaces and no |", "invalid option id")
+			case ids[o.ID] && q.ChoiceFilter == "":
+				// With a choice_filter a name may repeat (pyxform's
+				// allow_choice_duplicates: "king" county in two states).
 				v.add(of+".id", o.ID, "", "duplicate option id")
 			}
 			ids[o.ID] = true
@@ -287,13 +360,16 @@ func (v *validator) question(s *Script, i int, f string, langsOK bool) {
 			}
 		}
 	case TypeScale:
+		step := max(q.Step, 1)
 		switch {
 		case q.Min >= q.Max:
 			v.add(f+".min", fmt.Sprintf("%d..%d", q.Min, q.Max), "", "scale min must be below max")
-		case q.Max-q.Min+1 > maxScalePoints:
+		case (q.Max-q.Min)/step+1 > maxScalePoints:
 			v.add(f+".max", fmt.Sprintf("%d..%d", q.Min, q.Max), "", "a scale has at most %d points", maxScalePoints)
+		case (q.Max-q.Min)%step != 0:
+			v.add(f+".step", strconv.Itoa(step), "", "a scale's step must divide max - min")
 		default:
-			q.Options = scaleOptions(q.Min, q.Max, s.Languages)
+			q.Options = scaleOptions(q.Min, q.Max, step, s.Languages)
 		}
 	case TypeNumber:
 		if q.HasMin && q.HasMax && q.Min > q.Max {
@@ -308,9 +384,9 @@ func (v *validator) question(s *Script, i int, f string, langsOK bool) {
 
 // scaleOptions returns the options "min".."max", labelled with the numbers
 // in every language.
-func scaleOptions(lo, hi int, langs []string) []Option {
-	opts := make([]Option, 0, hi-lo+1)
-	for n := lo; n <= hi; n++ {
+func scaleOptions(lo, hi, step int, langs []string) []Option {
+	opts := make([]Option, 0, (hi-lo)/step+1)
+	for n := lo; n <= hi; n += step {
 		id := strconv.Itoa(n)
 		label := make(Text, len(langs))
 		for _, l := range langs {
@@ -319,6 +395,93 @@ func scaleOptions(lo, hi int, langs []string) []Option {
 		opts = append(opts, Option{ID: id, Label: label})
 	}
 	return opts
+}
+
+// fixedOptions are the buttons of acknowledge and repeat questions, with
+// bundled labels.
+func fixedOptions(langs []string, keys ...string) []Option {
+	opts := make([]Option, 0, len(keys))
+	for _, k := range keys {
+		label := make(Text, len(langs))
+		for _, l := range langs {
+			label[l] = UI(l, k)
+		}
+		opts = append(opts, Option{ID: k, Label: label})
+	}
+	return opts
+}
+
+// expressions parses and checks a question's constraint, calculation,
+// choice_filter and repeat_count, and the ${references} of its texts.
+func (v *validator) expressions(s *Script, i int, seen map[string]int) {
+	q := &s.Questions[i]
+	f := fmt.Sprintf("questions[%d]", i)
+	refsOK := func(field, src string, e Expr) bool {
+		for _, id := range Refs(e) {
+			if _, known := seen[id]; !known {
+				v.add(field, src, suggest(id, keys(seen)), "%s refers to unknown question %q", fieldName(field), id)
+				return false
+			}
+		}
+		return true
+	}
+	parse := func(key, src string, filter bool) Expr {
+		if strings.TrimSpace(src) == "" {
+			return nil
+		}
+		var e Expr
+		var err error
+		if filter {
+			e, err = parseFilter(src)
+		} else {
+			e, err = ParseExpr(src)
+		}
+		if err != nil {
+			v.add(f+"."+key, src, "", "invalid %s: %v", key, err)
+			return nil
+		}
+		if !refsOK(f+"."+key, src, e) {
+			return nil
+		}
+		return e
+	}
+	q.constraint = parse("constraint", q.Constraint, false)
+	q.calculation = parse("calculation", q.Calculation, false)
+	q.choiceFilter = parse("choice_filter", q.ChoiceFilter, true)
+	q.repeatCount = parse("repeat_count", q.RepeatCount, false)
+	if q.choiceFilter != nil && q.Type != TypeChoice && q.Type != TypeMulti && q.Type != TypeRank {
+		v.add(f+".choice_filter", q.ChoiceFilter, "", "choice_filter applies only to questions with options")
+	}
+	// ${references} in the texts a respondent reads.
+	texts := map[string]Text{"text": q.Text, "hint": q.Hint, "constraint_message": q.ConstraintMessage, "required_message": q.RequiredMessage}
+	for _, key := range []string{"text", "hint", "constraint_message", "required_message"} {
+		for _, l := range sortedKeys(texts[key]) {
+			for _, id := range textRefs(texts[key][l]) {
+				if _, known := seen[id]; !known {
+					v.add(f+"."+key, texts[key][l], suggest(id, keys(seen)), "%s refers to unknown question %q", key, id)
+				}
+			}
+		}
+	}
+}
+
+// textRefs lists the ${names} of a text.
+func textRefs(t string) []string {
+	var out []string
+	for {
+		i := strings.Index(t, "${")
+		if i < 0 {
+			return out
+		}
+		j := strings.IndexByte(t[i:], '}')
+		if j < 0 {
+			return out
+		}
+		if name := t[i+2 : i+j]; !contains(out, name) {
+			out = append(out, name)
+		}
+		t = t[i+j+1:]
+	}
 }
 
 func (v *validator) relevant(s *Script, i int, seen map[string]int) {
@@ -351,7 +514,7 @@ func (v *validator) relevant(s *Script, i int, seen map[string]int) {
 			continue
 		}
 		rq := &s.Questions[j]
-		if rq.Type != TypeChoice && rq.Type != TypeMulti && rq.Type != TypeScale {
+		if rq.Type != TypeChoice && rq.Type != TypeMulti && rq.Type != TypeScale && rq.Type != TypeRank || rq.ChoiceFilter != "" {
 			continue
 		}
 		ids := make([]string, len(rq.Options))

@@ -1,64 +1,128 @@
 package dialogs
 
 import (
-	"bytes"
 	"fmt"
+	"hash/fnv"
+	"html"
+	"path"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
-
-	"github.com/xuri/excelize/v2"
+	"unicode"
 )
 
-// LoadXLSForm loads the XLSForm subset Baraza understands from an .xlsx
-// workbook: the survey sheet (type, name, label[::language], relevant,
-// required; hint and other columns are ignored), the choices sheet
-// (list_name, name, label[::language]) and the settings sheet (form_id,
-// form_title, version, default_language, and Baraza's own optional kind,
-// k, publish, intro, consent, outro). Types: select_one -> choice,
-// select_multiple -> multi, integer and decimal -> number, text, note ->
-// info, range -> scale; groups are flattened (their relevant joins their
-// questions'). Types that collect identity or location (phonenumber,
-// email, geopoint, image, ...) and repeats are refused. Errors are
-// ValidationErrors whose Line is the sheet row.
-func LoadXLSForm(file string, data []byte) (*Script, error) {
-	x := &xlsLoader{file: file, ln: lines{}}
-	s := x.load(data)
-	for _, e := range validate(s, file, x.ln) {
-		if !x.reported(e.Field) {
-			e.Msg = sheetOf(e.Field) + ": " + e.Msg
-			x.errs = append(x.errs, e)
-		}
-	}
-	if len(x.errs) > 0 {
-		sort.SliceStable(x.errs, func(i, j int) bool { return x.errs[i].Line < x.errs[j].Line })
-		return nil, x.errs
-	}
-	s.File = file
-	return s, nil
+// XLSForm: the workbook format of KoboToolbox and ODK (xlsform.org), read
+// the way pyxform reads it. Sheet and column names are case-insensitive
+// ("Survey", "List Name", "Label::English (en)"); question names, choice
+// names and list names are kept as written (ODK is case-sensitive). See
+// docs/xlsform.md for what is supported, what is refused and why.
+
+// XLSFormOptions changes how a workbook is converted.
+type XLSFormOptions struct {
+	// DropIdentifying leaves out the questions that would identify or
+	// locate a respondent (they are listed in Conversion.Dropped) instead
+	// of refusing the form.
+	DropIdentifying bool
 }
 
-// sheetOf names the sheet a field of a built script came from.
-func sheetOf(field string) string {
-	switch {
-	case strings.Contains(field, ".options["):
-		return "choices"
-	case strings.HasPrefix(field, "questions"):
-		return "survey"
+// Conversion is the outcome of reading an XLSForm.
+type Conversion struct {
+	Script   *Script          // nil when Errors is not empty
+	Errors   ValidationErrors // every problem, sorted by sheet and row
+	Warnings ValidationErrors // what was ignored or guessed, sorted
+	Dropped  ValidationErrors // with DropIdentifying: the rows left out
+}
+
+// LoadXLSForm loads an XLSForm workbook (.xlsx, .xlsm, .xls, .csv, .md).
+// On failure the error is a ValidationErrors naming sheet and row of every
+// problem; warnings are dropped (ConvertXLSForm gives them).
+func LoadXLSForm(file string, data []byte) (*Script, error) {
+	c := ConvertXLSForm(file, data, XLSFormOptions{})
+	if len(c.Errors) > 0 {
+		return nil, c.Errors
 	}
-	return "settings"
+	return c.Script, nil
+}
+
+// ConvertXLSForm reads an XLSForm and reports every problem at once.
+func ConvertXLSForm(file string, data []byte, opt XLSFormOptions) *Conversion {
+	x := &xlsLoader{file: file, opt: opt, ln: lines{}, sheetOf: map[string]string{}}
+	s := x.load(data)
+	if s != nil && len(x.errs) == 0 {
+		for _, e := range validate(s, file, x.ln) {
+			if !x.reported(e.Field) {
+				e.Sheet = x.sheetFor(e.Field)
+				x.errs = append(x.errs, e)
+			}
+		}
+	}
+	c := &Conversion{Errors: sortProblems(x.errs), Warnings: sortProblems(x.warns), Dropped: sortProblems(x.dropped)}
+	if len(c.Errors) == 0 {
+		s.File = file
+		c.Script = s
+	}
+	return c
+}
+
+// sortProblems orders problems by sheet (settings, survey, choices, then
+// others), row and message, each once.
+func sortProblems(es ValidationErrors) ValidationErrors {
+	rank := func(sheet string) int {
+		switch strings.ToLower(sheet) {
+		case "":
+			return 0
+		case "settings":
+			return 1
+		case "survey":
+			return 2
+		case "choices":
+			return 3
+		}
+		return 4
+	}
+	sort.SliceStable(es, func(i, j int) bool {
+		a, b := es[i], es[j]
+		if rank(a.Sheet) != rank(b.Sheet) {
+			return rank(a.Sheet) < rank(b.Sheet)
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.Error() < b.Error()
+	})
+	out := es[:0]
+	for i, e := range es {
+		if i > 0 && e.Error() == es[i-1].Error() {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
 }
 
 type xlsLoader struct {
-	file string
-	ln   lines
-	errs ValidationErrors
+	file    string
+	opt     XLSFormOptions
+	ln      lines
+	sheetOf map[string]string // field -> sheet name as written
+	errs    ValidationErrors
+	warns   ValidationErrors
+	dropped ValidationErrors
+	langs   []string // languages in order, the default first
+	def     string   // the default language
+	sheets  map[string]*table
+	suffix  map[string]string // column language suffix -> code ("" when unknown)
 }
 
 func (x *xlsLoader) errf(sheet string, row int, field, snippet, format string, args ...any) {
-	x.errs = append(x.errs, ValidationError{File: x.file, Line: row, Field: field, Snippet: snippet,
-		Msg: sheet + ": " + fmt.Sprintf(format, args...)})
+	x.errs = append(x.errs, ValidationError{File: x.file, Sheet: sheet, Line: row, Field: field, Snippet: snippet,
+		Msg: fmt.Sprintf(format, args...)})
+}
+
+func (x *xlsLoader) warnf(sheet string, row int, snippet, format string, args ...any) {
+	x.warns = append(x.warns, ValidationError{File: x.file, Sheet: sheet, Line: row, Snippet: snippet,
+		Msg: fmt.Sprintf(format, args...)})
 }
 
 func (x *xlsLoader) reported(field string) bool {
@@ -70,73 +134,162 @@ func (x *xlsLoader) reported(field string) bool {
 	return false
 }
 
-// sheet is one worksheet read as header -> column index plus rows.
-type sheet struct {
-	name string
-	cols map[string]int // lower-case header -> index
-	head []string       // headers as written
-	rows [][]string     // data rows; rows[i] is sheet row i+2
-}
-
-func (sh *sheet) get(row []string, col string) string {
-	i, ok := sh.cols[col]
-	if !ok || i >= len(row) {
-		return ""
+// sheetFor names the sheet a field of the built script came from.
+func (x *xlsLoader) sheetFor(field string) string {
+	for f := field; f != ""; {
+		if s, ok := x.sheetOf[f]; ok {
+			return s
+		}
+		i := strings.LastIndexAny(f, ".[")
+		if i < 0 {
+			break
+		}
+		f = f[:i]
 	}
-	return strings.TrimSpace(row[i])
+	if strings.HasPrefix(field, "questions") {
+		return x.name("survey")
+	}
+	return x.name("settings")
 }
 
-func (x *xlsLoader) sheet(f *excelize.File, name string, required bool) *sheet {
-	for _, n := range f.GetSheetList() {
-		if !strings.EqualFold(n, name) {
+// name is a sheet's name as the workbook writes it.
+func (x *xlsLoader) name(key string) string {
+	if t := x.sheets[key]; t != nil {
+		return t.name
+	}
+	return key
+}
+
+// column is one column of a sheet: its key after pyxform's aliases
+// ("label", "relevant", "constraint_message") and its language suffix.
+type column struct {
+	key, lang, header string
+	idx               int
+}
+
+// table is a sheet read as columns and rows.
+type table struct {
+	name string
+	cols []column
+	rows [][]string // rows[i] is sheet row i+2
+}
+
+func (t *table) has(key string) bool {
+	for _, c := range t.cols {
+		if c.key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// get returns the trimmed cell of the first column with key and no
+// language (or any language when there is no plain one).
+func (t *table) get(row []string, key string) string {
+	for _, c := range t.cols {
+		if c.key == key && c.lang == "" && c.idx < len(row) {
+			return strings.TrimSpace(row[c.idx])
+		}
+	}
+	for _, c := range t.cols {
+		if c.key == key && c.idx < len(row) {
+			return strings.TrimSpace(row[c.idx])
+		}
+	}
+	return ""
+}
+
+// Column aliases, after pyxform's aliases.py.
+var surveyAliases = map[string]string{
+	"caption": "label", "relevance": "relevant", "readonly": "read_only", "constraining_message": "constraint_message",
+	"jr:constraintmsg": "constraint_message", "calculate": "calculation", "command": "type", "tag": "name",
+	"value": "name", "count": "repeat_count", "jr:count": "repeat_count", "requiredmsg": "required_message",
+	"jr:requiredmsg": "required_message",
+}
+
+var choicesAliases = map[string]string{"caption": "label", "list name": "list_name", "value": "name"}
+
+var settingsAliases = map[string]string{"set_form_title": "form_title", "set_form_id": "form_id", "id_string": "form_id"}
+
+// translatable columns carry a language suffix.
+var translatable = map[string]bool{"label": true, "hint": true, "constraint_message": true, "required_message": true,
+	"guidance_hint": true, "image": true, "big-image": true, "audio": true, "video": true,
+	"form_title": true, "intro": true, "consent": true, "outro": true}
+
+// parseHeader splits "label::English (en)", "label:English",
+// "bind:relevant", "bind::jr:constraintMsg" into a key and a language.
+func parseHeader(h string, aliases map[string]string) (key, lang string) {
+	h = strings.Join(strings.Fields(h), " ")
+	var tokens []string
+	if strings.Contains(h, "::") {
+		tokens = strings.Split(h, "::")
+	} else {
+		tokens = strings.Split(h, ":")
+		// "jr:count" and "bind:jr:constraintMsg" keep their "jr:".
+		for i := 0; i+1 < len(tokens); i++ {
+			if strings.EqualFold(strings.TrimSpace(tokens[i]), "jr") {
+				tokens = append(tokens[:i], append([]string{"jr:" + tokens[i+1]}, tokens[i+2:]...)...)
+				break
+			}
+		}
+	}
+	for i := range tokens {
+		tokens[i] = strings.TrimSpace(tokens[i])
+	}
+	switch strings.ToLower(tokens[0]) {
+	case "bind", "control", "body", "media", "instance":
+		if len(tokens) > 1 {
+			tokens = tokens[1:]
+		}
+	}
+	key = strings.ToLower(tokens[0])
+	if a, ok := aliases[key]; ok {
+		key = a
+	} else if a, ok := aliases[strings.ReplaceAll(key, "_", " ")]; ok {
+		key = a
+	}
+	key = strings.ReplaceAll(key, " ", "_")
+	if a, ok := aliases[key]; ok {
+		key = a
+	}
+	if len(tokens) > 1 && translatable[key] {
+		lang = strings.Join(tokens[1:], ":")
+	} else if len(tokens) > 1 {
+		key = strings.ToLower(strings.Join(tokens, ":"))
+	}
+	return key, lang
+}
+
+func (x *xlsLoader) table(sh *wsheet, key string, aliases map[string]string) *table {
+	t := &table{name: sh.name}
+	if len(sh.rows) == 0 {
+		return t
+	}
+	seen := map[string]bool{}
+	for i, h := range sh.rows[0] {
+		if strings.TrimSpace(h) == "" {
 			continue
 		}
-		rows, err := f.GetRows(n)
-		if err != nil {
-			x.errf(name, 0, "", "", "cannot read sheet: %v", err)
-			return nil
+		k, l := parseHeader(h, aliases)
+		if seen[k+"\x00"+l] {
+			x.errf(sh.name, 1, "", h, "duplicate column")
+			continue
 		}
-		sh := &sheet{name: name, cols: map[string]int{}}
-		if len(rows) > 0 {
-			sh.head = rows[0]
-			for i, h := range rows[0] {
-				h = strings.ToLower(strings.TrimSpace(h))
-				if h == "list name" {
-					h = "list_name"
-				}
-				if _, dup := sh.cols[h]; !dup && h != "" {
-					sh.cols[h] = i
-				}
-			}
-			sh.rows = rows[1:]
-		}
-		return sh
+		seen[k+"\x00"+l] = true
+		t.cols = append(t.cols, column{key: k, lang: l, header: strings.TrimSpace(h), idx: i})
 	}
-	if required {
-		x.errf(name, 0, "", "", "missing %s sheet", name)
-	}
-	return nil
+	t.rows = sh.rows[1:]
+	return t
 }
 
-var langColumn = regexp.MustCompile(`\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\)\s*$`)
-
-// englishNames maps language names as XLSForm columns often give them.
-var englishNames = map[string]string{
-	"english": "en", "french": "fr", "arabic": "ar", "swahili": "sw", "spanish": "es",
-	"portuguese": "pt", "somali": "so", "amharic": "am", "hausa": "ha",
-}
-
-// langOf reads the language of "label::English (en)", "label::en" or
-// "label::English".
+// langOf reads a language column's suffix: "English (en)", "en",
+// "English", "Français".
 func langOf(suffix string) (string, bool) {
 	suffix = strings.TrimSpace(suffix)
 	if m := langColumn.FindStringSubmatch(suffix); m != nil {
 		return m[1], true
 	}
-	if validLang(suffix) {
-		return suffix, true
-	}
-	if c, ok := englishNames[strings.ToLower(suffix)]; ok {
+	if c, ok := languageNames[strings.ToLower(suffix)]; ok {
 		return c, true
 	}
 	for code, name := range endonyms {
@@ -144,253 +297,347 @@ func langOf(suffix string) (string, bool) {
 			return code, true
 		}
 	}
+	if validLang(suffix) && len(suffix) <= 3 || validLang(suffix) && strings.Contains(suffix, "-") {
+		return suffix, true
+	}
 	return "", false
 }
 
-// textColumns finds the columns of a localised field: "label" (default
-// language) and "label::<language>".
-func (x *xlsLoader) textColumns(sh *sheet, field, def string) map[string]int {
-	out := map[string]int{}
-	for i, h := range sh.head {
-		h = strings.TrimSpace(h)
-		name, suffix, hasLang := strings.Cut(h, "::")
-		if !strings.EqualFold(strings.TrimSpace(name), field) {
-			continue
+var langColumn = regexp.MustCompile(`\(([A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*)\)\s*$`)
+
+// languageNames maps language names as XLSForm columns often give them.
+var languageNames = map[string]string{
+	"english": "en", "french": "fr", "arabic": "ar", "swahili": "sw", "kiswahili": "sw", "spanish": "es",
+	"portuguese": "pt", "somali": "so", "amharic": "am", "hausa": "ha", "chinese": "zh", "hindi": "hi",
+	"bengali": "bn", "bangla": "bn", "urdu": "ur", "russian": "ru", "german": "de", "italian": "it",
+	"turkish": "tr", "ukrainian": "uk", "persian": "fa", "farsi": "fa", "dari": "prs", "pashto": "ps",
+	"indonesian": "id", "tigrinya": "ti", "oromo": "om", "afaan oromo": "om", "yoruba": "yo", "igbo": "ig",
+	"zulu": "zu", "xhosa": "xh", "shona": "sn", "kinyarwanda": "rw", "luganda": "lg", "lingala": "ln",
+	"malagasy": "mg", "wolof": "wo", "fulfulde": "ff", "fula": "ff", "bambara": "bm", "nepali": "ne",
+	"tamil": "ta", "kurdish": "ku", "burmese": "my", "thai": "th", "vietnamese": "vi", "tagalog": "tl",
+	"filipino": "fil", "khmer": "km", "lao": "lo", "mongolian": "mn", "sinhala": "si", "tetum": "tet",
+	"haitian creole": "ht", "creole": "ht", "dutch": "nl", "polish": "pl", "romanian": "ro", "greek": "el",
+	"hebrew": "he", "japanese": "ja", "korean": "ko", "malay": "ms", "sango": "sg", "kirundi": "rn",
+	"chichewa": "ny", "nyanja": "ny", "tswana": "tn", "sesotho": "st", "tigre": "tig", "berber": "ber",
+	"tamazight": "zgh", "kanuri": "kr", "songhay": "son", "zarma": "dje", "moore": "mos", "mooré": "mos",
+	"dioula": "dyu", "jula": "dyu", "sango (sg)": "sg", "luo": "luo", "dholuo": "luo", "kikuyu": "ki",
+}
+
+// Types, after pyxform's question_type_dictionary.py.
+
+// identifying types would identify or locate a respondent: refused (or
+// dropped), with what each records.
+var identifying = map[string]string{
+	"geopoint": "records a location", "geotrace": "records a location", "geoshape": "records a location",
+	"location": "records a location", "gps": "records a location", "q location": "records a location",
+	"q geopoint": "records a location", "q geoshape": "records a location", "q geotrace": "records a location",
+	"add location prompt": "records a location", "start-geopoint": "records a location",
+	"background-geopoint": "records a location", "osm": "records a location on a map",
+	"image": "records a photo", "photo": "records a photo", "q picture": "records a photo", "q image": "records a photo",
+	"add image prompt": "records a photo", "add photo prompt": "records a photo",
+	"audio": "records the respondent's voice", "q audio": "records the respondent's voice",
+	"add audio prompt": "records the respondent's voice", "background-audio": "records the respondent's voice",
+	"video": "records a video", "q video": "records a video", "add video prompt": "records a video",
+	"file": "collects a file", "add file prompt": "collects a file",
+	"audit":   "records the respondent's actions and timings",
+	"barcode": "scans a code such as an identity card", "q barcode": "scans a code such as an identity card",
+	"add barcode prompt": "scans a code such as an identity card",
+	"deviceid":           "records the device's identifier", "device id": "records the device's identifier",
+	"get device id": "records the device's identifier", "imei": "records the device's identifier",
+	"uri:deviceid": "records the device's identifier",
+	"subscriberid": "records the SIM subscriber id", "subscriber id": "records the SIM subscriber id",
+	"get subscriber id": "records the SIM subscriber id", "uri:subscriberid": "records the SIM subscriber id",
+	"simserial": "records the SIM serial number", "sim id": "records the SIM serial number",
+	"get sim id": "records the SIM serial number", "uri:simserial": "records the SIM serial number",
+	"phonenumber": "records a phone number", "phone number": "asks for a phone number",
+	"get phone number": "records a phone number", "uri:phonenumber": "records a phone number",
+	"username": "records the user name", "uri:username": "records the user name",
+	"email": "records an e-mail address", "uri:email": "records an e-mail address",
+}
+
+// clockTypes are metadata that identify no one: ignored with a warning.
+var clockTypes = map[string]bool{"start": true, "end": true, "today": true, "start time": true,
+	"end time": true, "get start time": true, "get end time": true, "get today": true}
+
+var selectType = regexp.MustCompile(`^(select_one|select one|select1|select_multiple|select multiple|select all that apply|` +
+	`select one from|select all that apply from|select multiple from|add select one prompt using|` +
+	`add select multiple prompt using|select one using|select multiple using|rank|q select1|q select)` +
+	` (\S+)( (or_other|or specify other|or other))?$`)
+
+var beginType = regexp.MustCompile(`^begin[ _](group|repeat|lgroup|looped group|loop)$`)
+var endType = regexp.MustCompile(`^end[ _](group|repeat|lgroup|looped group|loop)$`)
+
+// frame is an open group or repeat.
+type frame struct {
+	repeat   bool
+	name     string
+	label    Text
+	relevant string
+	count    string
+	row      int
+	first    int // index of the repeat's first question
+}
+
+func (x *xlsLoader) load(data []byte) *Script {
+	wb, err := readWorkbook(x.file, data)
+	if err != nil {
+		x.errf("", 0, "", "", "%v", err)
+		return nil
+	}
+	x.sheets = map[string]*table{}
+	var names []string
+	for _, sh := range wb.sheets {
+		key := strings.ToLower(strings.TrimSpace(sh.name))
+		names = append(names, sh.name)
+		switch key {
+		case "survey":
+			x.sheets[key] = x.table(sh, key, surveyAliases)
+		case "choices":
+			x.sheets[key] = x.table(sh, key, choicesAliases)
+		case "settings":
+			x.sheets[key] = x.table(sh, key, settingsAliases)
 		}
-		lang := def
-		if hasLang {
-			l, ok := langOf(suffix)
-			if !ok {
-				x.errf(sh.name, 1, "", h, "cannot tell the language of column")
-				continue
+	}
+	// A markdown or CSV form of one table is its survey.
+	if x.sheets["survey"] == nil && len(wb.sheets) == 1 && !strings.HasSuffix(strings.ToLower(x.file), "x") {
+		if ext := strings.ToLower(path.Ext(x.file)); ext == ".md" || ext == ".csv" {
+			x.sheets["survey"] = x.table(wb.sheets[0], "survey", surveyAliases)
+		}
+	}
+	survey := x.sheets["survey"]
+	if survey == nil {
+		hint := ""
+		if h := suggest("survey", lower(names)); h != "" {
+			hint = " (" + h + ")"
+		}
+		x.errf("", 0, "", "", "no sheet named survey%s", hint)
+		return nil
+	}
+	if !survey.has("type") {
+		x.errf(survey.name, 1, "", "", "no type column")
+	}
+	if !survey.has("name") {
+		x.errf(survey.name, 1, "", "", "no name column")
+	}
+	s := &Script{Version: 1, Kind: KindConsultation}
+	settings := x.sheets["settings"]
+	var setRow []string
+	if settings != nil {
+		for _, r := range settings.rows {
+			if !blank(r) {
+				setRow = r
+				break
 			}
-			lang = l
 		}
-		if _, dup := out[lang]; !dup {
-			out[lang] = i
-		}
+	}
+	x.languages(setRow)
+	s.Languages = x.langs
+	x.settings(s, setRow)
+	lists := x.choices()
+	x.survey(s, survey, lists)
+	x.fillTranslations(s)
+	return s
+}
+
+func lower(list []string) []string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = strings.ToLower(s)
 	}
 	return out
 }
 
-func textFrom(row []string, cols map[string]int) Text {
-	t := Text{}
-	for l, i := range cols {
-		if i < len(row) && strings.TrimSpace(row[i]) != "" {
-			t[l] = strings.TrimSpace(row[i])
+func blank(row []string) bool {
+	for _, c := range row {
+		if strings.TrimSpace(c) != "" {
+			return false
 		}
 	}
-	if len(t) == 0 {
-		return nil
-	}
-	return t
+	return true
 }
 
-// refused lists types that collect identity, location or media, or that
-// repeat: a respondent's anonymity comes first.
-var refused = map[string]string{
-	"phonenumber": "collects a phone number", "deviceid": "collects a device id",
-	"imei": "collects a device id", "email": "collects an e-mail address",
-	"username": "collects a user name", "audit": "records the respondent's actions",
-	"geopoint": "collects a location", "geotrace": "collects a location", "geoshape": "collects a location",
-	"start-geopoint": "collects a location", "image": "collects media", "audio": "collects media",
-	"video": "collects media", "file": "collects a file", "background-audio": "records audio",
-	"begin repeat": "repeats are not supported (a roster would identify people)",
-	"begin_repeat": "repeats are not supported (a roster would identify people)",
-	"subscriberid": "collects a subscriber id", "simserial": "collects a SIM number",
-}
-
-func (x *xlsLoader) load(data []byte) *Script {
-	s := &Script{Version: 1, Kind: KindConsultation}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 64 << 20, UnzipXMLSizeLimit: 16 << 20})
-	if err != nil {
-		x.errf("workbook", 0, "", "", "cannot read the workbook: %v", err)
-		return s
-	}
-	defer f.Close()
-	survey := x.sheet(f, "survey", true)
-	choices := x.sheet(f, "choices", false)
-	settings := x.sheet(f, "settings", false)
-	if survey == nil {
-		return s
-	}
-
-	// Settings first: the default language names the plain label column.
-	def := ""
-	var setRow []string
-	if settings != nil && len(settings.rows) > 0 {
-		setRow = settings.rows[0]
-		s.ID = settings.get(setRow, "form_id")
-		if v := settings.get(setRow, "version"); v != "" {
-			if s.Version, err = strconv.Atoi(v); err != nil || s.Version > 1<<30 {
-				x.errf("settings", 2, "version", v, "version must be a whole number")
-			}
-		}
-		if v := settings.get(setRow, "default_language"); v != "" {
-			l, ok := langOf(v)
-			if !ok {
-				x.errf("settings", 2, "languages", v, "cannot tell the default language")
-			}
-			def = l
-		}
-		if v := settings.get(setRow, "kind"); v != "" {
-			s.Kind = v
-		}
-		if v := settings.get(setRow, "k"); v != "" {
-			if s.K, err = strconv.Atoi(v); err != nil {
-				x.errf("settings", 2, "k", v, "k must be a whole number")
-			}
-		}
-		s.Publish = yes(settings.get(setRow, "publish"))
-		for _, k := range []string{"id", "version", "kind", "k", "languages", "title", "intro", "consent", "outro"} {
-			x.ln[k] = 2
-		}
-	}
-	labelCols := x.textColumns(survey, "label", def)
-	// Languages: the default first, then label columns in sheet order.
-	if def != "" {
-		s.Languages = append(s.Languages, def)
-	}
-	langsInOrder := make([]string, 0, len(labelCols))
-	for l := range labelCols {
-		langsInOrder = append(langsInOrder, l)
-	}
-	sort.Slice(langsInOrder, func(i, j int) bool { return labelCols[langsInOrder[i]] < labelCols[langsInOrder[j]] })
-	for _, l := range langsInOrder {
-		if l == "" {
+// languages finds the form's languages: settings' default_language first
+// (the language of columns without a suffix), then every language of the
+// survey's and choices' columns in order. Without default_language, plain
+// columns are English, or "und" (undetermined) when English has its own.
+func (x *xlsLoader) languages(setRow []string) {
+	suffixes := map[string]string{} // suffix -> code
+	var order []string
+	plain := false
+	for _, key := range []string{"survey", "choices", "settings"} {
+		t := x.sheets[key]
+		if t == nil {
 			continue
 		}
-		if !contains(s.Languages, l) {
-			s.Languages = append(s.Languages, l)
+		for _, c := range t.cols {
+			if !translatable[c.key] {
+				continue
+			}
+			if c.lang == "" {
+				if c.key == "label" || c.key == "hint" {
+					plain = true
+				}
+				continue
+			}
+			if _, done := suffixes[c.lang]; done {
+				continue
+			}
+			code, ok := langOf(c.lang)
+			if !ok {
+				x.warnf(t.name, 1, c.header, "cannot tell the language of this column: it is ignored (write it as %s::Name (code), e.g. label::Français (fr))", c.key)
+				suffixes[c.lang] = ""
+				continue
+			}
+			suffixes[c.lang] = code
+			if !contains(order, code) {
+				order = append(order, code)
+			}
 		}
 	}
-	if len(s.Languages) == 0 {
-		s.Languages = []string{"en"}
+	def := ""
+	if settings := x.sheets["settings"]; settings != nil && setRow != nil {
+		if v := settings.get(setRow, "default_language"); v != "" {
+			code, ok := langOf(v)
+			if !ok {
+				x.errf(settings.name, 2, "languages", v, "cannot tell the default language (write it as Name (code), e.g. English (en))")
+			} else {
+				def = code
+			}
+		}
 	}
-	def = s.Languages[0]
-	if c, ok := labelCols[""]; ok { // plain "label" with no default_language
-		delete(labelCols, "")
-		labelCols[def] = c
+	if def == "" && plain {
+		def = "en"
+		if contains(order, "en") {
+			def = "und"
+		}
 	}
-	if setRow != nil {
-		s.Title = textFrom(setRow, x.textColumns(settings, "form_title", def))
-		s.Intro = textFrom(setRow, x.textColumns(settings, "intro", def))
-		s.Consent = textFrom(setRow, x.textColumns(settings, "consent", def))
-		s.Outro = textFrom(setRow, x.textColumns(settings, "outro", def))
+	if def == "" && len(order) > 0 {
+		def = order[0]
 	}
-	// XLSForm titles are rarely translated: the default language's title
-	// (or the form id) stands for the others.
+	if def == "" {
+		def = "en"
+	}
+	x.def = def
+	x.langs = []string{def}
+	for _, l := range order {
+		if !contains(x.langs, l) {
+			x.langs = append(x.langs, l)
+		}
+	}
+	x.suffix = suffixes
+}
+
+// text reads a translatable field of a row in every language; markdown and
+// HTML are stripped (a chat shows plain text).
+func (x *xlsLoader) text(t *table, row []string, key string) Text {
+	out := Text{}
+	for _, c := range t.cols {
+		if c.key != key || c.idx >= len(row) {
+			continue
+		}
+		v := strings.TrimSpace(row[c.idx])
+		if v == "" {
+			continue
+		}
+		lang := x.def
+		if c.lang != "" {
+			if lang = x.suffix[c.lang]; lang == "" {
+				continue
+			}
+		}
+		// An explicit column for the default language wins over the plain one.
+		if _, set := out[lang]; set && c.lang == "" {
+			continue
+		}
+		out[lang] = stripMarkup(v)
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+func (x *xlsLoader) settings(s *Script, row []string) {
+	t := x.sheets["settings"]
+	base := strings.TrimSuffix(path.Base(strings.ReplaceAll(x.file, "\\", "/")), path.Ext(x.file))
+	formID := base
+	if t != nil && row != nil {
+		if v := t.get(row, "form_id"); v != "" {
+			formID = v
+		}
+		s.Title = x.text(t, row, "form_title")
+		s.Intro = x.text(t, row, "intro")
+		s.Consent = x.text(t, row, "consent")
+		s.Outro = x.text(t, row, "outro")
+		if v := t.get(row, "version"); v != "" {
+			s.Version = versionNumber(v)
+		}
+		if v := t.get(row, "kind"); v != "" {
+			s.Kind = v
+		}
+		if v := t.get(row, "k"); v != "" {
+			k, err := strconv.Atoi(v)
+			if err != nil {
+				x.errf(t.name, 2, "k", v, "k must be a whole number")
+			}
+			s.K = k
+		}
+		s.Publish = yes(t.get(row, "publish"))
+		for _, k := range []string{"id", "version", "kind", "k", "languages", "title", "intro", "consent", "outro"} {
+			x.ln[k] = 2
+			x.sheetOf[k] = t.name
+		}
+	}
+	s.ID = scriptID(formID)
+	if s.ID != formID {
+		x.warnf(x.name("settings"), 0, formID, "the form id is used as %q (a consultation id is 1 to 40 of a-z, 0-9 and -)", s.ID)
+	}
 	if s.Title == nil {
-		s.Title = Text{def: s.ID}
-	}
-	for _, l := range s.Languages {
-		if s.Title[l] == "" {
-			s.Title[l] = s.Title[def]
-		}
+		s.Title = Text{x.def: formID}
 	}
 	if s.Consent == nil {
 		s.Consent = Text{}
-		for _, l := range s.Languages {
+		for _, l := range x.langs {
 			s.Consent[l] = UI(l, "consent_default")
 		}
 	}
-
-	lists := x.choices(choices, def)
-	var groups []string // relevant of each open group
-	for i, row := range survey.rows {
-		r := i + 2
-		typ := strings.Join(strings.Fields(strings.ToLower(survey.get(row, "type"))), " ")
-		if typ == "" {
-			continue
-		}
-		name := survey.get(row, "name")
-		rel := survey.get(row, "relevant")
-		if why, bad := refused[strings.SplitN(typ, " ", 2)[0]]; bad {
-			x.errf("survey", r, "", typ, "type %s: %s", typ, why)
-			continue
-		}
-		if why, bad := refused[typ]; bad {
-			x.errf("survey", r, "", typ, "%s", why)
-			continue
-		}
-		switch typ {
-		case "begin group", "begin_group":
-			groups = append(groups, rel)
-			continue
-		case "end group", "end_group":
-			if len(groups) == 0 {
-				x.errf("survey", r, "", typ, "end group without begin group")
-			} else {
-				groups = groups[:len(groups)-1]
-			}
-			continue
-		case "start", "end", "today":
-			continue // metadata Baraza does not record
-		}
-		q := Question{ID: name, Line: r, Text: textFrom(row, labelCols), Relevant: joinRelevant(groups, rel)}
-		q.Optional = !yes(survey.get(row, "required"))
-		f := fmt.Sprintf("questions[%d]", len(s.Questions))
-		x.ln[f] = r
-		kind, list, _ := strings.Cut(typ, " ")
-		switch kind {
-		case "select_one", "select_multiple":
-			q.Type = TypeChoice
-			if kind == "select_multiple" {
-				q.Type = TypeMulti
-			}
-			l, ok := lists[list]
-			if !ok {
-				x.errf("survey", r, f, list, "no choices list")
-			}
-			for j, o := range l {
-				q.Options = append(q.Options, o.opt)
-				x.ln[fmt.Sprintf("%s.options[%d]", f, j)] = o.row
-			}
-		case "integer", "decimal":
-			q.Type = TypeNumber
-		case "text":
-			q.Type = TypeText
-			q.MaxLength = defaultMaxLength
-		case "note":
-			q.Type = TypeInfo
-			q.Optional = false
-		case "range":
-			q.Type = TypeScale
-			q.Min, q.Max = 1, 5
-			x.rangeParams(survey.get(row, "parameters"), &q, r, f)
-		default:
-			x.errf("survey", r, f+".type", typ, "unsupported question type")
-			continue
-		}
-		s.Questions = append(s.Questions, q)
-	}
-	if len(groups) > 0 {
-		x.errf("survey", len(survey.rows)+1, "", "", "begin group without end group")
-	}
-	return s
 }
 
-func (x *xlsLoader) rangeParams(p string, q *Question, r int, f string) {
-	for _, kv := range strings.Fields(strings.NewReplacer(";", " ", ",", " ").Replace(p)) {
-		k, v, _ := strings.Cut(kv, "=")
-		n, err := strconv.Atoi(strings.TrimSpace(v))
-		if err != nil {
-			x.errf("survey", r, f+".min", kv, "range parameters must be whole numbers")
-			return
-		}
-		switch strings.TrimSpace(k) {
-		case "start":
-			q.Min = n
-		case "end":
-			q.Max = n
-		case "step":
-			if n != 1 {
-				x.errf("survey", r, f+".min", kv, "only range step=1 is supported")
-			}
-		default:
-			x.errf("survey", r, f+".min", kv, "unknown range parameter")
+// versionNumber turns XLSForm's version (any string: "2024010101",
+// "v1.2") into the script's positive version number: the number itself
+// when small enough, else a hash of the text (a new version is still a new
+// number).
+func versionNumber(v string) int {
+	if n, err := strconv.Atoi(v); err == nil && n >= 1 && n <= 1<<30 {
+		return n
+	}
+	h := fnv.New32a()
+	h.Write([]byte(v))
+	return int(h.Sum32()%(1<<30)) + 1
+}
+
+// scriptID makes a consultation id of a form id: lower-case, runs of other
+// characters as "-", at most 40.
+func scriptID(formID string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(formID) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
 		}
 	}
+	id := strings.Trim(b.String(), "-")
+	if len(id) > 40 {
+		id = strings.Trim(id[:40], "-")
+	}
+	if id == "" {
+		id = "form"
+	}
+	return id
 }
 
 type xlsOption struct {
@@ -398,29 +645,393 @@ type xlsOption struct {
 	row int
 }
 
-func (x *xlsLoader) choices(sh *sheet, def string) map[string][]xlsOption {
-	lists := map[string][]xlsOption{}
-	if sh == nil {
+type xlsList struct {
+	opts []xlsOption
+	row  int
+}
+
+func (x *xlsLoader) choices() map[string]*xlsList {
+	lists := map[string]*xlsList{}
+	t := x.sheets["choices"]
+	if t == nil {
 		return lists
 	}
-	cols := x.textColumns(sh, "label", def)
-	for i, row := range sh.rows {
-		list, name := sh.get(row, "list_name"), sh.get(row, "name")
+	if !t.has("list_name") && len(t.rows) > 0 {
+		x.errf(t.name, 1, "", "", "no list_name column")
+	}
+	for i, row := range t.rows {
+		r := i + 2
+		list, name := t.get(row, "list_name"), t.get(row, "name")
 		if list == "" && name == "" {
 			continue
 		}
-		lists[list] = append(lists[list], xlsOption{Option{ID: name, Label: textFrom(row, cols)}, i + 2})
+		if list == "" {
+			x.errf(t.name, r, "", name, "choice without a list_name")
+			continue
+		}
+		o := Option{ID: name, Label: x.text(t, row, "label")}
+		for _, c := range t.cols {
+			if c.key == "list_name" || c.key == "name" || translatable[c.key] || c.idx >= len(row) {
+				continue
+			}
+			if v := strings.TrimSpace(row[c.idx]); v != "" {
+				if o.Props == nil {
+					o.Props = map[string]string{}
+				}
+				o.Props[c.header] = v
+			}
+		}
+		l := lists[list]
+		if l == nil {
+			l = &xlsList{row: r}
+			lists[list] = l
+		}
+		l.opts = append(l.opts, xlsOption{o, r})
 	}
 	return lists
 }
 
-// joinRelevant combines the relevant of the enclosing groups with a
-// question's own.
-func joinRelevant(groups []string, own string) string {
+func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
+	var stack []frame
+	used := map[string]bool{}
+	for i, row := range t.rows {
+		r := i + 2
+		if blank(row) {
+			continue
+		}
+		if yes(t.get(row, "disabled")) {
+			continue
+		}
+		raw := t.get(row, "type")
+		typ := strings.Join(strings.Fields(strings.ToLower(raw)), " ")
+		name := t.get(row, "name")
+		label := x.text(t, row, "label")
+		if typ == "" {
+			if name != "" || label != nil {
+				x.errf(t.name, r, "", name, "row without a type")
+			}
+			continue
+		}
+		rel := t.get(row, "relevant")
+		if why, bad := identifying[typ]; bad || strings.HasPrefix(typ, "osm ") {
+			if !bad {
+				why = identifying["osm"]
+			}
+			msg := fmt.Sprintf("type %s would identify or locate a respondent (it %s)", raw, why)
+			if x.opt.DropIdentifying {
+				x.dropped = append(x.dropped, ValidationError{File: x.file, Sheet: t.name, Line: r, Snippet: name, Msg: msg})
+			} else {
+				x.errf(t.name, r, "", name, "%s; remove the row, or convert with --drop-identifying", msg)
+			}
+			continue
+		}
+		if clockTypes[typ] {
+			x.warnf(t.name, r, name, "type %s is ignored: Baraza records no time of answering", raw)
+			continue
+		}
+		if _, isSetting := settingsAliases[typ]; isSetting || typ == "form_title" || typ == "form_id" {
+			continue
+		}
+		if m := beginType.FindStringSubmatch(typ); m != nil {
+			f := frame{repeat: m[1] != "group", name: name, label: label, relevant: rel, count: t.get(row, "repeat_count"), row: r, first: len(s.Questions)}
+			if m[1] == "loop" {
+				x.errf(t.name, r, "", raw, "begin loop is not supported (use begin repeat)")
+			}
+			if f.repeat && !validName(name) {
+				x.errf(t.name, r, "", name, "a repeat needs a name (a letter or _ first, then letters, digits, -, _ or .)")
+			}
+			stack = append(stack, f)
+			continue
+		}
+		if m := endType.FindStringSubmatch(typ); m != nil {
+			isRepeat := m[1] != "group"
+			if len(stack) == 0 || stack[len(stack)-1].repeat != isRepeat {
+				x.errf(t.name, r, "", raw, "%s without a matching begin", raw)
+				continue
+			}
+			f := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if f.repeat && f.first < len(s.Questions) {
+				q := Question{ID: f.name, Type: TypeRepeatEnd, Text: f.label, Line: f.row, Sheet: t.name,
+					RepeatFrom: s.Questions[f.first].ID, RepeatCount: f.count, Cap: maxRepeat,
+					Relevant: joinRelevant(stack, f.relevant)}
+				x.add(s, q, f.row, t.name)
+			}
+			continue
+		}
+		if name == "" && typ == "note" {
+			name = "generated_note_name_" + strconv.Itoa(r)
+		}
+		if name == "" {
+			x.errf(t.name, r, "", raw, "question without a name")
+			continue
+		}
+		q := Question{ID: name, Line: r, Sheet: t.name, Text: label, Relevant: joinRelevant(stack, rel)}
+		q.Hint = x.text(t, row, "hint")
+		q.Constraint = t.get(row, "constraint")
+		q.ConstraintMessage = x.text(t, row, "constraint_message")
+		q.RequiredMessage = x.text(t, row, "required_message")
+		q.Default = t.get(row, "default")
+		q.ChoiceFilter = t.get(row, "choice_filter")
+		q.Calculation = t.get(row, "calculation")
+		req := t.get(row, "required")
+		q.Optional = !yes(req)
+		if req != "" && !yes(req) && !no(req) {
+			q.Optional = false
+			x.warnf(t.name, r, req, "required as an expression is read as required")
+		}
+		ro := t.get(row, "read_only")
+		q.ReadOnly = yes(ro)
+		if ro != "" && !yes(ro) && !no(ro) {
+			x.warnf(t.name, r, ro, "read_only as an expression is read as not read-only")
+		}
+		f := fmt.Sprintf("questions[%d]", len(s.Questions))
+		kind, list, other := typ, "", false
+		if m := selectType.FindStringSubmatch(typ); m != nil {
+			// The list name keeps its case: take it from the cell as written.
+			kind, list, other = m[1], strings.Fields(raw)[len(strings.Fields(m[1]))], m[3] != ""
+		}
+		switch kind {
+		case "select_one", "select one", "select1", "select one from", "add select one prompt using", "select one using", "q select1",
+			"select_multiple", "select multiple", "select all that apply", "select all that apply from", "select multiple from",
+			"add select multiple prompt using", "select multiple using", "q select", "rank":
+			q.Type = TypeChoice
+			switch {
+			case kind == "rank":
+				q.Type = TypeRank
+			case strings.Contains(kind, "multiple") || strings.Contains(kind, "all that apply") || kind == "q select":
+				q.Type = TypeMulti
+			}
+			l, ok := lists[list]
+			if !ok {
+				hint := suggest(list, sortedListNames(lists))
+				x.errf(t.name, r, f, list, "no choices list named %q%s", list, parens(hint))
+				continue
+			}
+			used[list] = true
+			for j, o := range l.opts {
+				opt := o.opt
+				if opt.Label == nil && opt.ID != "" {
+					opt.Label = Text{x.def: opt.ID}
+					x.warnf(x.name("choices"), o.row, opt.ID, "choice without a label: its name is shown")
+				}
+				q.Options = append(q.Options, opt)
+				x.ln[fmt.Sprintf("%s.options[%d]", f, j)] = o.row
+				x.sheetOf[fmt.Sprintf("%s.options[%d]", f, j)] = x.name("choices")
+			}
+			if other {
+				label := Text{}
+				for _, lg := range x.langs {
+					label[lg] = UI(lg, "other")
+				}
+				q.Options = append(q.Options, Option{ID: "other", Label: label})
+			}
+		case "integer", "int", "q int", "add integer prompt":
+			q.Type, q.Integer = TypeNumber, true
+		case "decimal", "q decimal", "add decimal prompt":
+			q.Type = TypeNumber
+		case "text", "string", "q string", "add text prompt":
+			q.Type = TypeText
+			q.MaxLength = defaultMaxLength
+			x.asksIdentity(t, r, &q)
+		case "note", "q note", "add note prompt":
+			q.Type = TypeInfo
+			q.Optional = false
+		case "acknowledge", "trigger", "q acknowledge", "add acknowledge prompt":
+			q.Type = TypeAcknowledge
+		case "date", "q date", "add date prompt":
+			q.Type = TypeDate
+		case "time":
+			q.Type = TypeTime
+		case "datetime", "date time", "q date time", "q datetime", "add datetime prompt", "add date time prompt":
+			q.Type = TypeDate
+			x.warnf(t.name, r, name, "type %s is asked as a date (the time of day is not asked)", raw)
+		case "calculate", "hidden", "q calculate", "add calculate prompt":
+			q.Type = TypeCalculate
+			q.Optional = false
+			if kind != "hidden" && q.Calculation == "" && q.Default == "" {
+				x.errf(t.name, r, f, name, "calculate without a calculation")
+				continue
+			}
+		case "range":
+			x.rangeParams(t, row, &q, r, f)
+		default:
+			switch {
+			case strings.HasPrefix(typ, "select_one_from_file") || strings.HasPrefix(typ, "select_multiple_from_file") ||
+				strings.HasPrefix(typ, "select one from file") || strings.HasPrefix(typ, "select multiple from file") ||
+				strings.HasPrefix(typ, "select_one_external") || strings.HasPrefix(typ, "select one external"):
+				x.errf(t.name, r, f, raw, "choices from an external file are not supported: put them in the choices sheet")
+			case typ == "xml-external" || typ == "csv-external":
+				x.errf(t.name, r, f, raw, "external data is not supported")
+			default:
+				x.errf(t.name, r, f, raw, "unknown question type%s", parens(suggest(typ, knownTypes)))
+			}
+			continue
+		}
+		if q.ReadOnly && q.Type != TypeInfo && q.Type != TypeCalculate {
+			q.Optional = false
+		}
+		x.add(s, q, r, t.name)
+	}
+	for _, f := range stack {
+		what := "group"
+		if f.repeat {
+			what = "repeat"
+		}
+		x.errf(t.name, f.row, "", f.name, "begin %s without end %s", what, what)
+	}
+}
+
+// add appends q, remembering its row for messages.
+func (x *xlsLoader) add(s *Script, q Question, r int, sheet string) {
+	f := fmt.Sprintf("questions[%d]", len(s.Questions))
+	x.ln[f] = r
+	x.sheetOf[f] = sheet
+	s.Questions = append(s.Questions, q)
+}
+
+var knownTypes = []string{"text", "integer", "decimal", "range", "select_one", "select_multiple", "rank", "note",
+	"date", "time", "calculate", "acknowledge", "begin group", "end group", "begin repeat", "end repeat"}
+
+func parens(hint string) string {
+	if hint == "" {
+		return ""
+	}
+	return " (" + hint + ")"
+}
+
+func sortedListNames(lists map[string]*xlsList) []string {
+	out := make([]string, 0, len(lists))
+	for k := range lists {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// identityWords, in a text question's name or label, ask for a name or a
+// phone number.
+var identityWords = map[string]bool{
+	"name": true, "names": true, "firstname": true, "surname": true, "lastname": true, "fullname": true,
+	"phone": true, "telephone": true, "tel": true, "mobile": true, "cellphone": true, "whatsapp": true,
+	"email": true, "e-mail": true, "nom": true, "prénom": true, "prenom": true, "téléphone": true,
+	"portable": true, "اسم": true, "اسمك": true, "الاسم": true, "هاتف": true, "الهاتف": true, "هاتفك": true,
+	"jina": true, "simu": true, "nombre": true, "teléfono": true, "telefono": true, "celular": true,
+}
+
+// asksIdentity warns about a text question that asks for a name or phone.
+func (x *xlsLoader) asksIdentity(t *table, r int, q *Question) {
+	texts := []string{q.ID}
+	for _, l := range sortedKeys(q.Text) {
+		texts = append(texts, q.Text[l])
+	}
+	for _, s := range texts {
+		for _, w := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+			return !unicode.IsLetter(r) && r != '-' && !unicode.Is(unicode.Mn, r)
+		}) {
+			if identityWords[w] {
+				x.warnf(t.name, r, q.ID, "this text question seems to ask for a name or a phone number (%q), which would identify a respondent: ask something else, or leave it out", w)
+				return
+			}
+		}
+	}
+}
+
+func (x *xlsLoader) rangeParams(t *table, row []string, q *Question, r int, f string) {
+	lo, hi, step := 1.0, 10.0, 1.0 // ODK's defaults
+	for _, kv := range strings.Fields(strings.NewReplacer(";", " ", ",", " ").Replace(t.get(row, "parameters"))) {
+		k, v, _ := strings.Cut(kv, "=")
+		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+		if err != nil || n != n {
+			x.errf(t.name, r, f+".min", kv, "range parameters must be numbers")
+			continue
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "start":
+			lo = n
+		case "end":
+			hi = n
+		case "step":
+			step = n
+		case "tick_interval", "placeholder", "tick_labelset":
+		default:
+			x.errf(t.name, r, f+".min", kv, "unknown range parameter")
+		}
+	}
+	whole := func(v float64) bool { return v == float64(int(v)) && v > -1e9 && v < 1e9 }
+	if step <= 0 || lo >= hi {
+		x.errf(t.name, r, f+".min", fmt.Sprint(lo, "..", hi, " step ", step), "a range needs start < end and step > 0")
+		return
+	}
+	q.Min, q.Max = int(lo), int(hi)
+	if whole(lo) && whole(hi) && whole(step) && int(hi-lo)%int(step) == 0 && int(hi-lo)/int(step)+1 <= maxScalePoints {
+		q.Type, q.Step = TypeScale, int(step)
+		if q.Step == 1 {
+			q.Step = 0
+		}
+		return
+	}
+	// Too many points for buttons: a typed number within the bounds.
+	q.Type = TypeNumber
+	q.Integer = whole(step) && whole(lo)
+	q.HasMin, q.HasMax = true, true
+	if !whole(lo) || !whole(hi) {
+		x.errf(t.name, r, f+".min", fmt.Sprint(lo, "..", hi), "a range with decimal bounds is not supported")
+	}
+}
+
+// fillTranslations gives every language a text wherever the default (or
+// another) language has one, so a partly translated form still runs; one
+// warning per language says how many texts fall back.
+func (x *xlsLoader) fillTranslations(s *Script) {
+	missing := map[string]int{}
+	fill := func(t Text) {
+		if len(t) == 0 {
+			return
+		}
+		src := t[x.def]
+		if src == "" {
+			for _, l := range x.langs {
+				if t[l] != "" {
+					src = t[l]
+					break
+				}
+			}
+		}
+		for _, l := range x.langs {
+			if strings.TrimSpace(t[l]) == "" {
+				t[l] = src
+				missing[l]++
+			}
+		}
+	}
+	fill(s.Title)
+	fill(s.Intro)
+	fill(s.Outro)
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		fill(q.Text)
+		fill(q.Hint)
+		fill(q.ConstraintMessage)
+		fill(q.RequiredMessage)
+		for j := range q.Options {
+			fill(q.Options[j].Label)
+		}
+	}
+	for _, l := range x.langs {
+		if n := missing[l]; n > 0 {
+			x.warnf(x.name("survey"), 0, l, "%d texts have no %s translation: another language's text is shown", n, LanguageName(l))
+		}
+	}
+}
+
+// joinRelevant combines the relevant of the enclosing groups and repeats
+// with a question's own.
+func joinRelevant(stack []frame, own string) string {
 	var parts []string
-	for _, g := range groups {
-		if g != "" {
-			parts = append(parts, g)
+	for _, f := range stack {
+		if f.relevant != "" {
+			parts = append(parts, f.relevant)
 		}
 	}
 	if own != "" {
@@ -439,4 +1050,36 @@ func yes(v string) bool {
 		return true
 	}
 	return false
+}
+
+func no(v string) bool {
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "no", "false", "false()", "0", "":
+		return true
+	}
+	return false
+}
+
+// Markup: a chat shows plain text, so labels lose their HTML tags and
+// markdown marks (never shown raw); a link keeps its address.
+var (
+	htmlTag    = regexp.MustCompile(`(?s)<[^<>]{0,500}>`)
+	mdLink     = regexp.MustCompile(`\[([^\]\n]{0,500})\]\(([^)\s]{1,500})\)`)
+	mdStrong   = regexp.MustCompile(`(\*\*|__)([^*_\n]{1,500}?)(\*\*|__)`)
+	mdEmphasis = regexp.MustCompile(`(^|[^\w*$])[*_]([^*_\n{}]{1,500}?)[*_]($|[^\w*])`)
+	mdHeading  = regexp.MustCompile(`(?m)^#{1,6}\s+`)
+)
+
+// stripMarkup strips HTML and markdown from a label.
+func stripMarkup(s string) string {
+	if !strings.ContainsAny(s, "<>*_[#&") {
+		return s
+	}
+	s = htmlTag.ReplaceAllString(s, "")
+	s = mdLink.ReplaceAllString(s, "$1 ($2)")
+	s = mdStrong.ReplaceAllString(s, "$2")
+	s = mdEmphasis.ReplaceAllString(s, "$1$2$3")
+	s = mdHeading.ReplaceAllString(s, "")
+	s = html.UnescapeString(s)
+	return strings.TrimSpace(s)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"text/tabwriter"
 
@@ -24,20 +23,68 @@ func loadScriptFile(path string) (*dialogs.Script, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
+	if dialogs.IsXLSForm(path) {
 		return dialogs.LoadXLSForm(path, data)
 	}
 	return dialogs.Load(path, data)
 }
 
-// validate checks scripts; every error names file, line and problem.
-func validate(args []string, stdout io.Writer) error {
-	if len(args) == 0 {
-		return usageError{msg: "validate needs at least one script file"}
+// Exit statuses of validate (and preview).
+const (
+	exitInvalid = 1 // a script has errors
+	exitUsage   = 2 // bad command line, a file that cannot be read or written
+)
+
+// validate checks scripts: every error of every file at once, one per line
+// as file:line: message (file:sheet:row: message for a workbook), sorted;
+// then warnings, apart, on standard error. --out converts one script to
+// the YAML format; --drop-identifying leaves out an XLSForm's identifying
+// questions instead of refusing it, and says which.
+func validate(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("validate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	out := fs.String("out", "", "write the script in the YAML format to this file (one input file)")
+	drop := fs.Bool("drop-identifying", false, "leave out questions that would identify or locate a respondent, and say which")
+	if err := fs.Parse(args); err != nil {
+		return exitError{code: exitUsage}
 	}
-	failed := 0
-	for _, path := range args {
-		s, err := loadScriptFile(path)
+	files := fs.Args()
+	if len(files) == 0 {
+		fmt.Fprintln(stderr, "usage: baraza validate [--out script.yaml] [--drop-identifying] FILE...")
+		return exitError{code: exitUsage}
+	}
+	if *out != "" && len(files) != 1 {
+		fmt.Fprintln(stderr, "validate: --out takes exactly one input file")
+		return exitError{code: exitUsage}
+	}
+	failed, unreadable := 0, 0
+	for _, path := range files {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			fmt.Fprintf(stdout, "%s: %v\n", path, err)
+			unreadable++
+			continue
+		}
+		var (
+			s        *dialogs.Script
+			warnings dialogs.ValidationErrors
+			dropped  dialogs.ValidationErrors
+		)
+		if dialogs.IsXLSForm(path) {
+			c := dialogs.ConvertXLSForm(path, data, dialogs.XLSFormOptions{DropIdentifying: *drop})
+			s, warnings, dropped = c.Script, c.Warnings, c.Dropped
+			if len(c.Errors) > 0 {
+				err = c.Errors
+			}
+		} else {
+			s, err = dialogs.Load(path, data)
+		}
+		for _, w := range warnings {
+			fmt.Fprintln(stderr, "warning: "+w.Error())
+		}
+		for _, d := range dropped {
+			fmt.Fprintln(stderr, "dropped: "+d.Error())
+		}
 		if err != nil {
 			failed++
 			var verrs dialogs.ValidationErrors
@@ -51,10 +98,28 @@ func validate(args []string, stdout io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (%s %q, %d questions, languages %s)\n", path, s.Kind, s.ID, len(s.Questions), strings.Join(s.Languages, ", "))
+		if *out != "" {
+			y, err := dialogs.MarshalYAML(s)
+			if err == nil {
+				err = os.WriteFile(*out, y, 0o644)
+			}
+			if err != nil {
+				fmt.Fprintf(stderr, "validate: write %s: %v\n", *out, err)
+				return exitError{code: exitUsage}
+			}
+			fmt.Fprintf(stdout, "%s: written", *out)
+			if len(dropped) > 0 {
+				fmt.Fprintf(stdout, " without %d identifying question(s)", len(dropped))
+			}
+			fmt.Fprintln(stdout)
+		}
 	}
-	if failed > 0 {
-		fmt.Fprintf(stdout, "%d of %d scripts have errors\n", failed, len(args))
-		return exitError{code: 1}
+	if failed > 0 || unreadable > 0 {
+		fmt.Fprintf(stdout, "%d of %d scripts have errors\n", failed+unreadable, len(files))
+		if unreadable > 0 && failed == 0 {
+			return exitError{code: exitUsage}
+		}
+		return exitError{code: exitInvalid}
 	}
 	return nil
 }
@@ -220,14 +285,17 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 
 func preview(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("preview", flag.ContinueOnError)
-	path := fs.String("script", "", "script file (YAML or XLSForm)")
+	path := fs.String("script", "", "script file (YAML or XLSForm; or give it as the argument)")
 	lang := fs.String("lang", "", "language (default: the script's first)")
 	answers := fs.String("answers", "", "answers to follow, e.g. area=north,incidents=theft+harassment")
 	if err := fs.Parse(args); err != nil {
 		return usageError{msg: err.Error()}
 	}
+	if *path == "" && fs.NArg() == 1 {
+		*path = fs.Arg(0)
+	}
 	if *path == "" {
-		return usageError{msg: "--script is required"}
+		return usageError{msg: "preview needs a script: baraza preview FILE (or --script FILE)"}
 	}
 	s, err := loadScriptFile(*path)
 	if err != nil {

@@ -1,7 +1,7 @@
 // Command baraza runs anonymous consultations on local security by chat.
 //
 //	baraza [serve]                      adapters that are configured, plus HTTP
-//	baraza validate FILE...             check scripts (YAML or XLSForm)
+//	baraza validate [--out F] [--drop-identifying] FILE...  check scripts (YAML or XLSForm)
 //	baraza token create --role R --name N [--scope ID,...]
 //	baraza token list | revoke ID|NAME
 //	baraza export --consultation ID --format csv|xlsx|json [--out FILE]
@@ -48,12 +48,14 @@ const usage = `usage: baraza [command]
 
 commands:
   serve                                 run the bot and the HTTP server (default)
-  validate FILE...                      check scripts (YAML or XLSForm)
+  validate [--out script.yaml] [--drop-identifying] FILE...
+                                        check scripts (YAML or XLSForm: .xlsx .xlsm .xls .csv .md);
+                                        exit 0 valid, 1 errors, 2 bad command line or unreadable file
   token create --role ROLE --name NAME  create an API/dashboard token (official, facilitator, admin)
   token list                            list tokens (never the tokens themselves)
   token revoke ID|NAME                  revoke a token
   export --consultation ID --format csv|xlsx|json [--out FILE]
-  preview --script FILE [--lang L] [--answers q=opt,...]
+  preview [--lang L] [--answers q=opt,...] FILE
   invite --consultation ID --count N [--format html|txt] [--out FILE] [--telegram-bot NAME]
                                         one-time invitation codes as printable cards
   load [flags]                          measure the core against Redis (see README)
@@ -69,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, args, getenv, stdout, stderr)
 	case "validate":
-		return validate(args, stdout)
+		return validate(args, stdout, stderr)
 	case "token":
 		return token(ctx, args, getenv, stdout, stderr)
 	case "export":
