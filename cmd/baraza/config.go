@@ -139,6 +139,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, errors.New("BARAZA_FACILITATORS entries must look like telegram:123 or discord:456"))
 			continue
 		}
+		if p == "webchat" {
+			// A web chat cookie is "<identity>.<signature>": the identity
+			// is the user, so a pasted whole cookie value works too.
+			id, _, _ = strings.Cut(id, ".")
+			f = p + ":" + id
+		}
 		c.Facilitators = append(c.Facilitators, f)
 	}
 	return c, errors.Join(errs...)
