@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -158,23 +159,28 @@ func (s *server) signinPage(w http.ResponseWriter, r *http.Request, status int, 
 // handleSignIn turns a valid token into a dashboard session cookie.
 func (s *server) handleSignIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.limit.allow(clientAddr(r)) {
-			w.Header().Set("Retry-After", "60")
-			lang := pageLang(r)
-			s.render(w, r, http.StatusTooManyRequests, "error",
-				s.newPage(r, tr(lang, "too_many"), errorBody{Title: "too_many", Text: "too_many_body"}))
-			return
-		}
 		pre, err := r.Cookie(preCookie)
 		if s.cop.Check(r) != nil || err != nil || !equal(r.PostFormValue(csrfField), pre.Value) {
 			s.errorPage(w, r, http.StatusForbidden, "forbidden")
 			return
 		}
-		t, err := s.Store.Authenticate(r.Context(), strings.TrimSpace(r.PostFormValue("token")))
+		raw := strings.TrimSpace(r.PostFormValue("token"))
+		prefix, network := s.signInKeys(r, raw)
+		if wait := s.limit.wait(prefix, network); wait > 0 {
+			// Backoff, not lockout: say how long, and check again after.
+			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+			lang := pageLang(r)
+			s.render(w, r, http.StatusTooManyRequests, "error",
+				s.newPage(r, tr(lang, "too_many"), errorBody{Title: "too_many", Text: "too_many_body"}))
+			return
+		}
+		t, err := s.Store.Authenticate(r.Context(), raw)
 		if errors.Is(err, store.ErrNotFound) {
+			s.limit.fail(prefix, network)
 			s.signinPage(w, r, http.StatusUnauthorized, signinBody{Failed: true})
 			return
 		}
+		s.limit.succeed(prefix)
 		if err != nil {
 			s.failPage(w, r, err)
 			return

@@ -73,8 +73,9 @@ type Deps struct {
 	// SessionTTL is the lifetime of a dashboard session (DefaultSessionTTL
 	// when zero).
 	SessionTTL time.Duration
-	// SignInLimit is the number of sign-in attempts per client address per
-	// minute (DefaultSignInLimit when zero).
+	// SignInLimit is the number of wrong tokens one client network may
+	// send before its attempts are slowed down by a doubling wait
+	// (DefaultSignInLimit when zero); one token prefix gets 3.
 	SignInLimit int
 	Now         func() time.Time
 }
@@ -95,7 +96,7 @@ func NewServer(d Deps) http.Handler {
 	}
 	s := &server{Deps: d, log: d.Logger.With("component", "web"), cop: http.NewCrossOriginProtection()}
 	s.pages, s.pagesErr = parsePages()
-	s.limit = newLimiter(d.SignInLimit, time.Minute, d.Now)
+	s.limit = newBackoff(d.SignInLimit, d.Now)
 	mux := http.NewServeMux()
 	s.routes(mux)
 	return securityHeaders(d.Secure, recoverer(s.log, limitBody(mux)))
@@ -107,7 +108,7 @@ type server struct {
 	cop      *http.CrossOriginProtection
 	pages    pageSet
 	pagesErr error
-	limit    *limiter
+	limit    *backoff
 }
 
 // limitBody caps request bodies of the server's own forms and API calls;
