@@ -5,6 +5,8 @@ package web
 // stepping on each other; tr reads both).
 var accessUI = map[string]map[string]string{
 	"en": {
+		"token_made":       "Token for %s, shown this once — copy it now:",
+		"token_create":     "Create a token",
 		"access":           "Who may answer",
 		"access_open":      "Open: anyone with the link (one response per Telegram or Discord account; web chat limited per network)",
 		"access_invite":    "By invitation: each response needs a one-time code",
@@ -26,6 +28,8 @@ var accessUI = map[string]map[string]string{
 		"bad_request_body": "Cards can be made for invite-only consultations, 1 to 5,000 at a time.",
 	},
 	"fr": {
+		"token_made":       "Jeton pour %s, affiché cette seule fois — copiez-le maintenant :",
+		"token_create":     "Créer un jeton",
 		"access":           "Qui peut répondre",
 		"access_open":      "Ouverte : toute personne ayant le lien (une réponse par compte Telegram ou Discord ; chat web limité par réseau)",
 		"access_invite":    "Sur invitation : chaque réponse demande un code à usage unique",
@@ -47,6 +51,8 @@ var accessUI = map[string]map[string]string{
 		"bad_request_body": "Les cartes se créent pour les consultations sur invitation, de 1 à 5 000 à la fois.",
 	},
 	"ar": {
+		"token_made":       "رمز %s، يُعرض هذه المرة فقط — انسخه الآن:",
+		"token_create":     "إنشاء رمز",
 		"access":           "من يمكنه الإجابة",
 		"access_open":      "مفتوحة: كل من لديه الرابط (إجابة واحدة لكل حساب تيليغرام أو ديسكورد؛ الدردشة على الويب محدودة لكل شبكة)",
 		"access_invite":    "بالدعوة: كل إجابة تحتاج رمزًا يُستخدم مرة واحدة",

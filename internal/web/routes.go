@@ -64,6 +64,7 @@ func (s *server) routes(mux *http.ServeMux) {
 		mux.Handle("POST /consultations/{id}/invites", pageFacilitator(s.handleInviteCards()))
 	}
 	mux.Handle("GET /admin", pageAdmin(s.handleAdmin()))
+	mux.Handle("POST /admin/tokens", pageAdmin(s.handleCreateToken()))
 	mux.Handle("POST /admin/tokens/{token}/revoke", pageAdmin(s.handleRevoke()))
 	mux.Handle("GET /public/{id}", s.handlePublic())
 }
