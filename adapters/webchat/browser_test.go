@@ -14,6 +14,7 @@ import (
 	"github.com/baraza/baraza/adapters/webchat"
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/internal/browsertest"
+	"github.com/baraza/baraza/internal/testenv"
 	"github.com/chromedp/chromedp"
 )
 
@@ -49,8 +50,8 @@ func (c *consultation) Handle(ctx context.Context, ev bot.Event) (bot.Response, 
 	multi := func(replace bool) bot.Response {
 		sel := c.selected[ev.User]
 		r := msg(askWhat,
-			bot.Button{Label: "سرقة", Data: "t:theft", Selected: sel["t:theft"]},
-			bot.Button{Label: "تحرش", Data: "t:harassment", Selected: sel["t:harassment"]},
+			bot.Button{Label: "سرقة", Data: "t:theft", Selected: sel["t:theft"], Toggle: true},
+			bot.Button{Label: "تحرش", Data: "t:harassment", Selected: sel["t:harassment"], Toggle: true},
 			bot.Button{Label: "تم", Data: "done", Nav: true})
 		r.Messages[0].ReplaceButtons = replace
 		return r
@@ -132,6 +133,8 @@ func TestBrowser(t *testing.T) {
 	if got := attr(askConsent, "lang"); got != "ar" {
 		t.Errorf("Arabic message lang: got %q, want ar", got)
 	}
+	// The page's own words and direction follow the chat's language.
+	browsertest.WaitFor(t, ctx, "the page in Arabic", `document.documentElement.dir === 'rtl' && document.documentElement.lang === 'ar' && document.getElementById('stop').innerText === 'توقف وامسح'`)
 	if got := attr(askLang, "dir"); got != "ltr" {
 		t.Errorf("English message dir: got %q, want ltr", got)
 	}
@@ -139,7 +142,7 @@ func TestBrowser(t *testing.T) {
 	browsertest.ClickText(t, ctx, "نعم")
 	browsertest.WaitText(t, ctx, askArea)
 	// Tap targets are large enough for a thumb.
-	if h := browsertest.Eval[float64](t, ctx, `Math.min(...Array.from(document.querySelectorAll('button')).map(b => b.getBoundingClientRect().height))`); h < 44 {
+	if h := browsertest.Eval[float64](t, ctx, `Math.min(...Array.from(document.querySelectorAll('button')).filter(b => b.offsetParent).map(b => b.getBoundingClientRect().height))`); h < 44 {
 		t.Errorf("smallest button height: got %.0f px, want at least 44", h)
 	}
 	browsertest.ClickText(t, ctx, "الشمال")
@@ -174,8 +177,7 @@ func TestBrowser(t *testing.T) {
 	if got := focused(); got != "input" {
 		t.Errorf("focus after a text question: got %q, want the text box", got)
 	}
-	browsertest.Type(t, ctx, "#input", story)
-	browsertest.ClickText(t, ctx, "Send")
+	browsertest.Type(t, ctx, "#input", story+"\r") // Enter sends
 	browsertest.WaitText(t, ctx, thanks)
 	var ids []string
 	for _, ev := range h.seen() {
@@ -195,24 +197,29 @@ func TestBrowser(t *testing.T) {
 		browsertest.Screenshot(t, ctx, filepath.Join(dir, "webchat.png"))
 	}
 
-	// Stop and erase: the transcript is cleared and the session rotated.
-	browsertest.ClickText(t, ctx, "Stop and erase")
-	browsertest.WaitText(t, ctx, stopped)
+	// Stop and erase: the transcript is cleared, the session rotated, and
+	// the page shows its end state with "Start again".
+	browsertest.ClickText(t, ctx, "توقف وامسح") // "Stop and erase", in the chat's language
+	browsertest.WaitText(t, ctx, "تم الإيقاف. مُسحت هذه المحادثة.")
 	for _, gone := range []string{askLang, askArea, story, thanks} {
 		browsertest.WaitGone(t, ctx, gone)
 	}
-	if got := count(); got != 1 {
-		t.Errorf("after stop: got %d messages, want 1", got)
+	if got := count(); got != 0 {
+		t.Errorf("after stop: got %d messages, want 0", got)
 	}
 	if got := browsertest.Eval[string](t, ctx, `location.search`); got != "" {
 		t.Errorf("after stop: URL query %q, want it removed", got)
 	}
-	browsertest.Type(t, ctx, "#input", "hello again")
-	browsertest.ClickText(t, ctx, "Send")
-	browsertest.WaitText(t, ctx, "echo: hello again")
+	testenv.WaitFor(t, browsertest.Timeout, "the stop at the server", func() bool {
+		evs := h.seen()
+		last := evs[len(evs)-1]
+		return last.Kind == bot.KindCommand && last.Command == "stop"
+	})
+	browsertest.ClickText(t, ctx, "ابدأ من جديد") // "Start again"
+	browsertest.WaitText(t, ctx, askLang)
 	evs := h.seen()
-	if last := evs[len(evs)-1]; last.User == user || last.Locale != "en-US" {
-		t.Errorf("after stop: got the same session %v and locale %q, want a new session with the language hint sent again", last.User == user, last.Locale)
+	if last := evs[len(evs)-1]; last.User == user || last.Locale != "en-US" || last.Command != "start" || last.Arg != "night-safety" {
+		t.Errorf("start again: got %+v (same session %v), want /start night-safety in a new session with the language hint sent again", last, last.User == user)
 	}
 	browsertest.NoErrors(t, ctx, "status of 503") // the failed first attempt
 }

@@ -87,7 +87,14 @@ type Config struct {
 	// Networks finds the client network behind trusted proxies; nil trusts
 	// no proxy (RemoteAddr is the client).
 	Networks *clientnet.Resolver
+	// ExitURL is the neutral page the quick-exit button opens in place of
+	// the chat (replacing its history entry), default DefaultExitURL.
+	ExitURL string
 }
+
+// DefaultExitURL is the quick exit's neutral page: a weather search, which
+// looks like nothing in a browser's history.
+const DefaultExitURL = "https://www.google.com/search?q=weather"
 
 // CookieName is the session cookie's name.
 const CookieName = "baraza_chat"
@@ -136,7 +143,7 @@ func New(cfg Config) *Adapter {
 		log:   cfg.Logger.With("component", "webchat"),
 		ready: make(chan struct{}),
 	}
-	a.page = renderPage(cfg.BasePath)
+	a.page = renderPage(cfg.BasePath, cfg.ExitURL)
 
 	sub, err := fs.Sub(static, "static")
 	if err != nil {
@@ -220,9 +227,12 @@ func (a *Adapter) servePage(w http.ResponseWriter, r *http.Request) {
 
 var pageTmpl = template.Must(template.ParseFS(static, "static/index.html"))
 
-func renderPage(base string) []byte {
+func renderPage(base, exit string) []byte {
+	if exit == "" {
+		exit = DefaultExitURL
+	}
 	var b bytes.Buffer
-	if err := pageTmpl.Execute(&b, map[string]string{"Base": base, "API": base + "/api/event"}); err != nil {
+	if err := pageTmpl.Execute(&b, map[string]string{"Base": base, "API": base + "/api/event", "Exit": exit}); err != nil {
 		panic(err) // the template and its data are fixed
 	}
 	return b.Bytes()

@@ -29,6 +29,8 @@ type config struct {
 	DiscordAPI   string
 	DiscordShard string
 
+	SMS smsConfig
+
 	Webchat      bool
 	PublicURL    string
 	Facilitators []string // "platform:id", kept in memory only
@@ -128,6 +130,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
 		errs = append(errs, errors.New("BARAZA_METRICS_TOKEN must be at least 16 characters (try: openssl rand -hex 16)"))
 	}
+	c.SMS, errs = loadSMS(getenv, c, errs)
 	for _, f := range strings.Split(getenv("BARAZA_FACILITATORS"), ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {

@@ -40,6 +40,7 @@ type consultView struct {
 	Access  string
 	Abuse   *abuseView
 	Invites *invitesView
+	Costs   *costView
 }
 
 type questionView struct {
@@ -73,6 +74,11 @@ type tableRow struct {
 type commentsView struct {
 	Question string
 	Texts    []string
+}
+
+type costView struct {
+	Costs  []Cost
+	Paused bool
 }
 
 type inviteView struct {
