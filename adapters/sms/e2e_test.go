@@ -35,7 +35,7 @@ import (
 // changed), and kannel-extras' fakesmsc standing in for the phone network.
 // 20 phones answer the bundled consultation in English, French and Arabic
 // (UCS-2) by typing numbers, words and keywords; two more send STOP in the
-// middle. A proxy between smsbox and Baraza repeats deliveries (answering
+// middle; Baraza restarts half-way. A proxy between smsbox and Baraza repeats deliveries (answering
 // 500 after Baraza handled one, so Kannel retries it with the same id; or
 // sending one twice at once) and replays old ones late, out of order.
 
@@ -68,7 +68,7 @@ func TestKannelEndToEnd(t *testing.T) {
 	waitPort(t, ports[2], sb)
 	air := startNetwork(t, dir, bins.fakesmsc, ports[3])
 
-	a, err := New(Config{
+	cfg := Config{
 		Kannel: &Kannel{URL: fmt.Sprintf("http://127.0.0.1:%d/cgi-bin/sendsms", ports[2]), User: kannelSendUser,
 			Password: kannelSendPass, From: shortCode,
 			DLRURL: proxySrv.URL + "/sms/kannel/dlr?k=" + kannelSecret + "&status=%d&c="},
@@ -77,20 +77,66 @@ func TestKannelEndToEnd(t *testing.T) {
 		Keywords:      map[string]string{"SAFETY": "community-safety", "SECURITE": "community-safety", "امان": "community-safety"},
 		Consultations: func() []string { return []string{"community-safety", "incident-report"} },
 		Logger:        env.Logger,
-	})
+	}
+	// start runs a Baraza (adapter and router) as a new process would:
+	// nothing in memory carries over, only Redis. It may run off the test
+	// goroutine (the restart), so it reports errors instead of failing.
+	var restartErr error
+	start := func() (*Adapter, error) {
+		a, err := New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		env.Restart()
+		ctx, cancel := context.WithCancel(context.Background())
+		runDone := make(chan error, 1)
+		go func() { runDone <- a.Run(ctx, env.Router) }()
+		t.Cleanup(func() {
+			cancel()
+			if err := <-runDone; err != nil {
+				t.Errorf("Run: %v", err)
+			}
+		})
+		for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+			a.mu.Lock()
+			running := a.h != nil
+			a.mu.Unlock()
+			if running {
+				break
+			}
+			if time.Now().After(deadline) {
+				return nil, fmt.Errorf("the adapter did not start")
+			}
+		}
+		px.mu0.Lock()
+		px.stop = cancel
+		px.mu0.Unlock()
+		return a, nil
+	}
+	a, err := start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	px.next = a.Handler()
-	ctx, cancel := context.WithCancel(context.Background())
-	runDone := make(chan error, 1)
-	go func() { runDone <- a.Run(ctx, env.Router) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-runDone; err != nil {
-			t.Errorf("Run: %v", err)
+	px.setNext(a.Handler())
+	// Half-way through, Baraza restarts: the old process finishes what it
+	// has in flight, new deliveries go to the new one, and Kannel's
+	// retries of the old one's failures land there too.
+	px.mu0.Lock()
+	px.restartAt, px.restart = 180, func() {
+		px.mu0.Lock()
+		old := px.stop
+		px.mu0.Unlock()
+		b, err := start()
+		if err != nil {
+			px.mu0.Lock()
+			restartErr = err
+			px.mu0.Unlock()
+			return
 		}
-	})
+		px.setNext(b.Handler())
+		old()
+	}
+	px.mu0.Unlock()
 
 	// 20 phones complete, 2 stop in the middle.
 	var phones []*handset
@@ -149,6 +195,14 @@ func TestKannelEndToEnd(t *testing.T) {
 		if got := len(air.inbox(p.number)); got != p.replies {
 			t.Errorf("%s %s: got %d messages, want %d", p.lang, p.number[len(p.number)-2:], got, p.replies)
 		}
+	}
+	px.mu0.Lock()
+	if restartErr != nil {
+		t.Errorf("restart: %v", restartErr)
+	}
+	px.mu0.Unlock()
+	if n := px.n.Load(); n < 180 {
+		t.Errorf("Baraza was not restarted: %d deliveries, restart after 180", n)
 	}
 	dup, retried, replayed := px.counts()
 	t.Logf("deliveries: %d repeated at once, %d retried by Kannel after a 500, %d replayed late", dup, retried, replayed)
@@ -437,8 +491,13 @@ func clip(s string) string {
 
 // proxy stands between smsbox and Baraza and repeats deliveries.
 type proxy struct {
-	next http.Handler
-	n    atomic.Int64
+	mu0       sync.Mutex
+	next0     http.Handler
+	n         atomic.Int64
+	restartAt int64
+	restart   func()
+	restarted sync.Once
+	stop      context.CancelFunc
 
 	mu       sync.Mutex
 	pending  map[string][]*http.Request // phone -> deliveries to replay after its next one
@@ -449,9 +508,27 @@ type proxy struct {
 	inflight int
 }
 
+func (px *proxy) setNext(h http.Handler) {
+	px.mu0.Lock()
+	defer px.mu0.Unlock()
+	px.next0 = h
+}
+
+func (px *proxy) next() http.Handler {
+	px.mu0.Lock()
+	defer px.mu0.Unlock()
+	return px.next0
+}
+
 func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	px.mu0.Lock()
+	at, restart := px.restartAt, px.restart
+	px.mu0.Unlock()
+	if at > 0 && px.n.Load() >= at {
+		px.restarted.Do(restart)
+	}
 	if r.Method != http.MethodPost {
-		px.next.ServeHTTP(w, r) // delivery reports
+		px.next().ServeHTTP(w, r) // delivery reports
 		return
 	}
 	body, _ := io.ReadAll(r.Body)
@@ -464,7 +541,7 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	forward := func(req *http.Request) int {
 		rec := httptest.NewRecorder()
-		px.next.ServeHTTP(rec, req)
+		px.next().ServeHTTP(rec, req)
 		return rec.Code
 	}
 	px.mu.Lock()
@@ -536,7 +613,7 @@ func (px *proxy) settled() bool {
 	px.mu.Unlock()
 	for _, r := range late {
 		rec := httptest.NewRecorder()
-		px.next.ServeHTTP(rec, r)
+		px.next().ServeHTTP(rec, r)
 		px.mu.Lock()
 		px.replayed++
 		px.mu.Unlock()

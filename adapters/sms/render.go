@@ -23,7 +23,6 @@ var smsUI = map[string]map[string]string{
 		"consent": "Your answers are anonymous: we keep no name and no phone number, only answers added to everyone else's. " +
 			"Reply STOP at any time to end and delete your answers. SMS cannot be deleted from your phone: delete them yourself if you need to. Do you agree?",
 		"no_session":           "Send JOIN to begin.",
-		"bad_code":             "This invite code is not valid. Please check the code you were given.",
 		"invalid_choice":       "Please reply with the number of your answer.",
 		"unknown_command":      "I don't know that word. Send HELP to see what you can do.",
 		"select_one":           "Please reply with at least one number.",
@@ -42,7 +41,6 @@ var smsUI = map[string]map[string]string{
 		"consent": "Vos réponses sont anonymes : nous ne gardons ni nom ni numéro de téléphone, seulement les réponses additionnées à celles des autres. " +
 			"Envoyez ARRET à tout moment pour arrêter et effacer vos réponses. Les SMS ne peuvent pas être effacés de votre téléphone : effacez-les vous-même si besoin. Acceptez-vous ?",
 		"no_session":           "Envoyez REJOINDRE pour commencer.",
-		"bad_code":             "Ce code d'invitation n'est pas valable. Vérifiez le code qui vous a été donné.",
 		"invalid_choice":       "Veuillez répondre par le numéro de votre réponse.",
 		"unknown_command":      "Je ne connais pas ce mot. Envoyez AIDE pour voir ce que vous pouvez faire.",
 		"select_one":           "Veuillez répondre par au moins un numéro.",
@@ -61,7 +59,6 @@ var smsUI = map[string]map[string]string{
 		"consent": "إجاباتك مجهولة الهوية: لا نحتفظ باسمك ولا برقم هاتفك، بل بالإجابات فقط مجمّعة مع إجابات الآخرين. " +
 			"أرسل توقف في أي وقت لإنهاء المحادثة وحذف إجاباتك. لا يمكن حذف الرسائل من هاتفك: احذفها بنفسك إن لزم. هل توافق؟",
 		"no_session":           "أرسل انضم للبدء.",
-		"bad_code":             "رمز الدعوة هذا غير صالح. تحقق من الرمز الذي أُعطي لك.",
 		"invalid_choice":       "يرجى إرسال رقم إجابتك.",
 		"unknown_command":      "لا أعرف هذه الكلمة. أرسل مساعدة لمعرفة ما يمكنك فعله.",
 		"select_one":           "يرجى إرسال رقم واحد على الأقل.",

@@ -85,12 +85,14 @@ type Config struct {
 	Keywords map[string]string
 	// Consultations lists the consultation ids (for JOIN <id>).
 	Consultations func() []string
-	// Redeem checks an invite code sent with JOIN (JOIN SAFETY K7P2Q).
-	// HOOK(invite codes, issue 12): the core has no invite codes yet; while
-	// Redeem is nil a code is accepted by its form (4-16 letters, digits,
-	// dashes, one digit at least) and not checked. It returns false for a
-	// code that does not open consultation.
-	Redeem func(ctx context.Context, consultation, code string) (bool, error)
+	// CodesInStart passes an invite code sent with JOIN (JOIN SAFETY
+	// K7QM4-XPD9R, or JOIN K7QM4-XPD9R) to the router as /start's argument,
+	// where a core with invite codes (issue 12) redeems it for the
+	// consultation it belongs to. HOOK(issue 12): false until that core
+	// lands; meanwhile a code is accepted by its form (4-16 letters, digits,
+	// dashes, a digit at least), not checked, and JOIN opens the keyword's
+	// consultation. A code typed alone reaches the router as text.
+	CodesInStart bool
 	// ShortCode is the number people text, for InviteText.
 	ShortCode string
 	// HandleTimeout bounds handling one inbound message, sending included
@@ -99,6 +101,12 @@ type Config struct {
 	Logger        *slog.Logger
 	// Registerer gets the adapter's metrics; nil: not registered.
 	Registerer prometheus.Registerer
+	// MetricsByConsultation labels the message and segment counters with
+	// the consultation id. Off, they are one series for all ("all"):
+	// message counts of one consultation, scraped while one person
+	// answers, show how far that person went, so per-consultation series
+	// belong behind a metrics token.
+	MetricsByConsultation bool
 }
 
 // Adapter is the SMS adapter. It implements bot.Adapter and bot.Inviter.
@@ -250,52 +258,30 @@ func (a *Adapter) inbound(w http.ResponseWriter, r *http.Request) {
 // handle turns one inbound SMS into an event, hands it to the router and
 // sends the replies.
 func (a *Adapter) handle(ctx context.Context, h bot.Handler, in Inbound) error {
-	ev, reply, err := a.event(ctx, in)
+	resp, err := h.Handle(ctx, a.event(in))
 	if err != nil {
 		return err
-	}
-	resp := bot.Response{Messages: reply}
-	if reply == nil {
-		if resp, err = h.Handle(ctx, ev); err != nil {
-			return err
-		}
 	}
 	return a.deliver(ctx, in, resp)
 }
 
-// event builds the bot.Event of an inbound SMS. A JOIN with an invite code
-// that does not open the consultation gets a reply instead.
-func (a *Adapter) event(ctx context.Context, in Inbound) (bot.Event, []bot.Message, error) {
+// event builds the bot.Event of an inbound SMS.
+func (a *Adapter) event(in Inbound) bot.Event {
 	p := ParseText(in.Text)
 	ev := bot.Event{Platform: "sms", ID: in.ID, User: in.From, Chat: in.From, Private: true,
 		Locale: p.Lang, Kind: p.Kind, Text: p.Text, Command: p.Command, MessageRef: in.ID}
 	if p.Command != "start" {
-		return ev, nil, nil
+		return ev
 	}
-	ids := a.consultations()
 	id, code := a.resolve(p.Keyword), p.Code
-	if p.Keyword == "" && code != "" && slices.Contains(ids, strings.ToLower(code)) {
+	if p.Keyword == "" && code != "" && slices.Contains(a.consultations(), strings.ToLower(code)) {
 		id, code = strings.ToLower(code), "" // JOIN night-2026: an id, not a code
 	}
 	ev.Arg = id
-	if code != "" && a.cfg.Redeem != nil {
-		target := id
-		if target == "" && len(ids) > 0 {
-			target = ids[0]
-		}
-		ok, err := a.cfg.Redeem(ctx, target, code)
-		if err != nil {
-			return ev, nil, err
-		}
-		if !ok {
-			lang := p.Lang
-			if lang == "" {
-				lang = "en"
-			}
-			return ev, []bot.Message{{Text: ui(lang, "bad_code"), Lang: lang}}, nil
-		}
+	if code != "" && a.cfg.CodesInStart {
+		ev.Arg = code
 	}
-	return ev, nil, nil
+	return ev
 }
 
 func (a *Adapter) consultations() []string {
@@ -353,8 +339,8 @@ func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) er
 			_ = a.ledger.release(bg, step, i)
 			return err
 		}
-		a.m.messages.WithLabelValues(label(resp.Consultation)).Inc()
-		a.m.segments.WithLabelValues(label(resp.Consultation)).Add(float64(seg.Parts))
+		a.m.messages.WithLabelValues(a.label(resp.Consultation)).Inc()
+		a.m.segments.WithLabelValues(a.label(resp.Consultation)).Add(float64(seg.Parts))
 	}
 	return nil
 }
@@ -411,7 +397,7 @@ func (a *Adapter) cap(consultation string) int64 {
 // held counts a message not sent because of the cap, and says so in the
 // log once per consultation and process.
 func (a *Adapter) held(consultation string) {
-	a.m.held.WithLabelValues(label(consultation)).Inc()
+	a.m.held.WithLabelValues(a.label(consultation)).Inc()
 	a.mu.Lock()
 	first := !a.paused[consultation]
 	a.paused[consultation] = true
@@ -489,7 +475,10 @@ func eventRef(id string) string {
 	return hex.EncodeToString(s[:12])
 }
 
-func label(consultation string) string {
+func (a *Adapter) label(consultation string) string {
+	if !a.cfg.MetricsByConsultation {
+		return "all"
+	}
 	if consultation == "" {
 		return "none"
 	}
