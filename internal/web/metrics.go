@@ -64,7 +64,9 @@ func (p publicGatherer) Gather() ([]*dto.MetricFamily, error) {
 
 func private(m *dto.Metric) bool {
 	for _, l := range m.GetLabel() {
-		if privateLabels[l.GetName()] {
+		if privateLabels[l.GetName()] && l.GetValue() != "all" {
+			// "all" is an aggregate over every consultation (the SMS
+			// adapter's counters without a metrics token).
 			return true
 		}
 		if l.GetName() == "command" && luaCommands[l.GetValue()] {

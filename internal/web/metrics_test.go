@@ -16,6 +16,7 @@ func metricsRegistry() *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	perC := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baraza_test_cost_total", Help: "x"}, []string{"consultation"})
 	perC.WithLabelValues("night-safety").Add(3)
+	perC.WithLabelValues("all").Add(3)
 	cmds := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baraza_redis_command_errors_total", Help: "x"}, []string{"command"})
 	cmds.WithLabelValues("evalsha").Add(7)
 	cmds.WithLabelValues("get").Add(1)
@@ -40,7 +41,7 @@ func TestMetricsToken(t *testing.T) {
 
 	open := NewServer(Deps{Gatherer: metricsRegistry()})
 	code, body := get(open, "")
-	if code != 200 || !strings.Contains(body, "baraza_test_up 1") || !strings.Contains(body, `command="get"`) {
+	if code != 200 || !strings.Contains(body, "baraza_test_up 1") || !strings.Contains(body, `command="get"`) || !strings.Contains(body, `consultation="all"`) {
 		t.Fatalf("no token configured: got %d, want 200 with the public series:\n%s", code, body)
 	}
 	for _, p := range private {
