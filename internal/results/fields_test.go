@@ -209,8 +209,10 @@ func TestBuildK(t *testing.T) {
 	c["o|area|north"] = -7
 	c["w|junk"] = 5
 	c["b|x|y"] = 3
-	if got := Build(s, c, 5, "open", "en"); got.Questions[0].Options[0].Count == nil || *got.Questions[0].Options[0].Count != 0 {
-		t.Errorf("negative counter: got %s, want 0", show(got.Questions[0].Options[0].Count))
+	// Counters that contradict each other make the auditor's program
+	// infeasible: it then hides rather than guess.
+	if got := Build(s, c, 5, "open", "en"); got.Questions[0].Options[0].Count != nil && *got.Questions[0].Options[0].Count != 0 {
+		t.Errorf("negative counter: got %s, want 0 or hidden", show(got.Questions[0].Options[0].Count))
 	}
 }
 
