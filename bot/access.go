@@ -139,11 +139,13 @@ func completionRefused(err error) (string, bool) {
 }
 
 // takeNetwork counts a completion against its network's hourly limit.
-func (r *Router) takeNetwork(ctx context.Context, s *dialogs.Script, ev Event, key string) error {
+// eventKey is the event that completes (a retry of it is not counted
+// twice).
+func (r *Router) takeNetwork(ctx context.Context, s *dialogs.Script, ev Event, eventKey string) error {
 	if !r.limited(ev, s) {
 		return nil
 	}
-	ok, err := r.cfg.Store.TakeNetwork(ctx, s.ID, r.cfg.Keys.Network(s.ID, ev.Network), key, r.networkLimit())
+	ok, err := r.cfg.Store.TakeNetwork(ctx, s.ID, r.cfg.Keys.Network(s.ID, ev.Network), eventKey, r.networkLimit())
 	if err != nil {
 		return fmt.Errorf("router: network limit: %w", err)
 	}
@@ -153,11 +155,16 @@ func (r *Router) takeNetwork(ctx context.Context, s *dialogs.Script, ev Event, k
 	return nil
 }
 
-// burnt checks, after Apply changed nothing, whether that was a retry of
-// this very completion (fine) or a participation marker someone else set
-// meanwhile: an invite code used twice at once, one account on two devices.
-func (r *Router) burnt(ctx context.Context, s *dialogs.Script, key string) error {
-	done, err := r.cfg.Store.Applied(ctx, s.ID, key)
+// burnt checks, after Apply changed nothing because the participation
+// marker was set, whether that was this very completion applied before
+// (a retry: its event was remembered) or someone else meanwhile: an
+// invite code used twice at once, one account on two devices. Without an
+// event key there is no telling; the completion is then taken as a retry.
+func (r *Router) burnt(ctx context.Context, s *dialogs.Script, eventKey string) error {
+	if eventKey == "" {
+		return nil
+	}
+	done, err := r.cfg.Store.Ended(ctx, []string{s.ID}, eventKey)
 	if err != nil {
 		return fmt.Errorf("router: complete: %w", err)
 	}

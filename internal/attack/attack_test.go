@@ -201,13 +201,35 @@ func TestDifferencing(t *testing.T) {
 	}
 }
 
-func BenchmarkAuditCommunity52(b *testing.B) {
+// BenchmarkAudited is the cost of making the largest bundled
+// consultation's publication safe: build, audit every table, hide more,
+// audit again (results.Audited), at several sizes.
+func BenchmarkAudited(b *testing.B) {
 	s := load(b, "community-safety.yaml")
-	pop := Generate(rand.New(rand.NewPCG(5, 11)), s, 52, 5)
-	c := pop.Counters(-1)
-	p, _ := results.Model(s, []results.Published{{Counters: c, Summary: unaudited(s, c, 5)}})
-	for b.Loop() {
-		rep := privacy.Audit(5, p)
-		b.ReportMetric(float64(rep.LPs), "LPs")
+	for _, n := range []int{52, 300, 1000} {
+		pop := Generate(rand.New(rand.NewPCG(9, uint64(n))), s, n, 5)
+		c := pop.Counters(-1)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				results.Audited(s, c, 5, "open", "en", nil)
+			}
+		})
+	}
+}
+
+// BenchmarkAudit is one audit of a finished publication (every table of
+// the largest bundled consultation).
+func BenchmarkAudit(b *testing.B) {
+	s := load(b, "community-safety.yaml")
+	for _, n := range []int{300, 1000} {
+		pop := Generate(rand.New(rand.NewPCG(9, uint64(n))), s, n, 5)
+		c := pop.Counters(-1)
+		sum := results.Build(s, c, 5, "open", "en")
+		p, _ := results.Model(s, []results.Published{{Counters: c, Summary: sum}})
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				privacy.Audit(5, p)
+			}
+		})
 	}
 }

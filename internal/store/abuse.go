@@ -28,13 +28,14 @@ import (
 // that can flag the hour as unusual (with more than half of all of them).
 const FlagMin = 10
 
-// networkScript: KEYS completion marker, hour hash, abuse hash; ARGV
+// networkScript: KEYS recent keys (zset), hour hash, abuse hash; ARGV
 // network hash, limit, mode ("check" or "take"), hour end (unix ms),
-// FlagMin. Returns 1 when allowed (and, for take, counted), 0 when refused
-// (and counted as refused). A take whose completion marker exists was
-// counted before (a retry): allowed, nothing counted again.
+// FlagMin, digest of the completing event key or "". Returns 1 when
+// allowed (and, for take, counted), 0 when refused (and counted as
+// refused). A take whose event the completion remembered was counted
+// before (a retry): allowed, nothing counted again.
 var networkScript = redis.NewScript(`
-if ARGV[3] == 'take' and redis.call('EXISTS', KEYS[1]) == 1 then
+if ARGV[3] == 'take' and ARGV[6] ~= '' and redis.call('ZSCORE', KEYS[1], ARGV[6]) then
   return 1
 end
 local n = tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0')
@@ -62,17 +63,14 @@ func (s *Store) NetworkAllows(ctx context.Context, consultation, network string,
 
 // TakeNetwork counts one completion of network (a keyed hash) against its
 // hourly limit, or refuses (and counts the refusal) when the limit is
-// reached. completionKey is the Completion.Key the completion will be
-// applied under: when it was applied already, this is a retry, allowed
-// and not counted again.
-func (s *Store) TakeNetwork(ctx context.Context, consultation, network, completionKey string, limit int) (bool, error) {
-	if completionKey == "" {
-		return false, fmt.Errorf("%w: empty completion key", ErrInvalid)
-	}
-	return s.network(ctx, consultation, network, completionKey, limit, "take")
+// reached. eventKey is the event the completion remembers
+// (Completion.Remember): when it was remembered already, this is a retry,
+// allowed and not counted again. Empty: no such check.
+func (s *Store) TakeNetwork(ctx context.Context, consultation, network, eventKey string, limit int) (bool, error) {
+	return s.network(ctx, consultation, network, eventKey, limit, "take")
 }
 
-func (s *Store) network(ctx context.Context, consultation, network, completionKey string, limit int, mode string) (bool, error) {
+func (s *Store) network(ctx context.Context, consultation, network, eventKey string, limit int, mode string) (bool, error) {
 	if err := checkID("consultation", consultation); err != nil {
 		return false, err
 	}
@@ -84,8 +82,12 @@ func (s *Store) network(ctx context.Context, consultation, network, completionKe
 	}
 	tag := s.ctag(consultation)
 	hour := s.opt.Now().UTC().Truncate(time.Hour)
-	keys := []string{tag + ":k:" + digest(completionKey), s.hourKey(consultation, hour), tag + ":abuse"}
-	n, err := networkScript.Run(ctx, s.rdb, keys, network, limit, mode, hour.Add(time.Hour).UnixMilli(), FlagMin).Int()
+	keys := []string{tag + ":k", s.hourKey(consultation, hour), tag + ":abuse"}
+	ev := ""
+	if eventKey != "" {
+		ev = digest(eventKey)
+	}
+	n, err := networkScript.Run(ctx, s.rdb, keys, network, limit, mode, hour.Add(time.Hour).UnixMilli(), FlagMin, ev).Int()
 	if err != nil {
 		return false, fmt.Errorf("store: network limit: %w", err)
 	}

@@ -65,17 +65,3 @@ func (s *Store) Invites(ctx context.Context, consultation string) (int64, error)
 	}
 	return n, nil
 }
-
-// Applied reports whether a Completion with this key was applied (within
-// MarkerTTL): after Apply answered false, it tells a retry of one's own
-// completion (true) from a participation marker set by someone else.
-func (s *Store) Applied(ctx context.Context, consultation, key string) (bool, error) {
-	if err := checkID("consultation", consultation); err != nil {
-		return false, err
-	}
-	n, err := s.rdb.Exists(ctx, s.ctag(consultation)+":k:"+digest(key)).Result()
-	if err != nil {
-		return false, fmt.Errorf("store: applied: %w", err)
-	}
-	return n == 1, nil
-}
