@@ -40,7 +40,7 @@ func inviteCmd(ctx context.Context, args []string, getenv func(string) string, s
 	if err != nil {
 		return err
 	}
-	scripts, err := loadScripts(cfg)
+	scripts, _, err := loadScripts(cfg)
 	if err != nil {
 		return err
 	}
