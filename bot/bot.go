@@ -110,6 +110,18 @@ type Response struct {
 	// Notice is a short transient note for a button press (a Telegram
 	// callback toast, a Discord ephemeral reply), e.g. "Already answered".
 	Notice string
+	// Consultation is the id of the script the respondent's session
+	// belongs to, when there is one; adapters that pay per message (SMS)
+	// count their costs per consultation with it. Empty outside a session.
+	Consultation string
+	// Step identifies the dialog step whose prompt Messages carry: the
+	// same Step means the same step of the same session (a re-delivered
+	// event gets the Step of the prompt it re-shows). Adapters that must
+	// not send a message twice (SMS: every message is paid and stays on
+	// the phone) send a Step's messages at most once. An opaque keyed
+	// hash, no identity; empty when the messages belong to no step (a
+	// refusal, help, an answer outside a session).
+	Step string
 }
 
 // Handler processes one event and returns what to send. It returns only

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -176,7 +177,12 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		script = r.cfg.Catalog.Get(sess.Consultation)
 	}
 	if dup {
-		return r.duplicate(ev, sess, script), "duplicate", nil
+		resp := r.duplicate(ev, sess, script)
+		if sess != nil && len(resp.Messages) > 0 {
+			// The prompt shown again is the one the last commit showed.
+			resp.Consultation, resp.Step = sess.Consultation, r.stepKey(pid, version)
+		}
+		return resp, "duplicate", nil
 	}
 	if sess == nil {
 		return r.noSession(ctx, ev, pid, eventKey, version)
@@ -206,7 +212,7 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		res = dialogs.Step(script, sess.State, in)
 	}
 
-	resp := Response{Messages: r.messages(res.Replies)}
+	resp := Response{Messages: r.messages(res.Replies), Consultation: sess.Consultation}
 	if res.Refusal != "" {
 		r.cfg.Metrics.refusal(res.Refusal)
 		if res.Refusal == "stale" && ev.Kind == KindButton {
@@ -280,6 +286,7 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 	if err := r.cfg.Store.SaveSession(ctx, pid, version, newData, eventKey); err != nil {
 		return Response{}, "", err
 	}
+	resp.Consultation, resp.Step = sess.Consultation, r.stepKey(pid, version+1)
 	return resp, outcome, nil
 }
 
@@ -350,7 +357,7 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 	if err := r.cfg.Store.SaveSession(ctx, pid, version, r.cfg.Keys.Seal(pid, plain), eventKey); err != nil {
 		return Response{}, "", err
 	}
-	return Response{Messages: r.messages(res.Replies)}, "begin", nil
+	return Response{Messages: r.messages(res.Replies), Consultation: script.ID, Step: r.stepKey(pid, version+1)}, "begin", nil
 }
 
 // complete makes a completion durable: counters, scrubbed texts apart,
@@ -584,6 +591,14 @@ func lockIndex(pid string) int {
 	h := fnv.New32a()
 	h.Write([]byte(pid))
 	return int(h.Sum32() % 256)
+}
+
+// stepKey names one committed step of one respondent: the session's
+// version is a per-respondent counter that every commit raises (and that
+// outlives the session as a tombstone), so (pseudonym, version) is never
+// reused. Keyed, so it cannot be tied back to the pseudonym.
+func (r *Router) stepKey(pid string, version int64) string {
+	return r.cfg.Keys.Event("step", pid+":"+strconv.FormatInt(version, 10))
 }
 
 // short is the pseudonym's prefix for logs: enough to tell sessions apart,

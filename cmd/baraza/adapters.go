@@ -4,8 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/baraza/baraza/adapters/discord"
+	"github.com/baraza/baraza/adapters/sms"
 	"github.com/baraza/baraza/adapters/telegram"
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/internal/store"
@@ -61,5 +67,54 @@ func platformAdapters(ctx context.Context, cfg config, st *store.Store, log *slo
 		out = append(out, dc)
 		rc.Inviters[dc.Name()] = dc
 	}
+	if cfg.SMS.KannelURL != "" {
+		a, err := smsAdapter(cfg, st, log, rc, deps)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
 	return out, nil
+}
+
+// smsAdapter builds the SMS adapter (Kannel), mounts its webhook routes and
+// shows its costs on the facilitator page.
+func smsAdapter(cfg config, st *store.Store, log *slog.Logger, rc *bot.RouterConfig, deps *web.Deps) (*sms.Adapter, error) {
+	c := cfg.SMS
+	k := &sms.Kannel{URL: c.KannelURL, User: c.User, Password: c.Password, From: c.From,
+		Client: &http.Client{Timeout: 30 * time.Second}}
+	if c.Reports {
+		k.DLRURL = c.CallbackURL + "/sms/kannel/dlr?k=" + url.QueryEscape(c.Secret) + "&status=%d&c="
+	}
+	reg, _ := deps.Gatherer.(prometheus.Registerer)
+	catalog := rc.Catalog
+	a, err := sms.New(sms.Config{
+		Kannel: k, Redis: st.Client(), Secret: c.Secret, Rate: c.Rate,
+		SegmentCap: c.SegmentCap, Caps: c.Caps, Keywords: c.Keywords, ShortCode: c.From,
+		Consultations: func() []string {
+			var ids []string
+			for _, s := range catalog.All() {
+				ids = append(ids, s.ID)
+			}
+			return ids
+		},
+		Logger: log, Registerer: reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	rc.Inviters[a.Name()] = a
+	if deps.Mounts == nil {
+		deps.Mounts = map[string]http.Handler{}
+	}
+	deps.Mounts[a.BasePath()+"/"] = a.Handler()
+	deps.Costs = func(ctx context.Context, id string) ([]web.Cost, error) {
+		sc, err := a.Costs(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return []web.Cost{{Channel: "SMS", Messages: sc.Messages, Segments: sc.Segments, Cap: sc.Cap, Paused: sc.Paused,
+			Delivered: sc.Delivered, Failed: sc.Failed}}, nil
+	}
+	return a, nil
 }

@@ -98,6 +98,7 @@ func validate(args []string, stdout, stderr io.Writer) error {
 			continue
 		}
 		fmt.Fprintf(stdout, "%s: ok (%s %q, %d questions, languages %s)\n", path, s.Kind, s.ID, len(s.Questions), strings.Join(s.Languages, ", "))
+		smsCosts(stdout, s)
 		if *out != "" {
 			y, err := dialogs.MarshalYAML(s)
 			if err == nil {

@@ -27,6 +27,8 @@ type config struct {
 	DiscordAPI   string
 	DiscordShard string
 
+	SMS smsConfig
+
 	Webchat      bool
 	PublicURL    string
 	Facilitators []string // "platform:id", kept in memory only
@@ -92,6 +94,7 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("BARAZA_WEBCHAT %q must be 1 or 0", v))
 	}
+	c.SMS, errs = loadSMS(getenv, c, errs)
 	for _, f := range strings.Split(getenv("BARAZA_FACILITATORS"), ",") {
 		f = strings.TrimSpace(f)
 		if f == "" {

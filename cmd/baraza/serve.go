@@ -149,7 +149,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	adapters = append(adapters, more...)
 	if len(adapters) == 0 {
-		return errors.New("no adapter is configured: set BARAZA_WEBCHAT=1, BARAZA_TELEGRAM_TOKEN or BARAZA_DISCORD_TOKEN")
+		return errors.New("no adapter is configured: set BARAZA_WEBCHAT=1, BARAZA_TELEGRAM_TOKEN, BARAZA_DISCORD_TOKEN or BARAZA_SMS_KANNEL_URL")
 	}
 	commands, err := facilitate.New(facilitate.Config{Facilitators: cfg.Facilitators, Keys: routerCfg.Keys,
 		Consult: svc, Inviters: routerCfg.Inviters, WebchatURL: publicURL(cfg) + "/chat", Logger: log})

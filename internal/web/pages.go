@@ -282,6 +282,17 @@ func (s *server) handleConsultation() http.Handler {
 					v.Invite = &inviteView{Links: sortedLinks(links)}
 				}
 			}
+			if s.Costs != nil {
+				costs, err := s.Costs(r.Context(), v.ID)
+				if err != nil {
+					s.log.Warn("messaging costs", "err", err)
+				} else if len(costs) > 0 {
+					v.Costs = &costView{Costs: costs}
+					for _, c := range costs {
+						v.Costs.Paused = v.Costs.Paused || c.Paused
+					}
+				}
+			}
 		}
 		s.render(w, r, http.StatusOK, "consultation", s.newPage(r, v.Title, v))
 	})

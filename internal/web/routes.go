@@ -22,6 +22,9 @@ func (s *server) routes(mux *http.ServeMux) {
 	if s.TelegramWebhook != nil {
 		mux.Handle("POST /telegram/webhook", s.TelegramWebhook)
 	}
+	for pattern, h := range s.Mounts {
+		mux.Handle(pattern, h)
+	}
 	if s.Live != nil {
 		mux.Handle("/live/", s.withSession(s.Live))
 		mux.Handle("/api/v1/live/", s.withSession(s.Live))

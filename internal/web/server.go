@@ -53,6 +53,12 @@ type Deps struct {
 	// QR code as PNG and SVG, for the facilitators' Invite section and
 	// GET /consultations/{id}/qr.png and .svg.
 	Invite func(id string) (links map[string]string, png []byte, svg []byte, err error)
+	// Mounts are the routes of adapters that take webhooks (SMS: Kannel's
+	// post-url and dlr-url), pattern -> handler, mounted as they are.
+	Mounts map[string]http.Handler
+	// Costs returns what messaging cost a consultation (SMS messages and
+	// segments), shown to facilitators; nil shows nothing.
+	Costs func(ctx context.Context, id string) ([]Cost, error)
 	// Secure marks cookies Secure (behind TLS); a request that came over
 	// TLS gets Secure cookies anyway.
 	Secure bool
@@ -63,6 +69,16 @@ type Deps struct {
 	// minute (DefaultSignInLimit when zero).
 	SignInLimit int
 	Now         func() time.Time
+}
+
+// Cost is what one channel's messages cost a consultation.
+type Cost struct {
+	Channel            string
+	Messages, Segments int64
+	// Cap is the segment cap (0: none); Paused says sending stopped at it.
+	Cap               int64
+	Paused            bool
+	Delivered, Failed int64
 }
 
 // NewServer returns the HTTP handler.

@@ -35,6 +35,7 @@ type consultView struct {
 	// projector that is not signed in.
 	ViewLink string
 	Invite   *inviteView
+	Costs    *costView
 }
 
 type questionView struct {
@@ -72,6 +73,11 @@ type tableRow struct {
 type commentsView struct {
 	Question string
 	Texts    []string
+}
+
+type costView struct {
+	Costs  []Cost
+	Paused bool
 }
 
 type inviteView struct {
