@@ -57,6 +57,13 @@ func (c *Catalog) All() []*dialogs.Script {
 	return out
 }
 
+// IDs returns every script's id, sorted.
+func (c *Catalog) IDs() []string {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return append([]string(nil), c.order...)
+}
+
 // Status values of a consultation.
 const (
 	StatusOpen      = "open"

@@ -235,18 +235,18 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 	for _, eff := range res.Effects {
 		switch eff.Kind {
 		case dialogs.EffectStarted:
-			if err := r.bump(ctx, script.ID, sess.Nonce, "started"); err != nil {
+			if err := r.bump(ctx, script.ID, sess.Nonce, "started", ""); err != nil {
 				return Response{}, "", err
 			}
 			outcome = "started"
 		case dialogs.EffectDeclined:
-			if err := r.bump(ctx, script.ID, sess.Nonce, "declined"); err != nil {
+			if err := r.bump(ctx, script.ID, sess.Nonce, "declined", eventKey); err != nil {
 				return Response{}, "", err
 			}
 			outcome = "declined"
 		case dialogs.EffectStopped:
 			if sess.State.Phase == dialogs.PhaseQuestion {
-				if err := r.bump(ctx, script.ID, sess.Nonce, "quit"); err != nil {
+				if err := r.bump(ctx, script.ID, sess.Nonce, "quit", "", "started"); err != nil {
 					return Response{}, "", err
 				}
 			}
@@ -256,7 +256,7 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 			resp.Erase = &Erase{From: sess.TrailFrom, To: ev.MessageRef}
 			outcome = "stopped"
 		case dialogs.EffectCompleted:
-			if err := r.complete(ctx, script, sess, ev, eff.Answers); err != nil {
+			if err := r.complete(ctx, script, sess, ev, eff.Answers, eventKey); err != nil {
 				return Response{}, "", err
 			}
 			outcome = "completed"
@@ -278,10 +278,10 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		if err != nil {
 			return Response{}, "", fmt.Errorf("router: encode session: %w", err)
 		}
-		if string(newPlain) == string(plain) && eventKey == "" {
+		if string(newPlain) == strings.TrimRight(string(plain), " ") && eventKey == "" {
 			return resp, outcome, nil // nothing changed, nothing to record
 		}
-		newData = r.cfg.Keys.Seal(pid, newPlain)
+		newData = r.cfg.Keys.Seal(pid, padded(newPlain))
 	}
 	if err := r.cfg.Store.SaveSession(ctx, pid, version, newData, eventKey); err != nil {
 		return Response{}, "", err
@@ -319,6 +319,16 @@ func (r *Router) noSession(ctx context.Context, ev Event, pid, eventKey string, 
 	case ev.Kind == KindCommand:
 		return textResponse(lang, dialogs.UI(lang, "unknown_command")), "refused", nil
 	default:
+		// Nothing of an ended dialog stays with the person, not even its
+		// events; the event that ended it is remembered, unlinked, with
+		// the consultation, so the platform re-delivering it gets the
+		// silence a duplicate gets, not a "send /start" hint. One round
+		// trip, only for text from someone without a session.
+		if ended, err := r.cfg.Store.Ended(ctx, r.cfg.Catalog.IDs(), eventKey); err != nil {
+			return Response{}, "", fmt.Errorf("router: ended: %w", err)
+		} else if ended {
+			return Response{}, "duplicate", nil
+		}
 		return textResponse(lang, dialogs.UI(lang, "no_session")), "no_session", nil
 	}
 }
@@ -354,7 +364,7 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 	if err != nil {
 		return Response{}, "", fmt.Errorf("router: encode session: %w", err)
 	}
-	if err := r.cfg.Store.SaveSession(ctx, pid, version, r.cfg.Keys.Seal(pid, plain), eventKey); err != nil {
+	if err := r.cfg.Store.SaveSession(ctx, pid, version, r.cfg.Keys.Seal(pid, padded(plain)), eventKey); err != nil {
 		return Response{}, "", err
 	}
 	return Response{Messages: r.messages(res.Replies), Consultation: script.ID, Step: r.stepKey(pid, version+1)}, "begin", nil
@@ -362,12 +372,20 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 
 // complete makes a completion durable: counters, scrubbed texts apart,
 // the participation marker, all in one idempotent script.
-func (r *Router) complete(ctx context.Context, s *dialogs.Script, sess *session, ev Event, answers dialogs.Answers) error {
+// The event that completed the dialog is remembered with it, so a late
+// re-delivery, once the session is gone, is still recognised (Ended).
+func (r *Router) complete(ctx context.Context, s *dialogs.Script, sess *session, ev Event, answers dialogs.Answers, eventKey string) error {
 	c := store.Completion{
 		Consultation: s.ID,
 		Key:          sess.Nonce + ":completed",
-		Incr:         results.Increments(s, answers, results.Week(r.now())),
-		Texts:        results.TextAnswers(s, answers),
+		// The dialog is past its consent: the key that made "started"
+		// idempotent can go, so no trace of this dialog stays with it.
+		Forget: []string{sess.Nonce + ":started"},
+		Incr:   results.Increments(s, answers, results.Week(r.now())),
+		Texts:  results.TextAnswers(s, answers),
+	}
+	if eventKey != "" {
+		c.Remember = []string{eventKey}
 	}
 	if s.Kind == dialogs.KindConsultation {
 		c.Participation = r.cfg.Keys.Participation(s.ID, ev.Platform, ev.User)
@@ -378,8 +396,18 @@ func (r *Router) complete(ctx context.Context, s *dialogs.Script, sess *session,
 	return nil
 }
 
-func (r *Router) bump(ctx context.Context, consultation, nonce, field string) error {
-	_, err := r.cfg.Store.Apply(ctx, store.Completion{Consultation: consultation, Key: nonce + ":" + field, Incr: []string{field}})
+// bump counts field once per dialog; forget names earlier bumps of the
+// same dialog that can no longer be replayed; a non-empty remember is the
+// event that ended the dialog (see complete).
+func (r *Router) bump(ctx context.Context, consultation, nonce, field, remember string, forget ...string) error {
+	c := store.Completion{Consultation: consultation, Key: nonce + ":" + field, Incr: []string{field}}
+	if remember != "" {
+		c.Remember = []string{remember}
+	}
+	for _, f := range forget {
+		c.Forget = append(c.Forget, nonce+":"+f)
+	}
+	_, err := r.cfg.Store.Apply(ctx, c)
 	if err != nil {
 		return fmt.Errorf("router: count %s: %w", field, err)
 	}
@@ -579,6 +607,21 @@ func toInput(ev Event) (dialogs.Input, bool) {
 
 func textResponse(lang, text string) Response {
 	return Response{Messages: []Message{{Text: text, Lang: lang}}}
+}
+
+// sessionBlock is the size sealed sessions are padded to a multiple of, so
+// a dump does not show how many answers each one holds.
+const sessionBlock = 256
+
+// padded appends spaces (JSON ignores them) up to the next block.
+func padded(plain []byte) []byte {
+	n := (len(plain)/sessionBlock + 1) * sessionBlock
+	out := make([]byte, n)
+	copy(out, plain)
+	for i := len(plain); i < n; i++ {
+		out[i] = ' '
+	}
+	return out
 }
 
 func newNonce() string {

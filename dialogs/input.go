@@ -33,6 +33,14 @@ func matchOption(s *Script, q *Question, vis []int, lang, typed string) (int, bo
 			return i, true
 		}
 	}
+	// Typed without accents ("garcon" for "garçon"): a basic phone's
+	// keyboard, or an SMS that showed the label in GSM-7, has none.
+	ft := foldAccents(t)
+	for _, i := range vis {
+		if strings.EqualFold(foldAccents(normalizeDigits(s.Text(q.Options[i].Label, lang))), ft) {
+			return i, true
+		}
+	}
 	if n, err := strconv.Atoi(t); err == nil && n >= 1 && n <= len(vis) {
 		return vis[n-1], true
 	}
@@ -164,3 +172,18 @@ func digits(s string) bool {
 	}
 	return true
 }
+
+// accents maps Latin letters with diacritics, and typographic quotes, to
+// what a keyboard without them types.
+var accents = strings.NewReplacer(
+	"à", "a", "â", "a", "ä", "a", "á", "a", "ã", "a", "À", "A", "Â", "A", "Ä", "A", "Á", "A",
+	"é", "e", "è", "e", "ê", "e", "ë", "e", "É", "E", "È", "E", "Ê", "E", "Ë", "E",
+	"î", "i", "ï", "i", "í", "i", "Î", "I", "Ï", "I",
+	"ô", "o", "ö", "o", "ó", "o", "Ô", "O", "Ö", "O",
+	"ù", "u", "û", "u", "ü", "u", "ú", "u", "Ù", "U", "Û", "U", "Ü", "U",
+	"ç", "c", "Ç", "C", "ñ", "n", "Ñ", "N", "ÿ", "y", "œ", "oe", "Œ", "OE", "æ", "ae", "Æ", "AE",
+	"’", "'", "‘", "'", "\u00a0", " ", "\u202f", " ",
+)
+
+// foldAccents drops Latin diacritics: "Périphérie" and "Peripherie" match.
+func foldAccents(s string) string { return accents.Replace(s) }

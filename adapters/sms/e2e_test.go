@@ -420,7 +420,7 @@ func (p *handset) question(msg string) *dialogs.Question {
 }
 
 // answer picks an answer the way people type it: a number, sometimes the
-// option's words (English) or Arabic-Indic digits, several numbers for a
+// option's words (English; French without accents) or Arabic-Indic digits, several numbers for a
 // multi-select, SKIP or a comment with a phone number in it.
 func (p *handset) answer(q *dialogs.Question) (string, bool) {
 	switch q.Type {
@@ -430,6 +430,9 @@ func (p *handset) answer(q *dialogs.Question) (string, bool) {
 		switch {
 		case p.lang == "en" && q.Type == dialogs.TypeChoice && p.rng.IntN(3) == 0:
 			return strings.ToLower(p.script.Text(q.Options[i].Label, "en")), false
+		case p.lang == "fr" && q.Type == dialogs.TypeChoice && p.rng.IntN(3) == 0:
+			// As the GSM-7 SMS showed it: without accents.
+			return foldAll(p.script.Text(q.Options[i].Label, "fr")), false
 		case p.lang == "ar" && p.rng.IntN(2) == 0:
 			return string(rune('٠' + i + 1)), true
 		}

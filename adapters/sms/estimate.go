@@ -12,6 +12,8 @@ type Estimate struct {
 	Step     string
 	Lang     string
 	Segments Segments
+	// Text is the SMS as sent (after Render and Prepare).
+	Text string
 }
 
 // Estimates renders every message a respondent of s can receive (the
@@ -29,8 +31,8 @@ func Estimates(s *dialogs.Script) []Estimate {
 			if back && !hasNav(m, "b") {
 				m.Buttons = append(m.Buttons, bot.Button{Label: dialogs.UI(lang, "back"), Data: "x:b", Nav: true})
 			}
-			_, seg := Prepare(Render(m))
-			out = append(out, Estimate{Step: step, Lang: lang, Segments: seg})
+			text, seg := Prepare(Render(m))
+			out = append(out, Estimate{Step: step, Lang: lang, Segments: seg, Text: text})
 		}
 	}
 	if len(s.Languages) > 1 {

@@ -101,6 +101,12 @@ type Config struct {
 	Logger        *slog.Logger
 	// Registerer gets the adapter's metrics; nil: not registered.
 	Registerer prometheus.Registerer
+	// MetricsByConsultation labels the message and segment counters with
+	// the consultation id. Off, they are one series for all ("all"):
+	// message counts of one consultation, scraped while one person
+	// answers, show how far that person went, so per-consultation series
+	// belong behind a metrics token.
+	MetricsByConsultation bool
 }
 
 // Adapter is the SMS adapter. It implements bot.Adapter and bot.Inviter.
@@ -333,8 +339,8 @@ func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) er
 			_ = a.ledger.release(bg, step, i)
 			return err
 		}
-		a.m.messages.WithLabelValues(label(resp.Consultation)).Inc()
-		a.m.segments.WithLabelValues(label(resp.Consultation)).Add(float64(seg.Parts))
+		a.m.messages.WithLabelValues(a.label(resp.Consultation)).Inc()
+		a.m.segments.WithLabelValues(a.label(resp.Consultation)).Add(float64(seg.Parts))
 	}
 	return nil
 }
@@ -391,7 +397,7 @@ func (a *Adapter) cap(consultation string) int64 {
 // held counts a message not sent because of the cap, and says so in the
 // log once per consultation and process.
 func (a *Adapter) held(consultation string) {
-	a.m.held.WithLabelValues(label(consultation)).Inc()
+	a.m.held.WithLabelValues(a.label(consultation)).Inc()
 	a.mu.Lock()
 	first := !a.paused[consultation]
 	a.paused[consultation] = true
@@ -469,7 +475,10 @@ func eventRef(id string) string {
 	return hex.EncodeToString(s[:12])
 }
 
-func label(consultation string) string {
+func (a *Adapter) label(consultation string) string {
+	if !a.cfg.MetricsByConsultation {
+		return "all"
+	}
 	if consultation == "" {
 		return "none"
 	}

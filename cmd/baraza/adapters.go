@@ -98,7 +98,7 @@ func smsAdapter(cfg config, st *store.Store, log *slog.Logger, rc *bot.RouterCon
 			}
 			return ids
 		},
-		Logger: log, Registerer: reg,
+		Logger: log, Registerer: reg, MetricsByConsultation: c.MetricsByConsultation,
 	})
 	if err != nil {
 		return nil, err

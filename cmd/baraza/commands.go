@@ -13,6 +13,7 @@ import (
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/consult"
+	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
 )
@@ -139,7 +140,9 @@ func remoteStore(ctx context.Context, getenv func(string) string, what string) (
 	if err != nil {
 		return nil, nil, err
 	}
-	return store.New(rdb, store.Options{}), func() { _ = rdb.Close() }, nil
+	// BARAZA_SECRET is required with a URL; the counters' field names are
+	// sealed with a key derived from it.
+	return store.New(rdb, store.Options{CounterKey: privacy.NewKeys(cfg.Secret).CounterKey()}), func() { _ = rdb.Close() }, nil
 }
 
 func token(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {

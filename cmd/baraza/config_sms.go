@@ -19,6 +19,9 @@ type smsConfig struct {
 	SegmentCap                int64
 	Caps                      map[string]int64
 	Keywords                  map[string]string
+	// MetricsByConsultation: per-consultation SMS series in /metrics,
+	// only when /metrics is behind BARAZA_METRICS_TOKEN.
+	MetricsByConsultation bool
 }
 
 func loadSMS(getenv func(string) string, c config, errs []error) (smsConfig, []error) {
@@ -29,6 +32,8 @@ func loadSMS(getenv func(string) string, c config, errs []error) (smsConfig, []e
 		Secret:      getenv("BARAZA_SMS_SECRET"),
 		From:        strings.TrimSpace(getenv("BARAZA_SMS_FROM")),
 		CallbackURL: strings.TrimRight(strings.TrimSpace(getenv("BARAZA_SMS_CALLBACK_URL")), "/"),
+
+		MetricsByConsultation: strings.TrimSpace(getenv("BARAZA_METRICS_TOKEN")) != "",
 	}
 	if s.KannelURL == "" {
 		return s, errs

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -14,9 +15,12 @@ import (
 	"maps"
 	"net/url"
 	"os/exec"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -29,6 +33,99 @@ import (
 	"github.com/baraza/baraza/internal/store"
 )
 
+// loadReport is every figure `baraza load` prints, one line each, or as
+// JSON with --json. Durations are in milliseconds.
+type loadReport struct {
+	Respondents    int     `json:"respondents"`
+	Concurrency    int     `json:"concurrency"`
+	DupShare       float64 `json:"duplicate_share"`
+	Events         int     `json:"events"`
+	Seconds        float64 `json:"seconds"`
+	EventsPerSec   float64 `json:"events_per_s"`
+	CompletionsSec float64 `json:"completions_per_s"`
+	RoundTrips     float64 `json:"round_trips_per_event"`
+	AllocsPerEvent float64 `json:"allocs_per_event"`
+	BytesPerEvent  float64 `json:"alloc_bytes_per_event"`
+	CountsExact    bool    `json:"counts_exact"`
+	Full           latency `json:"latency_full_speed_ms"`
+
+	Rate        float64 `json:"rate_offered_per_s"`
+	RateEvents  int     `json:"rate_events"`
+	RateAchieve float64 `json:"rate_achieved_per_s"`
+	Open        latency `json:"latency_open_loop_ms"`
+	RateExact   bool    `json:"rate_counts_exact"`
+
+	LiveSessions     int     `json:"live_sessions"`
+	LiveKeyBytes     float64 `json:"redis_bytes_per_live_session_keys"`
+	LiveUsedBytes    float64 `json:"redis_bytes_per_live_session_used_memory"`
+	FinishedKeyBytes float64 `json:"redis_bytes_per_finished_respondent_keys"`
+	FinishedUsed     float64 `json:"redis_bytes_per_finished_respondent_used_memory"`
+	PerPersonKeys    int     `json:"per_respondent_keys_after_completion"`
+	MarkerKeys       int     `json:"participation_markers"`
+	AggregateBytes   int64   `json:"redis_bytes_aggregates"`
+
+	BenchSet   float64 `json:"redis_benchmark_set_per_s,omitempty"`
+	BenchGet   float64 `json:"redis_benchmark_get_per_s,omitempty"`
+	Ratio      float64 `json:"ratio_events_to_set,omitempty"`
+	BenchError string  `json:"redis_benchmark_error,omitempty"`
+}
+
+type latency struct {
+	P50 float64 `json:"p50"`
+	P95 float64 `json:"p95"`
+	P99 float64 `json:"p99"`
+	Max float64 `json:"max"`
+}
+
+func percentiles(d []time.Duration) latency {
+	if len(d) == 0 {
+		return latency{}
+	}
+	slices.Sort(d)
+	at := func(p float64) float64 {
+		i := int(p*float64(len(d))+0.5) - 1
+		i = max(0, min(i, len(d)-1))
+		return float64(d[i]) / float64(time.Millisecond)
+	}
+	return latency{P50: at(0.50), P95: at(0.95), P99: at(0.99), Max: float64(d[len(d)-1]) / float64(time.Millisecond)}
+}
+
+func (l latency) String() string {
+	return fmt.Sprintf("p50 %.2f ms  p95 %.2f ms  p99 %.2f ms  max %.2f ms", l.P50, l.P95, l.P99, l.Max)
+}
+
+// timed wraps the router: it records each delivery's latency. With a
+// pace channel it is open-loop: each delivery waits for its scheduled
+// time and its latency counts from that time, so a slow step delays the
+// ones queued behind it and the figures show it (no coordinated omission).
+type timed struct {
+	next bot.Handler
+	pace <-chan time.Time
+	mu   sync.Mutex
+	lats []time.Duration
+}
+
+func (t *timed) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
+	start := time.Now()
+	if t.pace != nil {
+		select {
+		case s, ok := <-t.pace:
+			if !ok {
+				return bot.Response{}, errors.New("load: schedule ended")
+			}
+			start = s
+		case <-ctx.Done():
+			return bot.Response{}, ctx.Err()
+		}
+	}
+	resp, err := t.next.Handle(ctx, ev)
+	d := time.Since(start)
+	t.mu.Lock()
+	t.lats = append(t.lats, d)
+	t.mu.Unlock()
+	return resp, err
+}
+
 // load measures the core — router, step machine, store — against the
 // Redis of BARAZA_REDIS_URL with simulated respondents, and prints the
 // figures beside redis-benchmark run against the same server in the same
@@ -36,16 +133,19 @@ import (
 func load(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("load", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	n := fs.Int("respondents", 500, "simulated respondents")
-	conc := fs.Int("concurrency", 50, "respondents answering at once")
+	n := fs.Int("respondents", 500, "simulated respondents (per phase)")
+	conc := fs.Int("concurrency", 50, "respondents answering at once at full speed")
 	id := fs.String("consultation", "community-safety", "consultation to answer")
 	dup := fs.Float64("dup", 0.1, "share of events delivered twice")
+	rate := fs.Float64("rate", 0, "offered events per second for the open-loop phase; 0: half the full-speed rate; negative: skip")
+	live := fs.Int("live", 200, "sessions left half-way for the memory-per-live-session figure (0: skip)")
+	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
 	benchmark := fs.Bool("redis-benchmark", true, "also run redis-benchmark -t set,get -c 50 against the same server")
 	if err := fs.Parse(args); err != nil {
 		return usageError{msg: err.Error()}
 	}
-	if *n < 1 || *conc < 1 {
-		return usageError{msg: "--respondents and --concurrency must be positive"}
+	if *n < 1 || *conc < 1 || *live < 0 {
+		return usageError{msg: "--respondents and --concurrency must be positive, --live not negative"}
 	}
 	rawURL := getenv("BARAZA_REDIS_URL")
 	if rawURL == "" {
@@ -77,23 +177,191 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 			fmt.Fprintln(stderr, "load: cleanup:", err)
 		}
 	}()
-	router := bot.NewRouter(bot.RouterConfig{Store: st, Keys: privacy.NewKeys(privacy.RandomSecret()),
+	keys := privacy.NewKeys(privacy.RandomSecret())
+	router := bot.NewRouter(bot.RouterConfig{Store: st, Keys: keys,
 		Catalog: catalog, Logger: slog.New(slog.DiscardHandler)})
+	rep := loadReport{Respondents: *n, Concurrency: *conc, DupShare: *dup}
+	week := results.Week(time.Now())
 
-	players := make([]*simulate.Player, *n)
-	resps := make([]*simulate.Respondent, *n)
+	// Phase 1: full speed, closed loop.
+	usedBefore, _ := usedMemory(ctx, rdb)
+	full := &timed{next: router}
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	rt0 := rt.Load()
+	players, events, elapsed, err := drive(ctx, script, "full", *n, *conc, *dup, full)
+	if err != nil {
+		return err
+	}
+	trips := rt.Load() - rt0
+	runtime.ReadMemStats(&ms1)
+	rep.Events, rep.Seconds = events, elapsed.Seconds()
+	rep.EventsPerSec = float64(events) / elapsed.Seconds()
+	rep.CompletionsSec = float64(*n) / elapsed.Seconds()
+	rep.RoundTrips = float64(trips) / float64(events)
+	rep.AllocsPerEvent = float64(ms1.Mallocs-ms0.Mallocs) / float64(events)
+	rep.BytesPerEvent = float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(events)
+	rep.Full = percentiles(full.lats)
+	got, err := st.Counters(ctx, script.ID)
+	if err != nil {
+		return err
+	}
+	rep.CountsExact = maps.Equal(got, simulate.Expected(players, week))
+
+	// What finished respondents leave: every key under the prefix, by kind.
+	usedAfter, _ := usedMemory(ctx, rdb)
+	scan, err := scanPrefix(ctx, rdb, prefix)
+	if err != nil {
+		return err
+	}
+	rep.PerPersonKeys, rep.MarkerKeys = scan.respondentKeys, scan.markers
+	rep.FinishedKeyBytes = float64(scan.respondentBytes+scan.markerBytes) / float64(*n)
+	rep.AggregateBytes = scan.aggregateBytes
+	if usedBefore > 0 && usedAfter > 0 {
+		rep.FinishedUsed = float64(usedAfter-usedBefore-scan.aggregateBytes) / float64(*n)
+	}
+
+	// Phase 2: open loop at a fixed offered rate.
+	if *rate >= 0 {
+		r := *rate
+		if r == 0 {
+			r = rep.EventsPerSec / 2
+		}
+		rep.Rate = r
+		open, stop := paced(ctx, r)
+		h := &timed{next: router, pace: open}
+		before, err := st.Counters(ctx, script.ID)
+		if err != nil {
+			stop()
+			return err
+		}
+		// Enough respondents in flight that one is always ready when the
+		// schedule fires: the rate times a generous step time.
+		inflight := max(*conc, int(r/50)+1)
+		players, events, elapsed, err := drive(ctx, script, "rate", *n, inflight, *dup, h)
+		stop()
+		if err != nil {
+			return err
+		}
+		rep.RateEvents, rep.RateAchieve = events, float64(events)/elapsed.Seconds()
+		rep.Open = percentiles(h.lats)
+		after, err := st.Counters(ctx, script.ID)
+		if err != nil {
+			return err
+		}
+		want := simulate.Expected(players, week)
+		rep.RateExact = true
+		for f := range mergeKeys(after, want, before) {
+			if after[f]-before[f] != want[f] {
+				rep.RateExact = false
+			}
+		}
+	}
+
+	// Phase 3: sessions left half-way, for the bytes per live session.
+	if *live > 0 {
+		used0, _ := usedMemory(ctx, rdb)
+		s0, err := scanPrefix(ctx, rdb, prefix)
+		if err != nil {
+			return err
+		}
+		if err := halfway(ctx, script, router, *live, min(*conc, *live)); err != nil {
+			return err
+		}
+		used1, _ := usedMemory(ctx, rdb)
+		s1, err := scanPrefix(ctx, rdb, prefix)
+		if err != nil {
+			return err
+		}
+		rep.LiveSessions = s1.respondentKeys - s0.respondentKeys
+		rep.LiveKeyBytes = float64(s1.respondentBytes-s0.respondentBytes) / float64(*live)
+		if used0 > 0 && used1 > 0 {
+			rep.LiveUsedBytes = float64(used1-used0-(s1.aggregateBytes-s0.aggregateBytes)) / float64(*live)
+		}
+	}
+
+	if *benchmark {
+		setRPS, getRPS, err := redisBenchmark(ctx, rawURL)
+		if err != nil {
+			rep.BenchError = err.Error()
+		} else {
+			rep.BenchSet, rep.BenchGet, rep.Ratio = setRPS, getRPS, rep.EventsPerSec/setRPS
+		}
+	}
+
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return err
+		}
+	} else {
+		printReport(stdout, rep)
+	}
+	if !rep.CountsExact || (rep.Rate > 0 && !rep.RateExact) {
+		return errors.New("load: counters differ from the simulated answers")
+	}
+	return nil
+}
+
+func printReport(w io.Writer, r loadReport) {
+	p := func(name, format string, a ...any) {
+		fmt.Fprintf(w, "%-38s "+format+"\n", append([]any{name}, a...)...)
+	}
+	p("respondents", "%d (concurrency %d, %.0f%% duplicated deliveries)", r.Respondents, r.Concurrency, r.DupShare*100)
+	p("events", "%d in %.3fs", r.Events, r.Seconds)
+	p("events/s", "%.0f", r.EventsPerSec)
+	p("completions/s", "%.0f", r.CompletionsSec)
+	p("redis round trips per event", "%.2f", r.RoundTrips)
+	p("allocations per event", "%.0f (%.0f bytes; whole process, simulator included)", r.AllocsPerEvent, r.BytesPerEvent)
+	p("latency at full speed", "%s", r.Full)
+	p("counts exact", "%v", r.CountsExact)
+	if r.Rate > 0 {
+		p("open loop offered rate", "%.0f events/s (achieved %.0f, %d events)", r.Rate, r.RateAchieve, r.RateEvents)
+		p("latency open loop", "%s", r.Open)
+		p("counts exact open loop", "%v", r.RateExact)
+	}
+	if r.LiveSessions > 0 {
+		p("redis bytes per live session", "%.0f (MEMORY USAGE of its keys; %.0f by INFO used_memory)", r.LiveKeyBytes, r.LiveUsedBytes)
+	}
+	p("redis bytes per finished respondent", "%.0f (MEMORY USAGE; %.0f by INFO used_memory)", r.FinishedKeyBytes, r.FinishedUsed)
+	p("per-respondent keys after completion", "%d (besides %d participation markers)", r.PerPersonKeys, r.MarkerKeys)
+	p("redis bytes of aggregates", "%d", r.AggregateBytes)
+	if r.BenchError != "" {
+		p("redis-benchmark", "not run: %s", r.BenchError)
+		return
+	}
+	if r.BenchSet > 0 {
+		p("redis-benchmark", "SET %.0f/s  GET %.0f/s  (-c 50, same server, same run)", r.BenchSet, r.BenchGet)
+		p("ratio", "events/s ÷ SET/s = %.3f", r.Ratio)
+	}
+}
+
+func mergeKeys(ms ...map[string]int64) map[string]struct{} {
+	out := map[string]struct{}{}
+	for _, m := range ms {
+		for k := range m {
+			out[k] = struct{}{}
+		}
+	}
+	return out
+}
+
+// drive plays n respondents through h, conc at a time.
+func drive(ctx context.Context, script *dialogs.Script, tag string, n, conc int, dup float64, h bot.Handler) ([]*simulate.Player, int, time.Duration, error) {
+	players := make([]*simulate.Player, n)
+	resps := make([]*simulate.Respondent, n)
 	for i := range players {
 		players[i] = simulate.NewPlayer(script, uint64(i+1))
-		resps[i] = &simulate.Respondent{User: fmt.Sprintf("load-%d", i), Player: players[i],
-			Handler: func() bot.Handler { return router }, Chaos: simulate.Chaos{DupRate: *dup}}
+		resps[i] = &simulate.Respondent{User: fmt.Sprintf("load-%s-%d", tag, i), Player: players[i],
+			Handler: func() bot.Handler { return h }, Chaos: simulate.Chaos{DupRate: dup}}
 	}
 	work := make(chan *simulate.Respondent)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
-	rt0 := rt.Load()
 	start := time.Now()
-	for range *conc {
+	for range conc {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -114,42 +382,170 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	close(work)
 	wg.Wait()
 	elapsed := time.Since(start)
-	trips := rt.Load() - rt0
 	if firstErr != nil {
-		return fmt.Errorf("load: %w", firstErr)
+		return nil, 0, 0, fmt.Errorf("load: %w", firstErr)
 	}
 	events := 0
 	for _, r := range resps {
 		events += r.Events
 	}
+	return players, events, elapsed, nil
+}
 
-	// Exact counts: what the players gave is what the counters hold.
-	got, err := st.Counters(ctx, script.ID)
-	if err != nil {
-		return err
-	}
-	exact := maps.Equal(got, simulate.Expected(players, results.Week(time.Now())))
-
-	perSec := float64(events) / elapsed.Seconds()
-	fmt.Fprintf(stdout, "respondents      %d (concurrency %d, %.0f%% duplicated deliveries)\n", *n, *conc, *dup*100)
-	fmt.Fprintf(stdout, "events           %d in %s\n", events, elapsed.Round(time.Millisecond))
-	fmt.Fprintf(stdout, "events/s         %.0f\n", perSec)
-	fmt.Fprintf(stdout, "completions/s    %.0f\n", float64(*n)/elapsed.Seconds())
-	fmt.Fprintf(stdout, "redis round trips per event  %.2f\n", float64(trips)/float64(events))
-	fmt.Fprintf(stdout, "counts exact     %v\n", exact)
-	if !exact {
-		return errors.New("load: counters differ from the simulated answers")
-	}
-	if *benchmark {
-		setRPS, getRPS, err := redisBenchmark(ctx, rawURL)
-		if err != nil {
-			fmt.Fprintln(stdout, "redis-benchmark  not run:", err)
-			return nil
+// paced sends the scheduled time of each event, rate per second, on an
+// unbuffered channel: a delivery takes the next slot when it is ready, and
+// its latency counts from the slot's time, so when the core falls behind
+// the queueing shows in the figures.
+func paced(ctx context.Context, rate float64) (<-chan time.Time, func()) {
+	ch := make(chan time.Time, 1<<16)
+	ctx, cancel := context.WithCancel(ctx)
+	interval := time.Duration(float64(time.Second) / rate)
+	go func() {
+		defer close(ch)
+		start := time.Now()
+		tick := time.NewTicker(time.Millisecond)
+		defer tick.Stop()
+		sent := 0
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case now := <-tick.C:
+				// Every slot due by now, each with its own scheduled time.
+				due := int(now.Sub(start) / interval)
+				for ; sent < due; sent++ {
+					select {
+					case ch <- start.Add(time.Duration(sent) * interval):
+					case <-ctx.Done():
+						return
+					}
+				}
+			}
 		}
-		fmt.Fprintf(stdout, "redis-benchmark  SET %.0f/s  GET %.0f/s  (-c 50, same server, same minute)\n", setRPS, getRPS)
-		fmt.Fprintf(stdout, "ratio            events/s ÷ SET/s = %.3f\n", perSec/setRPS)
+	}()
+	return ch, cancel
+}
+
+// halfway starts n respondents and leaves each after a few answers, so
+// their sessions stay live in Redis (the memory figure).
+func halfway(ctx context.Context, script *dialogs.Script, h bot.Handler, n, conc int) error {
+	work := make(chan int)
+	var wg sync.WaitGroup
+	var failed atomic.Value
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				rctx, cancel := context.WithCancel(ctx)
+				var seen atomic.Int32
+				stopper := handlerFunc(func(ctx context.Context, ev bot.Event) (bot.Response, error) {
+					// Language, consent and a few answers, then the person
+					// walks away: the session is what stays.
+					if seen.Add(1) > 6 {
+						cancel()
+						return bot.Response{}, context.Canceled
+					}
+					return h.Handle(ctx, ev)
+				})
+				p := simulate.NewPlayer(script, uint64(1_000_000+i))
+				r := &simulate.Respondent{User: fmt.Sprintf("load-live-%d", i), Player: p,
+					Handler: func() bot.Handler { return stopper }}
+				err := r.Run(rctx, script.ID)
+				cancel()
+				if err != nil && !errors.Is(err, context.Canceled) && rctx.Err() == nil {
+					failed.CompareAndSwap(nil, err)
+				}
+			}
+		}()
+	}
+	for i := range n {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	if err, _ := failed.Load().(error); err != nil {
+		return fmt.Errorf("load: live sessions: %w", err)
 	}
 	return nil
+}
+
+type handlerFunc func(context.Context, bot.Event) (bot.Response, error)
+
+func (f handlerFunc) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
+	return f(ctx, ev)
+}
+
+// prefixScan is what the keys under the load's prefix hold, by kind:
+// per-respondent keys ({r:...} and completion-key markers), participation
+// markers, and everything else (a consultation's aggregates).
+type prefixScan struct {
+	respondentKeys  int
+	respondentBytes int64
+	markers         int
+	markerBytes     int64
+	aggregateBytes  int64
+}
+
+func scanPrefix(ctx context.Context, rdb redis.UniversalClient, prefix string) (prefixScan, error) {
+	var out prefixScan
+	var mu sync.Mutex
+	scan := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			k := iter.Val()
+			b, err := c.MemoryUsage(ctx, k, 0).Result()
+			if isNilErr(err) {
+				continue // expired in between
+			}
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			switch {
+			case strings.HasPrefix(k, prefix+"{r:"), strings.Contains(k, "}:k:"):
+				// A session, its seen events, or a completion key
+				// marker (one per counted step of one person).
+				out.respondentKeys++
+				out.respondentBytes += b
+			case strings.Contains(k, "}:p:"):
+				out.markers++
+				out.markerBytes += b
+			default:
+				out.aggregateBytes += b
+			}
+			mu.Unlock()
+		}
+		return iter.Err()
+	}
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		return out, c.ForEachMaster(ctx, scan)
+	case *redis.Client:
+		return out, scan(ctx, c)
+	}
+	return out, fmt.Errorf("cannot scan a %T", rdb)
+}
+
+func isNilErr(err error) bool { return errors.Is(err, redis.Nil) }
+
+// usedMemory is INFO memory's used_memory of a single server (0 on a
+// cluster, where it is spread).
+func usedMemory(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
+	c, ok := rdb.(*redis.Client)
+	if !ok {
+		return 0, nil
+	}
+	info, err := c.Info(ctx, "memory").Result()
+	if err != nil {
+		return 0, err
+	}
+	for line := range strings.SplitSeq(info, "\n") {
+		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
+			return strconv.ParseInt(v, 10, 64)
+		}
+	}
+	return 0, errors.New("no used_memory in INFO memory")
 }
 
 // deletePrefix removes every key the load run wrote, and nothing else.

@@ -120,13 +120,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := store.Instrument(be.rdb, reg); err != nil {
 		return fmt.Errorf("metrics: %w", err)
 	}
-	st := store.New(be.rdb, store.Options{})
+	keys := privacy.NewKeys(secret)
+	stOpts := store.Options{CounterKey: keys.CounterKey()}
+	if strings.Contains(cfg.RedisURL, "+sentinel://") {
+		// A failover promotes a replica that may miss the last writes:
+		// every write waits for one replica (see store.Options).
+		stOpts.WaitReplicas = 1
+	}
+	st := store.New(be.rdb, stOpts)
 
 	catalog := bot.NewCatalog(scripts)
 	svc := &consult.Service{Store: st, Catalog: catalog, K: cfg.K}
 	routerCfg := bot.RouterConfig{
 		Store:    st,
-		Keys:     privacy.NewKeys(secret),
+		Keys:     keys,
 		Catalog:  catalog,
 		Logger:   log,
 		Metrics:  bot.NewMetrics(reg),

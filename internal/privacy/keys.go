@@ -79,3 +79,9 @@ func (k *Keys) Participation(consultation, platform, user string) string {
 func (k *Keys) Event(platform, id string) string {
 	return hex.EncodeToString(mac(k.secret, "event\x00", platform, ":", id))[:16]
 }
+
+// CounterKey is the key internal/store seals counter field names with
+// (store.Options.CounterKey), derived from the secret for that one use.
+func (k *Keys) CounterKey() []byte {
+	return mac(k.secret, "counter-fields\x00")
+}

@@ -446,6 +446,7 @@ func lookBin(t testing.TB, name string) string {
 type process struct {
 	bin  string
 	dir  string
+	conf string // configuration file, the first argument when set
 	args []string
 	port int
 	cmd  *exec.Cmd
@@ -500,6 +501,9 @@ func freePort(bus bool) (int, error) {
 
 func (p *process) start() error {
 	args := append([]string{"--port", strconv.Itoa(p.port)}, p.args...)
+	if p.conf != "" {
+		args = append([]string{p.conf}, args...)
+	}
 	logPath := filepath.Join(p.dir, "redis.log")
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

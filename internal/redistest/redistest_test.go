@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -116,5 +117,38 @@ func TestStartCluster(t *testing.T) {
 	// Cross-slot multi-key commands must fail, as they will in production.
 	if err := rdb.MSet(ctx, "a", 1, "b", 2).Err(); err == nil || !strings.Contains(err.Error(), "CROSSSLOT") {
 		t.Errorf("MSET across slots: got %v, want CROSSSLOT", err)
+	}
+}
+
+func TestSentinel(t *testing.T) {
+	s := redistest.StartSentinel(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	first, err := s.Master(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := s.Failover(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if second == first {
+		t.Fatalf("failover kept %s as master", first)
+	}
+	// the old master comes back as a replica; freezing the new one makes
+	// the sentinels promote the old one again
+	frozen, err := s.Freeze(ctx, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if frozen != second {
+		t.Fatalf("froze %s, want the master %s", frozen, second)
+	}
+	third, err := s.WaitNewMaster(ctx, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third != first {
+		t.Errorf("after the freeze the master is %s, want %s back", third, first)
 	}
 }

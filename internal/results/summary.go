@@ -1,6 +1,7 @@
 package results
 
 import (
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -17,12 +18,29 @@ type Summary struct {
 	Title  string `json:"title"`
 	Status string `json:"status"`
 	// K is the threshold applied (never below privacy.MinK).
-	K          int         `json:"k"`
-	Started    *int64      `json:"started"`
-	Completed  *int64      `json:"completed"`
-	Declined   *int64      `json:"declined"`
-	Questions  []Question  `json:"questions"`
-	Breakdowns []Breakdown `json:"breakdowns"`
+	K int `json:"k"`
+	// Release is the number of the release this summary shows (1, 2, …; 0
+	// before the first release, when every count is null), ReleasedAt
+	// when it was made, Mode how it was protected: "suppress" (counts of
+	// 1..k-1 and what would give them away hidden) or "dp" (noise added,
+	// EpsilonSpent the privacy budget used by every release so far).
+	Release      int      `json:"release"`
+	ReleasedAt   string   `json:"released_at,omitempty"`
+	Mode         string   `json:"mode"`
+	EpsilonSpent *float64 `json:"epsilon_spent,omitempty"`
+	// Final is true for the release made on close.
+	Final bool `json:"final,omitempty"`
+	// Pending is the number of further completions after which the next
+	// release can be made (absent once final).
+	Pending         *int64      `json:"pending,omitempty"`
+	Started         *int64      `json:"started"`
+	StartedReason   string      `json:"started_reason,omitempty"`
+	Completed       *int64      `json:"completed"`
+	CompletedReason string      `json:"completed_reason,omitempty"`
+	Declined        *int64      `json:"declined"`
+	DeclinedReason  string      `json:"declined_reason,omitempty"`
+	Questions       []Question  `json:"questions"`
+	Breakdowns      []Breakdown `json:"breakdowns"`
 	// Weeks is an addition to DESIGN.md's shape: the weekly trend of a
 	// report script (kind: report), oldest first; absent otherwise.
 	Weeks []WeekCount `json:"weeks,omitempty"`
@@ -31,11 +49,13 @@ type Summary struct {
 // Question is one counted question. Text and number questions have
 // Answered only (Options absent).
 type Question struct {
-	ID       string   `json:"id"`
-	Type     string   `json:"type"`
-	Text     string   `json:"text"`
-	Answered *int64   `json:"answered"`
-	Options  []Option `json:"options,omitempty"`
+	ID       string `json:"id"`
+	Type     string `json:"type"`
+	Text     string `json:"text"`
+	Answered *int64 `json:"answered"`
+	// AnsweredReason says why Answered is hidden (see Option.Reason).
+	AnsweredReason string   `json:"answered_reason,omitempty"`
+	Options        []Option `json:"options,omitempty"`
 }
 
 // Option is one option of a question with its marginal count.
@@ -44,7 +64,19 @@ type Option struct {
 	Label      string `json:"label"`
 	Count      *int64 `json:"count"`
 	Suppressed bool   `json:"suppressed"`
+	// Reason says why a hidden count is hidden: ReasonSmall (it counts 1
+	// to k-1 people), ReasonComplementary (it would give a small count
+	// away), ReasonCoarsened (its whole table or the whole release is
+	// withheld, so that the rest cannot be combined into a small count).
+	Reason string `json:"reason,omitempty"`
 }
+
+// Why a count is hidden (Option.Reason).
+const (
+	ReasonSmall         = "small"
+	ReasonComplementary = "complementary"
+	ReasonCoarsened     = "coarsened"
+)
 
 // Breakdown is question Question cross-tabulated by segment question By.
 type Breakdown struct {
@@ -60,6 +92,7 @@ type Cell struct {
 	Option     string `json:"option"`
 	Count      *int64 `json:"count"`
 	Suppressed bool   `json:"suppressed"`
+	Reason     string `json:"reason,omitempty"`
 }
 
 // WeekCount is one ISO week of a report script's trend.
@@ -67,6 +100,7 @@ type WeekCount struct {
 	Week       string     `json:"week"`
 	Completed  *int64     `json:"completed"`
 	Suppressed bool       `json:"suppressed"`
+	Reason     string     `json:"reason,omitempty"`
 	Cells      []WeekCell `json:"cells"`
 }
 
@@ -76,6 +110,7 @@ type WeekCell struct {
 	Option     string `json:"option"`
 	Count      *int64 `json:"count"`
 	Suppressed bool   `json:"suppressed"`
+	Reason     string `json:"reason,omitempty"`
 }
 
 // Build makes the Summary of script s from its counters (see the package
@@ -103,15 +138,290 @@ type WeekCell struct {
 // The cost is proportional to the number of cells (options, option pairs,
 // weeks), never to the number of responses.
 func Build(s *dialogs.Script, counters map[string]int64, k int, status string, lang string) Summary {
-	b := builder{s: s, c: counters, k: max(k, privacy.MinK), lang: lang}
-	return b.build(status)
+	sum, _, _ := Audited(s, counters, k, status, lang, nil)
+	return sum
+}
+
+// Audited builds the Summary as Build does and then audits it, together
+// with the earlier publications prev (oldest first), with privacy.Audit
+// over Model: while the auditor finds a disclosure it hides more (first
+// cells around the leaking one, then the leaking cell's whole table, then
+// everything) and audits again, so what it returns has passed the audit.
+// Forced lists the counter fields hidden beyond Build's own rules, with
+// their reasons: Render with the same Forced gives the same Summary in
+// any language. The report is the last audit's (OK).
+func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang string, prev []Published) (Summary, map[string]string, privacy.Report) {
+	k = max(k, privacy.MinK)
+	forced := make(map[string]string)
+	level := make(map[string]int) // table -> escalations
+	// A breakdown more than half of whose cells would be hidden says little
+	// and costs much to protect: it is withheld whole from the start.
+	first := Render(s, counters, k, status, lang, forced)
+	for _, b := range first.Breakdowns {
+		hidden := 0
+		for _, c := range b.Cells {
+			if c.Count == nil {
+				hidden++
+			}
+		}
+		if 2*hidden > len(b.Cells) {
+			coarsen(s, "b:"+canonicalPair(s, b.Question, b.By), counters, forced, first)
+		}
+	}
+	for round := 0; ; round++ {
+		sum := Render(s, counters, k, status, lang, forced)
+		pubs := append(slices.Clone(prev), Published{Counters: counters, Summary: sum})
+		p, cells := Model(s, pubs)
+		rep := privacy.Audit(k, p)
+		if rep.OK() {
+			return sum, forced, rep
+		}
+		// A finding about an earlier publication's cell is mended by
+		// hiding the same field now (its earlier value is then bounded by
+		// nothing shown).
+		if debugAudit {
+			for i, f := range rep.Findings {
+				if i < 6 {
+					println("round", round, f.String(p))
+				}
+			}
+		}
+		field := make(map[int]string)
+		for _, cs := range cells {
+			for f, c := range cs {
+				field[c] = f
+			}
+		}
+		if round >= 5 && round < 8 {
+			// Nothing local helped: withhold every table, keep the totals.
+			for f := range cells[len(cells)-1] {
+				if tableOf(f) != "t" {
+					forced[f] = ReasonCoarsened
+				}
+			}
+			round = 7
+			continue
+		}
+		if round >= 8 {
+			// Still not: withhold every count.
+			for f := range cells[len(cells)-1] {
+				forced[f] = ReasonCoarsened
+			}
+			if round >= 9 {
+				return sum, forced, rep
+			}
+			continue
+		}
+		acted := make(map[string]bool)
+		for _, f := range rep.Findings {
+			for _, c := range f.Cells {
+				fld, ok := field[c]
+				if !ok {
+					continue
+				}
+				t := tableOf(fld)
+				if acted[t] {
+					continue
+				}
+				acted[t] = true
+				level[t]++
+				switch {
+				case f.Why == privacy.WhyDetermined || level[t] > 2:
+					coarsen(s, t, counters, forced, sum)
+				case !isHidden(sum, s, fld):
+					forced[fld] = ReasonComplementary
+				default:
+					complement(s, fld, sum, forced)
+				}
+			}
+		}
+		if len(acted) == 0 {
+			// Findings only about earlier publications' cells cannot be
+			// mended by hiding more now; withhold this one's counts.
+			round = max(round, 7)
+		}
+	}
+}
+
+var debugAudit = os.Getenv("BARAZA_AUDIT_DEBUG") != ""
+
+// isHidden reports whether field is hidden in sum.
+func isHidden(sum Summary, s *dialogs.Script, field string) bool {
+	parts := strings.Split(field, "|")
+	switch parts[0] {
+	case "a":
+		for _, q := range sum.Questions {
+			if q.ID == parts[1] {
+				return q.Answered == nil
+			}
+		}
+	case "o":
+		for _, q := range sum.Questions {
+			if q.ID == parts[1] {
+				for _, o := range q.Options {
+					if o.ID == parts[2] {
+						return o.Count == nil
+					}
+				}
+			}
+		}
+	case "b":
+		for _, b := range sum.Breakdowns {
+			if b.Question == parts[1] && b.By == parts[3] {
+				for _, c := range b.Cells {
+					if c.Option == parts[2] && c.ByOption == parts[4] {
+						return c.Count == nil
+					}
+				}
+			}
+		}
+	case FieldCompleted:
+		return sum.Completed == nil
+	case FieldStarted:
+		return sum.Started == nil
+	case FieldDeclined:
+		return sum.Declined == nil
+	}
+	return true
+}
+
+// Render builds the Summary with the fields in forced hidden (for the
+// reasons given) besides Build's own rules, without auditing.
+func Render(s *dialogs.Script, counters map[string]int64, k int, status, lang string, forced map[string]string) Summary {
+	b := builder{s: s, c: counters, k: max(k, privacy.MinK), lang: lang, forced: forced}
+	sum := b.build(status)
+	sum.Mode = ModeSuppress
+	return sum
+}
+
+// Modes of a release.
+const (
+	ModeSuppress = "suppress"
+	ModeDP       = "dp"
+)
+
+// tableOf names the table a counter field is published in: "q:<id>" for
+// a question's answered and option counts, "b:<q>:<by>" for a breakdown,
+// "w" for weeks, "t" for the respondent totals.
+func tableOf(field string) string {
+	parts := strings.Split(field, "|")
+	switch parts[0] {
+	case "a", "o":
+		return "q:" + parts[1]
+	case "b":
+		return "b:" + parts[1] + ":" + parts[3]
+	case "w":
+		return "w"
+	}
+	return "t"
+}
+
+// coarsen withholds table t whole.
+func coarsen(s *dialogs.Script, t string, counters map[string]int64, forced map[string]string, sum Summary) {
+	parts := strings.Split(t, ":")
+	switch parts[0] {
+	case "q":
+		forced[AnsweredField(parts[1])] = ReasonCoarsened
+		for _, q := range sum.Questions {
+			if q.ID == parts[1] {
+				for _, o := range q.Options {
+					forced[OptionField(q.ID, o.ID)] = ReasonCoarsened
+				}
+			}
+		}
+	case "b":
+		for _, b := range sum.Breakdowns {
+			if canonicalPair(s, b.Question, b.By) != parts[1]+":"+parts[2] {
+				continue
+			}
+			for _, c := range b.Cells {
+				forced[canonical(s, b.Question, c.Option, b.By, c.ByOption)] = ReasonCoarsened
+			}
+		}
+	case "w":
+		for f := range counters {
+			if strings.HasPrefix(f, "w|") {
+				forced[f] = ReasonCoarsened
+			}
+		}
+	default:
+		forced[FieldCompleted] = ReasonCoarsened
+		forced[FieldStarted] = ReasonCoarsened
+		forced[FieldDeclined] = ReasonCoarsened
+	}
+}
+
+func canonicalPair(s *dialogs.Script, q, by string) string {
+	f := strings.Split(canonical(s, q, "x", by, "y"), "|")
+	return f[1] + ":" + f[3]
+}
+
+// complement hides, beside the leaking hidden field, the smallest shown
+// non-zero count of its row and of its column (of its question's options
+// for a marginal), so that more unknowns share each sum.
+func complement(s *dialogs.Script, field string, sum Summary, forced map[string]string) {
+	parts := strings.Split(field, "|")
+	pick := func(cands []string, counts []*int64) {
+		best, bv := "", int64(0)
+		for i, c := range cands {
+			if counts[i] == nil || *counts[i] == 0 || c == field || forced[c] != "" {
+				continue
+			}
+			if best == "" || *counts[i] < bv {
+				best, bv = c, *counts[i]
+			}
+		}
+		if best != "" {
+			forced[best] = ReasonComplementary
+		}
+	}
+	switch parts[0] {
+	case "a", "o":
+		for _, q := range sum.Questions {
+			if q.ID != parts[1] {
+				continue
+			}
+			var fs []string
+			var cs []*int64
+			for _, o := range q.Options {
+				fs, cs = append(fs, OptionField(q.ID, o.ID)), append(cs, o.Count)
+			}
+			pick(fs, cs)
+			if parts[0] == "a" || len(fs) == 0 {
+				forced[AnsweredField(q.ID)] = ReasonComplementary
+			}
+		}
+	case "b":
+		q, o, by, bo := parts[1], parts[2], parts[3], parts[4]
+		for _, b := range sum.Breakdowns {
+			if b.Question != q || b.By != by {
+				continue
+			}
+			var rf, cf []string
+			var rc, cc []*int64
+			for _, c := range b.Cells {
+				f := canonical(s, b.Question, c.Option, b.By, c.ByOption)
+				if c.Option == o {
+					rf, rc = append(rf, f), append(rc, c.Count)
+				}
+				if c.ByOption == bo {
+					cf, cc = append(cf, f), append(cc, c.Count)
+				}
+			}
+			pick(rf, rc)
+			pick(cf, cc)
+		}
+	default:
+		forced[field] = ReasonComplementary
+	}
 }
 
 type builder struct {
-	s    *dialogs.Script
-	c    map[string]int64
-	k    int
-	lang string
+	s      *dialogs.Script
+	c      map[string]int64
+	k      int
+	lang   string
+	forced map[string]string // field -> reason, hidden besides the rules
 
 	hideAll  bool               // completed is hidden
 	marginal map[string]optMask // question id -> hidden options
@@ -122,14 +432,37 @@ type optMask map[string]bool
 
 func (b *builder) get(field string) int64 { return max(b.c[field], 0) }
 
-// count is a lone count; hidden also when hide.
-func (b *builder) count(n int64, hide bool) *int64 {
+// count is a lone count of field; hidden also when hide.
+func (b *builder) count(field string, hide bool) (*int64, string) {
+	n := b.get(field)
+	hide = hide || b.forced[field] != ""
 	m := privacy.Suppress(b.k, privacy.Table{Cells: [][]int64{{n}}, Hidden: [][]bool{{hide}}})
 	if m[0][0] {
-		return nil
+		return nil, b.reason(field, n, true)
 	}
-	return &n
+	return &n, ""
 }
+
+// reason says why field (value v) is hidden, "" when shown.
+func (b *builder) reason(field string, v int64, hidden bool) string {
+	// A withheld table's cells are all "coarsened", small or not: saying
+	// which of them are small would tell a reader they are at least 1.
+	switch {
+	case !hidden:
+		return ""
+	case b.forced[field] == ReasonCoarsened:
+		return ReasonCoarsened
+	case b.hideAll && field != FieldCompleted:
+		return ReasonCoarsened
+	case v >= 1 && v < int64(b.k):
+		return ReasonSmall
+	case b.forced[field] != "":
+		return b.forced[field]
+	}
+	return ReasonComplementary
+}
+
+func (b *builder) isForced(field string) bool { return b.forced[field] != "" }
 
 // text picks lang, else the default language, else any (the smallest
 // language code, so the choice is stable).
@@ -160,12 +493,12 @@ func (b *builder) build(status string) Summary {
 		Title:      b.text(s.Title),
 		Status:     status,
 		K:          b.k,
-		Started:    b.count(b.get(FieldStarted), false),
-		Declined:   b.count(b.get(FieldDeclined), false),
 		Questions:  []Question{},
 		Breakdowns: []Breakdown{},
 	}
-	sum.Completed = b.count(b.get(FieldCompleted), false)
+	sum.Started, sum.StartedReason = b.count(FieldStarted, false)
+	sum.Declined, sum.DeclinedReason = b.count(FieldDeclined, false)
+	sum.Completed, sum.CompletedReason = b.count(FieldCompleted, false)
 	b.hideAll = sum.Completed == nil
 	b.marginal = make(map[string]optMask)
 	b.pairs = make(map[[2]string]privacy.Mask)
@@ -206,7 +539,8 @@ func all(rows, cols int, v bool) [][]bool {
 
 func (b *builder) question(q *dialogs.Question) Question {
 	answered := b.get(AnsweredField(q.ID))
-	out := Question{ID: q.ID, Type: q.Type, Text: b.text(q.Text), Answered: b.count(answered, b.hideAll)}
+	out := Question{ID: q.ID, Type: q.Type, Text: b.text(q.Text)}
+	out.Answered, out.AnsweredReason = b.count(AnsweredField(q.ID), b.hideAll)
 	if !hasOptions(q) {
 		return out
 	}
@@ -214,15 +548,19 @@ func (b *builder) question(q *dialogs.Question) Question {
 	for j, o := range q.Options {
 		row[j] = b.get(OptionField(q.ID, o.ID))
 	}
+	hide := all(1, len(row), b.hideAll || out.Answered == nil)
+	for j, o := range q.Options {
+		hide[0][j] = hide[0][j] || b.isForced(OptionField(q.ID, o.ID))
+	}
 	m := privacy.Suppress(b.k, privacy.Table{
 		Cells:     [][]int64{row},
 		RowTotals: []int64{answered},
-		Hidden:    all(1, len(row), b.hideAll || out.Answered == nil),
+		Hidden:    hide,
 	})
 	hidden := make(optMask)
 	out.Options = make([]Option, len(q.Options))
 	for j, o := range q.Options {
-		opt := Option{ID: o.ID, Label: b.text(o.Label), Suppressed: m[0][j]}
+		opt := Option{ID: o.ID, Label: b.text(o.Label), Suppressed: m[0][j], Reason: b.reason(OptionField(q.ID, o.ID), row[j], m[0][j])}
 		if !m[0][j] {
 			opt.Count = &row[j]
 		}
@@ -258,7 +596,7 @@ func (b *builder) breakdown(qi, bi int) Breakdown {
 		hidden := all(len(rq.Options), len(cq.Options), b.hideAll)
 		for i, o := range rq.Options {
 			for j, bo := range cq.Options {
-				if b.marginal[rq.ID][o.ID] || b.marginal[cq.ID][bo.ID] {
+				if b.marginal[rq.ID][o.ID] || b.marginal[cq.ID][bo.ID] || b.isForced(BreakdownField(rq.ID, o.ID, cq.ID, bo.ID)) {
 					hidden[i][j] = true
 				}
 			}
@@ -273,7 +611,8 @@ func (b *builder) breakdown(qi, bi int) Breakdown {
 			if transposed {
 				r, c = j, i
 			}
-			cell := Cell{ByOption: bo.ID, Option: o.ID, Suppressed: m[r][c]}
+			cell := Cell{ByOption: bo.ID, Option: o.ID, Suppressed: m[r][c],
+				Reason: b.reason(BreakdownField(rq.ID, rq.Options[r].ID, cq.ID, cq.Options[c].ID), cells[r][c], m[r][c])}
 			if !m[r][c] {
 				v := cells[r][c]
 				cell.Count = &v
@@ -315,14 +654,18 @@ func (b *builder) weeks() []WeekCount {
 	for i, w := range names {
 		totals[i] = []int64{b.get(WeekField(w))}
 	}
+	weekHide := all(len(names), 1, b.hideAll)
+	for i, w := range names {
+		weekHide[i][0] = weekHide[i][0] || b.isForced(WeekField(w))
+	}
 	tm := privacy.Suppress(b.k, privacy.Table{
 		Cells:     totals,
 		ColTotals: []int64{b.get(FieldCompleted)},
-		Hidden:    all(len(names), 1, b.hideAll),
+		Hidden:    weekHide,
 	})
 	out := make([]WeekCount, len(names))
 	for i, w := range names {
-		out[i] = WeekCount{Week: w, Suppressed: tm[i][0], Cells: []WeekCell{}}
+		out[i] = WeekCount{Week: w, Suppressed: tm[i][0], Reason: b.reason(WeekField(w), totals[i][0], tm[i][0]), Cells: []WeekCell{}}
 		if !tm[i][0] {
 			out[i].Completed = &totals[i][0]
 		}
@@ -339,14 +682,14 @@ func (b *builder) weeks() []WeekCount {
 			hidden[i] = make([]bool, len(q.Options))
 			for j, o := range q.Options {
 				cells[i][j] = b.get(WeekOptionField(w, q.ID, o.ID))
-				hidden[i][j] = tm[i][0] || b.marginal[q.ID][o.ID]
+				hidden[i][j] = tm[i][0] || b.marginal[q.ID][o.ID] || b.isForced(WeekOptionField(w, q.ID, o.ID))
 			}
 		}
 		rows, cols := sums(cells, len(q.Options))
 		m := privacy.Suppress(b.k, privacy.Table{Cells: cells, RowTotals: rows, ColTotals: cols, Hidden: hidden})
 		for i := range names {
 			for j, o := range q.Options {
-				c := WeekCell{Question: q.ID, Option: o.ID, Suppressed: m[i][j]}
+				c := WeekCell{Question: q.ID, Option: o.ID, Suppressed: m[i][j], Reason: b.reason(WeekOptionField(names[i], q.ID, o.ID), cells[i][j], m[i][j])}
 				if !m[i][j] {
 					c.Count = &cells[i][j]
 				}

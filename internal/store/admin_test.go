@@ -10,41 +10,43 @@ import (
 	"github.com/baraza/baraza/internal/store"
 )
 
+// TestSessionTTL: a session's expiry and a completion's keys date nothing
+// finer than the time grain (an hour here): the session expires at a
+// grain boundary SessionTTL after its last step or later, an ended session
+// leaves no key at all, and the only per-person key after a completion is
+// the participation marker, without TTL and with a fixed value.
 func TestSessionTTL(t *testing.T) {
 	srv := redistest.Start(t)
 	rdb := srv.Client()
-	s := store.New(rdb, store.Options{Prefix: srv.Prefix + "baraza:", SessionTTL: time.Hour, SeenTTL: 2 * time.Hour})
+	s := store.New(rdb, store.Options{Prefix: srv.Prefix + "baraza:", SessionTTL: time.Hour, TimeGrain: time.Hour})
 	ctx := ctxT(t)
 	r := hexID('t')
+	key := srv.Prefix + "baraza:{r:" + r + "}:s"
 	if err := s.SaveSession(ctx, r, 0, []byte("x"), "e1"); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveSession(ctx, r, 1, nil, "e2"); err != nil {
+	exp, err := rdb.PExpireTime(ctx, key).Result()
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.SaveSession(ctx, r, 2, []byte("y"), "e3"); err != nil {
+	at := time.UnixMilli(int64(exp / time.Millisecond))
+	if at.UnixMilli()%time.Hour.Milliseconds() != 0 || time.Until(at) < time.Hour-time.Minute || time.Until(at) > 2*time.Hour {
+		t.Errorf("session expires at %v, want an hour boundary 1 to 2 hours away", at)
+	}
+	_, v, _, err := s.LoadSession(ctx, r, "")
+	if err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct {
-		key      string
-		min, max time.Duration
-	}{
-		{srv.Prefix + "baraza:{r:" + r + "}:s", 59 * time.Minute, time.Hour},
-		{srv.Prefix + "baraza:{r:" + r + "}:e", 119 * time.Minute, 2 * time.Hour},
-	} {
-		got, err := rdb.PTTL(ctx, tc.key).Result()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got < tc.min || got > tc.max {
-			t.Errorf("TTL of %s: got %v, want in [%v, %v]", tc.key, got, tc.min, tc.max)
-		}
+	if err := s.SaveSession(ctx, r, v, nil, "e2"); err != nil {
+		t.Fatal(err)
 	}
-	// markers: completion keys expire, participation does not
+	if n, err := rdb.Exists(ctx, key).Result(); err != nil || n != 0 {
+		t.Errorf("ended session: %d keys (err %v), want none", n, err)
+	}
 	if _, err := s.Apply(ctx, store.Completion{Consultation: "c", Key: "k", Participation: hexID('p'), Incr: []string{"completed"}}); err != nil {
 		t.Fatal(err)
 	}
-	keys, err := rdb.Keys(ctx, srv.Prefix+"baraza:{c:c}:*").Result()
+	keys, err := rdb.Keys(ctx, srv.Prefix+"baraza:*").Result()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,19 +56,17 @@ func TestSessionTTL(t *testing.T) {
 			t.Fatal(err)
 		}
 		switch {
-		case strings.Contains(k, "}:k:"):
-			// 30 days, rounded up to the next day boundary (UTC), so the
-			// TTL does not date the completion.
-			if ttl < 30*24*time.Hour || ttl > 31*24*time.Hour {
-				t.Errorf("completion marker TTL: got %v, want 30 to 31 days", ttl)
+		case strings.Contains(k, "}:p:"):
+			if v, err := rdb.Get(ctx, k).Result(); err != nil || v != "1" {
+				t.Errorf("participation marker value: got %q, %v, want the fixed 1", v, err)
 			}
-			if exp := time.Now().Add(ttl).UTC(); exp.Hour() != 0 && exp.Hour() != 23 {
-				t.Errorf("completion marker expires at %v, want a day boundary", exp)
-			}
-		default: // counters and participation live until an operator deletes them
+			fallthrough
+		case strings.HasSuffix(k, "}:n"):
 			if ttl != -1*time.Nanosecond && ttl != -1*time.Millisecond {
 				t.Errorf("%s TTL: got %v, want none", k, ttl)
 			}
+		default:
+			t.Errorf("unexpected key after a completion: %s", k)
 		}
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -17,47 +16,73 @@ import (
 type Completion struct {
 	Consultation string // consultation id
 	// Key makes the change idempotent: a second Apply with the same Key
-	// (a retry, a duplicated update) changes nothing. Stored only hashed.
+	// (a retry, a duplicated update) changes nothing. Stored only hashed,
+	// in the consultation's set of recent keys, until the end of the day
+	// after next (or until a later Apply forgets it), and not at all when
+	// there is a participation marker, which does the same job.
 	Key string
+	// Forget lists keys of earlier Applies of the same dialog that can no
+	// longer be replayed (the dialog is past them): they are dropped, so
+	// nothing of one person's path stays in the set.
+	Forget []string
+	// Remember lists keys recorded beside Key (same set, same life) that
+	// Ended can find: the event that ended a dialog, so a platform's late
+	// re-delivery of it is recognised once the session is gone.
+	Remember []string
 	// Participation, when not empty, is the respondent's per-consultation
-	// marker (hex): it is set, without TTL, and an Apply whose marker is
-	// already set counts nothing, so one person is counted once.
+	// marker (hex): it is set, without TTL and with a fixed value, and an
+	// Apply whose marker is already set counts nothing, so one person is
+	// counted once.
 	Participation string
 	Incr          []string          // counter fields, each incremented by 1
 	Texts         map[string]string // question id -> scrubbed text, stored apart from the counters
 }
 
-// applyScript: KEYS marker, counters, participation (the marker again when
-// there is none), text sets...; ARGV the marker's expiry (unix ms, a day
-// boundary), "1" when there is a participation marker, number of fields n,
-// the n fields, then a random score and a text per text set.
+// applyScript: KEYS recent keys (zset), counters, participation (the
+// zset again when there is none), text sets...; ARGV the key's digest
+// ("" when the participation marker stands in for it), today's day
+// number, the day number after which it may be dropped, "1" when there is
+// a participation marker, number of fields n, the n fields, number of
+// digests to forget f, the f digests, number of digests to remember m, the
+// m digests, then a random score and a text per text set.
 var applyScript = redis.NewScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
+if ARGV[1] ~= '' and redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   return 0
 end
-if ARGV[2] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
+if ARGV[4] == '1' and redis.call('EXISTS', KEYS[3]) == 1 then
   return 0
 end
-local n = tonumber(ARGV[3])
+local n = tonumber(ARGV[5])
 for i = 1, n do
-  redis.call('HINCRBY', KEYS[2], ARGV[3 + i], 1)
+  redis.call('HINCRBY', KEYS[2], ARGV[5 + i], 1)
 end
+local f = tonumber(ARGV[6 + n])
+for i = 1, f do
+  redis.call('ZREM', KEYS[1], ARGV[6 + n + i])
+end
+local m = tonumber(ARGV[7 + n + f])
+for i = 1, m do
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[7 + n + f + i])
+end
+local j = 8 + n + f + m
 for i = 4, #KEYS do
-  local j = n + 4 + (i - 4) * 2
   redis.call('ZADD', KEYS[i], ARGV[j], ARGV[j + 1])
+  j = j + 2
 end
-redis.call('SET', KEYS[1], '1')
-redis.call('PEXPIREAT', KEYS[1], ARGV[1])
-if ARGV[2] == '1' then
+if ARGV[1] ~= '' then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+end
+if ARGV[4] == '1' then
   redis.call('SET', KEYS[3], '1')
 end
 return 1
 `)
 
 // Apply adds c to the consultation's aggregates in one script on the
-// consultation's slot, unless c.Key was applied before (within MarkerTTL) or
-// c.Participation is already marked: then it returns applied=false and
-// changes nothing. One round trip.
+// consultation's slot, unless c.Key was applied before (and not
+// forgotten) or c.Participation is already marked: then it returns
+// applied=false and changes nothing. One round trip.
 func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err error) {
 	if err := checkID("consultation", c.Consultation); err != nil {
 		return false, err
@@ -66,25 +91,33 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 		return false, fmt.Errorf("%w: empty completion key", ErrInvalid)
 	}
 	tag := s.ctag(c.Consultation)
-	marker := tag + ":k:" + digest(c.Key)
-	part, hasPart := marker, "0"
+	recent := tag + ":k"
+	part, hasPart, key := recent, "0", digest(c.Key)
 	if c.Participation != "" {
 		if err := checkHex("participation marker", c.Participation); err != nil {
 			return false, err
 		}
-		part, hasPart = tag+":p:"+c.Participation, "1"
+		part, hasPart, key = tag+":p:"+c.Participation, "1", ""
 	}
-	keys := []string{marker, tag + ":n", part}
-	// The marker expires at a day boundary, so its TTL does not tell when
-	// the completion happened.
-	day := 24 * time.Hour
-	expire := s.opt.Now().Add(s.opt.MarkerTTL).Truncate(day).Add(day)
-	args := []any{expire.UnixMilli(), hasPart, len(c.Incr)}
+	keys := []string{recent, tag + ":n", part}
+	// Recent keys are scored by day, never by a finer time; one lives
+	// until the end of the day after next, long enough for any platform's
+	// re-delivery.
+	today := s.opt.Now().Unix() / 86400
+	args := []any{key, today, today + 2, hasPart, len(c.Incr)}
 	for _, f := range c.Incr {
 		if f == "" {
 			return false, fmt.Errorf("%w: empty counter field", ErrInvalid)
 		}
-		args = append(args, f)
+		args = append(args, s.sealField(f))
+	}
+	args = append(args, len(c.Forget))
+	for _, k := range c.Forget {
+		args = append(args, digest(k))
+	}
+	args = append(args, len(c.Remember))
+	for _, k := range c.Remember {
+		args = append(args, digest(k))
 	}
 	questions := make([]string, 0, len(c.Texts))
 	for q, t := range c.Texts {
@@ -106,11 +139,39 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 		// arrival; the nonce keeps identical texts apart. No time.
 		args = append(args, rand.Int64N(1<<53), randHex(8)+":"+c.Texts[q])
 	}
-	n, err := applyScript.Run(ctx, s.rdb, keys, args...).Int()
+	n, err := s.run(ctx, applyScript, keys, args...).Int()
 	if err != nil {
 		return false, fmt.Errorf("store: apply: %w", err)
 	}
 	return n == 1, nil
+}
+
+// Ended reports whether key was remembered (Completion.Remember) by a
+// recent Apply of any of the consultations. One round trip.
+func (s *Store) Ended(ctx context.Context, consultations []string, key string) (bool, error) {
+	if key == "" || len(consultations) == 0 {
+		return false, nil
+	}
+	d := digest(key)
+	cmds := make([]*redis.FloatCmd, 0, len(consultations))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, c := range consultations {
+			if err := checkID("consultation", c); err != nil {
+				return err
+			}
+			cmds = append(cmds, p.ZScore(ctx, s.ctag(c)+":k", d))
+		}
+		return nil
+	})
+	if err != nil && !isNil(err) {
+		return false, fmt.Errorf("store: ended: %w", err)
+	}
+	for _, c := range cmds {
+		if c.Err() == nil {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // Participated reports whether the participation marker is set.
@@ -139,12 +200,16 @@ func (s *Store) Counters(ctx context.Context, consultation string) (map[string]i
 		return nil, fmt.Errorf("store: counters: %w", err)
 	}
 	out := make(map[string]int64, len(m))
-	for f, v := range m {
+	for sf, v := range m {
+		f, err := s.openField(sf)
+		if err != nil {
+			return nil, fmt.Errorf("store: counters: %w", err)
+		}
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil {
 			return nil, fmt.Errorf("store: counters: field %q: not an integer", clip(f))
 		}
-		out[f] = n
+		out[f] += n
 	}
 	return out, nil
 }

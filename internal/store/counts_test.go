@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -226,5 +227,57 @@ func TestApplyAcrossRestart(t *testing.T) {
 	}
 	if counters["completed"] != n {
 		t.Errorf("completed: got %d, want %d (failed during blip: %v)", counters["completed"], n, failed)
+	}
+}
+
+// TestSealedCounterFields: with a counter key, the counters hash holds no
+// field name in the clear, every count still adds up, and Counters gives
+// the names back; the same names written before sealing was switched on
+// are read and summed with the sealed ones.
+func TestSealedCounterFields(t *testing.T) {
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	p := srv.Prefix + "baraza:"
+	ctx := ctxT(t)
+	plain := store.New(rdb, store.Options{Prefix: p})
+	if _, err := plain.Apply(ctx, store.Completion{Consultation: "c", Key: "old", Incr: []string{"completed", "o|area|north"}}); err != nil {
+		t.Fatal(err)
+	}
+	s := store.New(rdb, store.Options{Prefix: p, CounterKey: []byte("0123456789abcdef0123456789abcdef")})
+	for i, f := range []string{"o|area|north", "o|area|south", "x|area|north|safe|2"} {
+		if _, err := s.Apply(ctx, store.Completion{Consultation: "c", Key: fmt.Sprint("k", i), Incr: []string{"completed", f}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.Counters(ctx, "c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{"completed": 4, "o|area|north": 2, "o|area|south": 1, "x|area|north|safe|2": 1}
+	if !maps.Equal(got, want) {
+		t.Errorf("got %v, want %v", got, want)
+	}
+	fields, err := rdb.HKeys(ctx, p+"{c:c}:n").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := 0
+	for _, f := range fields {
+		if strings.HasPrefix(f, "!") {
+			sealed++
+			for _, name := range []string{"area", "north", "south", "safe", "completed"} {
+				if strings.Contains(f, name) {
+					t.Errorf("sealed field %q shows %q", f, name)
+				}
+			}
+		}
+	}
+	if sealed != 4 {
+		t.Errorf("got %d sealed fields, want 4 (%v)", sealed, fields)
+	}
+	// another secret cannot read them, and says so
+	other := store.New(rdb, store.Options{Prefix: p, CounterKey: []byte("another key of thirty-two bytes!")})
+	if _, err := other.Counters(ctx, "c"); err == nil {
+		t.Error("counters under another key: got nil error")
 	}
 }

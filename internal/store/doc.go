@@ -36,14 +36,16 @@
 // Every key starts with Options.Prefix (default "baraza:"). Each key holds a
 // hash tag, so a multi-key script touches a single Cluster slot:
 //
-//	P{r:<respondent>}:s          hash  session: v (version), d (data); TTL SessionTTL.
-//	                                   When the session ends only v stays, as a
-//	                                   tombstone, for SeenTTL
-//	P{r:<respondent>}:e          set   hashes of processed event keys; TTL SeenTTL,
-//	                                   survives the session's deletion
-//	P{c:<consultation>}:n        hash  counters (field names from internal/results)
-//	P{c:<consultation>}:k:<h>    string completion marker for one Completion.Key; TTL MarkerTTL
-//	P{c:<consultation>}:p:<m>    string participation marker (a per-consultation HMAC); no TTL
+//	P{r:<respondent>}:s          hash  session: v (random version), d (sealed data), e (the
+//	                                   last 16 event digests, always 192 bytes); expires
+//	                                   at a TimeGrain boundary SessionTTL after the last
+//	                                   step; deleted, all of it, when the dialog ends
+//	P{c:<consultation>}:n        hash  counters; field names sealed with CounterKey when set
+//	P{c:<consultation>}:k        zset  digests of recent Completion.Keys, scored by the day
+//	                                   number after which they may go; a completion drops
+//	                                   its dialog's earlier keys (Completion.Forget)
+//	P{c:<consultation>}:p:<m>    string participation marker (a per-consultation HMAC); value
+//	                                   "1", no TTL
 //	P{c:<consultation>}:t:<q>    zset  texts of question q, each "<random nonce>:<text>" under a random score
 //	P{g}:status                  hash  consultation -> status override (JSON)
 //	P{g}:statuslog:<c>           list  status changes of consultation c, newest first, capped
@@ -62,5 +64,25 @@
 // into session data or a counter field name. Texts carry no timestamp and a
 // set has no order, so a text cannot be joined to a completion by time.
 // Time is stored only where an operator needs it: token creation, status
-// changes (to the minute) and releases.
+// changes (to the minute) and releases. Expiries of anything about a
+// respondent fall on a TimeGrain boundary (a day by default), so a TTL
+// dates nothing finer.
+//
+// # What a dump of Redis still shows
+//
+// After a consultation, a dump (an RDB file, a backup, MONITOR) shows:
+// one participation marker per person who completed (an HMAC that needs
+// the secret to test against a platform id; value "1", no TTL, so their
+// number is the number of completions); the counters hash, whose field
+// names are sealed (the number of cells and the multiset of their counts,
+// not which cell is which; with the secret, everything a release would
+// show before suppression — which is why the secret stays out of Redis);
+// the scrubbed texts per question in random order, including those of
+// questions too few people answered for a release to show them; the
+// recent-keys set (how many dialogs were started but not yet finished,
+// refused or quit, by day, for two days); and one session per dialog still
+// under way or abandoned (sealed, padded, expiring on a day boundary, with
+// a fixed-size event field): that someone unnamed is mid-dialog, and the
+// day they last answered. Nothing holds a platform id, an event count of a
+// finished dialog, or a time finer than a day.
 package store

@@ -76,7 +76,7 @@ func TestInstrumentAndRoundTrips(t *testing.T) {
 		}
 	}
 	for key, want := range map[string]uint64{
-		"baraza_redis_command_duration_seconds{pipeline}":  2,
+		"baraza_redis_command_duration_seconds{hmget}":     2, // LoadSession is one HMGET
 		"baraza_redis_command_duration_seconds{evalsha}":   4, // 2 warm-ups + save + apply
 		"baraza_redis_command_duration_seconds{hgetall}":   1,
 		"baraza_redis_command_errors_total{nosuchcommand}": 1,

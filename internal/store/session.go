@@ -2,93 +2,142 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
-// LoadSession returns the respondent's session (nil data when there is
-// none; the version is then 0, or the ended session's version while its
-// tombstone lasts) and whether eventKey was already processed (an empty eventKey is never a
-// duplicate). One round trip: both keys share the respondent's slot.
+// seenSlots is how many recent event keys a session remembers, and
+// seenSize the bytes they take: always the same, so the field's length
+// says nothing about how far a person got.
+const (
+	seenSlots  = 16
+	seenDigest = 12 // hex characters: 48 bits
+	seenSize   = seenSlots * seenDigest
+)
+
+// LoadSession returns the respondent's session (nil data and version 0
+// when there is none) and whether eventKey is among the events the session
+// already processed (an empty eventKey is never a duplicate). One
+// command: the version, the data and the recent events are fields of one
+// hash.
 func (s *Store) LoadSession(ctx context.Context, respondent, eventKey string) (data []byte, version int64, dup bool, err error) {
 	if err := checkHex("respondent", respondent); err != nil {
 		return nil, 0, false, err
 	}
-	var (
-		sess *redis.SliceCmd
-		seen *redis.BoolCmd
-	)
-	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		sess = p.HMGet(ctx, s.sessionKey(respondent), "v", "d")
-		if eventKey != "" {
-			seen = p.SIsMember(ctx, s.seenKey(respondent), digest(eventKey))
+	var vals []any
+	if s.opt.WaitReplicas > 0 {
+		// The read rides with a WAIT for nothing new: it answers at once
+		// with the replicas this server has. A master that lost its
+		// replica to a failover answers none, and what it shows (perhaps
+		// a write only it has) must not be trusted: the caller retries
+		// until the client follows the new master.
+		var get *redis.SliceCmd
+		var wait *redis.IntCmd
+		_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			get = p.HMGet(ctx, s.sessionKey(respondent), "v", "d", "e")
+			wait = redis.NewIntCmd(ctx, "wait", s.opt.WaitReplicas, s.opt.WaitTimeout.Milliseconds())
+			return p.Process(ctx, wait)
+		})
+		if err == nil && wait.Val() < int64(s.opt.WaitReplicas) {
+			err = ErrUnreplicated
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, 0, false, fmt.Errorf("store: load session: %w", err)
+		if err != nil {
+			return nil, 0, false, fmt.Errorf("store: load session: %w", err)
+		}
+		vals = get.Val()
+	} else {
+		vals, err = s.rdb.HMGet(ctx, s.sessionKey(respondent), "v", "d", "e").Result()
+		if err != nil {
+			return nil, 0, false, fmt.Errorf("store: load session: %w", err)
+		}
 	}
-	if seen != nil {
-		dup = seen.Val()
-	}
-	vals := sess.Val()
-	if len(vals) != 2 || vals[0] == nil {
-		return nil, 0, dup, nil
+	if len(vals) != 3 || vals[0] == nil {
+		return nil, 0, false, nil
 	}
 	vs, _ := vals[0].(string)
 	version, err = strconv.ParseInt(vs, 10, 64)
 	if err != nil {
-		return nil, 0, dup, fmt.Errorf("store: load session: bad version %q", clip(vs))
+		return nil, 0, false, fmt.Errorf("store: load session: bad version %q", clip(vs))
 	}
-	ds, ok := vals[1].(string)
-	if !ok {
-		// A tombstone: the last session ended; its version lives on so
-		// the next one continues the sequence.
-		return nil, version, dup, nil
+	if seen, ok := vals[2].(string); ok && eventKey != "" {
+		dup = seenHas(seen, seenDigestOf(eventKey))
 	}
+	ds, _ := vals[1].(string)
 	return []byte(ds), version, dup, nil
 }
 
-// saveScript: KEYS session, seen; ARGV version, data, event digest ("" for
-// none), session TTL ms, seen TTL ms, "1" to delete.
+// seenDigestOf is the stored form of an event key in a session's ring:
+// 48 bits of SHA-256 in hex, enough to tell a person's recent events
+// apart (a false duplicate among 16 has odds of 1 in 10^13).
+func seenDigestOf(eventKey string) string {
+	h := sha256.Sum256([]byte(eventKey))
+	return hex.EncodeToString(h[:seenDigest/2])
+}
+
+func seenHas(ring, d string) bool {
+	for i := 0; i+seenDigest <= len(ring); i += seenDigest {
+		if ring[i:i+seenDigest] == d {
+			return true
+		}
+	}
+	return false
+}
+
+// saveScript: KEYS session; ARGV expected version ("0": none), new
+// version, data, event digest ("" for none), expiry (unix ms), "1" to
+// delete, random filler for a new ring.
 var saveScript = redis.NewScript(`
-if ARGV[3] ~= '' and redis.call('SISMEMBER', KEYS[2], ARGV[3]) == 1 then
-  return 'DUP'
+local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
+local ring = cur[2]
+if ARGV[4] ~= '' and ring then
+  for i = 1, #ring, 12 do
+    if string.sub(ring, i, i + 11) == ARGV[4] then
+      return 'DUP'
+    end
+  end
 end
-local cur = tonumber(redis.call('HGET', KEYS[1], 'v') or '0')
-if cur ~= tonumber(ARGV[1]) then
+if (cur[1] or '0') ~= ARGV[1] then
   return 'CONFLICT'
 end
 if ARGV[6] == '1' then
-  -- Keep the version as a tombstone (no data) for the seen TTL, so a
-  -- writer that stalled holding an old version can never overwrite a new
-  -- session that happened to reach the same version number.
-  redis.call('HDEL', KEYS[1], 'd')
-  redis.call('HSET', KEYS[1], 'v', cur + 1)
-  redis.call('PEXPIRE', KEYS[1], ARGV[5])
-else
-  redis.call('HSET', KEYS[1], 'v', cur + 1, 'd', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  -- The dialog ended: nothing of it stays, not even its recent events.
+  redis.call('DEL', KEYS[1])
+  return 'OK'
 end
-if ARGV[3] ~= '' then
-  redis.call('SADD', KEYS[2], ARGV[3])
-  redis.call('PEXPIRE', KEYS[2], ARGV[5])
+if not ring or #ring ~= #ARGV[7] then
+  ring = ARGV[7]
 end
+if ARGV[4] ~= '' then
+  ring = string.sub(ring, 13) .. ARGV[4]
+end
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'd', ARGV[3], 'e', ring)
+redis.call('PEXPIREAT', KEYS[1], ARGV[5])
 return 'OK'
 `)
 
-// SaveSession writes data as the respondent's session if its stored version
-// is still version (as LoadSession returned it), storing version+1 with
-// the session TTL; nil data deletes the session's data and keeps its
-// version as a tombstone for SeenTTL. A non-empty eventKey is
-// remembered (for SeenTTL, even after the session is deleted) and a second
+// SaveSession writes data as the respondent's session if its stored
+// version is still version (as LoadSession returned it; 0 when there was
+// none), under a new random version; nil data deletes the session, with
+// everything it remembered. A non-empty eventKey is remembered with the
+// session (its last 16 events, in a field of fixed size) and a second
 // save with it returns ErrDuplicate. A stale version returns ErrConflict.
 // One round trip. A replay of the same call (a client retry) therefore
 // never writes twice: it gets ErrDuplicate, or ErrConflict without an
 // event key.
+//
+// Versions are random, not a sequence, so a deleted session needs no
+// tombstone: a writer that stalled holding an old version cannot match a
+// later session's. The session expires at a boundary of the time grain
+// (SessionTTL after the last step, rounded up), so its TTL does not date
+// the last answer finer than the grain.
 func (s *Store) SaveSession(ctx context.Context, respondent string, version int64, data []byte, eventKey string) error {
 	if err := checkHex("respondent", respondent); err != nil {
 		return err
@@ -98,14 +147,20 @@ func (s *Store) SaveSession(ctx context.Context, respondent string, version int6
 	}
 	ev, del := "", "0"
 	if eventKey != "" {
-		ev = digest(eventKey)
+		ev = seenDigestOf(eventKey)
 	}
 	if data == nil {
 		del = "1"
 	}
-	res, err := saveScript.Run(ctx, s.rdb,
-		[]string{s.sessionKey(respondent), s.seenKey(respondent)},
-		version, data, ev, ms(s.opt.SessionTTL), ms(s.opt.SeenTTL), del).Text()
+	// A new session's ring starts full of random digests, so its size
+	// never changes.
+	fill := ""
+	if del == "0" {
+		fill = randHex(seenSize / 2)
+	}
+	res, err := s.run(ctx, saveScript, []string{s.sessionKey(respondent)},
+		strconv.FormatInt(version, 10), strconv.FormatInt(newVersion(), 10), data, ev,
+		s.grainAfter(s.opt.SessionTTL).UnixMilli(), del, fill).Text()
 	if err != nil {
 		return fmt.Errorf("store: save session: %w", err)
 	}
@@ -118,6 +173,21 @@ func (s *Store) SaveSession(ctx context.Context, respondent string, version int6
 		return ErrConflict
 	}
 	return fmt.Errorf("store: save session: unexpected reply %q", res)
+}
+
+// newVersion is a random positive session version.
+func newVersion() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:])>>2) + 1
+}
+
+// grainAfter is now+d rounded up to the next boundary of the time grain,
+// the instant expiries are set to so that a TTL dates nothing finer.
+func (s *Store) grainAfter(d time.Duration) time.Time {
+	g := s.opt.TimeGrain
+	t := s.opt.Now().Add(d)
+	return t.Truncate(g).Add(g)
 }
 
 // isNil reports a missing value.

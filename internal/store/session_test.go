@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/baraza/baraza/internal/store"
@@ -11,49 +12,55 @@ func TestSessionCAS(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *store.Store) {
 		ctx := ctxT(t)
 		r := hexID('a')
+		// version is what the step read: "cur" the stored one, "prev" the
+		// one before the last successful save, "zero" none.
 		type step struct {
-			name    string
-			version int64
-			data    []byte
-			event   string
-			wantErr error
-			// expected state afterwards
-			wantData    string
-			wantVersion int64
+			name     string
+			version  string
+			data     []byte
+			event    string
+			wantErr  error
+			wantData string
+			wantNone bool // no session afterwards
 		}
 		steps := []step{
-			{"create", 0, []byte("one"), "ev1", nil, "one", 1},
-			{"same event again is a duplicate", 1, []byte("x"), "ev1", store.ErrDuplicate, "one", 1},
-			{"create again conflicts", 0, []byte("x"), "ev2", store.ErrConflict, "one", 1},
-			{"stale version conflicts", 5, []byte("x"), "ev2", store.ErrConflict, "one", 1},
-			{"advance", 1, []byte("two"), "ev2", nil, "two", 2},
-			{"no event key is never a duplicate", 2, []byte("three"), "", nil, "three", 3},
-			{"again without event key", 3, []byte("four"), "", nil, "four", 4},
-			// Deleting keeps the version as a tombstone: a writer that
-			// stalled holding an old version can never overwrite the next
-			// session once it reaches that same number.
-			{"delete", 4, nil, "ev3", nil, "", 5},
-			{"deleted event still remembered", 5, []byte("x"), "ev3", store.ErrDuplicate, "", 5},
-			{"a stale writer after delete conflicts", 4, []byte("stale"), "ev9", store.ErrConflict, "", 5},
-			{"version 0 after delete conflicts", 0, []byte("x"), "ev8", store.ErrConflict, "", 5},
-			{"start over after delete", 5, []byte("new"), "ev4", nil, "new", 6},
-			{"empty data is data", 6, []byte{}, "ev5", nil, "", 7},
-			{"binary data", 7, []byte("\x00\xff\r\n{}"), "ev6", nil, "\x00\xff\r\n{}", 8},
+			{"create", "zero", []byte("one"), "ev1", nil, "one", false},
+			{"same event again is a duplicate", "cur", []byte("x"), "ev1", store.ErrDuplicate, "one", false},
+			{"create again conflicts", "zero", []byte("x"), "ev2", store.ErrConflict, "one", false},
+			{"advance", "cur", []byte("two"), "ev2", nil, "two", false},
+			{"a stale version conflicts", "prev", []byte("x"), "ev3", store.ErrConflict, "two", false},
+			{"no event key is never a duplicate", "cur", []byte("three"), "", nil, "three", false},
+			{"again without event key", "cur", []byte("four"), "", nil, "four", false},
+			{"empty data is data", "cur", []byte{}, "ev5", nil, "", false},
+			{"binary data", "cur", []byte("\x00\xff\r\n{}"), "ev6", nil, "\x00\xff\r\n{}", false},
+			// Deleting leaves nothing: no tombstone, no list of events.
+			{"delete", "cur", nil, "ev7", nil, "", true},
+			{"a stale writer after delete conflicts", "prev", []byte("stale"), "ev9", store.ErrConflict, "", true},
+			{"start over after delete", "zero", []byte("new"), "ev8", nil, "new", false},
 		}
+		var cur, prev int64
 		for _, st := range steps {
-			err := s.SaveSession(ctx, r, st.version, st.data, st.event)
+			v := map[string]int64{"cur": cur, "prev": prev, "zero": 0}[st.version]
+			err := s.SaveSession(ctx, r, v, st.data, st.event)
 			if !errors.Is(err, st.wantErr) {
 				t.Fatalf("%s: SaveSession: got %v, want %v", st.name, err, st.wantErr)
 			}
-			data, v, dup, err := s.LoadSession(ctx, r, st.event)
+			data, nv, dup, err := s.LoadSession(ctx, r, st.event)
 			if err != nil {
 				t.Fatalf("%s: LoadSession: %v", st.name, err)
 			}
-			if string(data) != st.wantData || v != st.wantVersion {
-				t.Errorf("%s: got (%q, %d), want (%q, %d)", st.name, data, v, st.wantData, st.wantVersion)
+			if st.wantErr == nil {
+				if nv == cur && !st.wantNone {
+					t.Errorf("%s: version did not change (%d)", st.name, nv)
+				}
+				prev, cur = cur, nv
 			}
-			// an event is remembered only when its save went through
-			wantDup := st.event != "" && (st.wantErr == nil || errors.Is(st.wantErr, store.ErrDuplicate))
+			if string(data) != st.wantData || (nv == 0) != st.wantNone || (data == nil) != st.wantNone {
+				t.Errorf("%s: got (%q, %d), want data %q (none: %v)", st.name, data, nv, st.wantData, st.wantNone)
+			}
+			// an event is remembered while the session lives, only when its
+			// save went through
+			wantDup := !st.wantNone && st.event != "" && (st.wantErr == nil || errors.Is(st.wantErr, store.ErrDuplicate))
 			if dup != wantDup {
 				t.Errorf("%s: dup for %q: got %v, want %v", st.name, st.event, dup, wantDup)
 			}
@@ -62,6 +69,35 @@ func TestSessionCAS(t *testing.T) {
 		data, v, dup, err := s.LoadSession(ctx, hexID('b'), "never")
 		if err != nil || data != nil || v != 0 || dup {
 			t.Errorf("fresh respondent: got (%q, %d, %v, %v), want (nil, 0, false, nil)", data, v, dup, err)
+		}
+	})
+}
+
+// TestSessionRemembersRecentEvents: the last 16 events of a session are
+// duplicates; older ones fall out; the remembered set always takes the
+// same room, whatever the number of events.
+func TestSessionRemembersRecentEvents(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		r := hexID('c')
+		var v int64
+		for i := range 20 {
+			if err := s.SaveSession(ctx, r, v, []byte("x"), fmt.Sprint("ev", i)); err != nil {
+				t.Fatalf("save %d: %v", i, err)
+			}
+			var err error
+			if _, v, _, err = s.LoadSession(ctx, r, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i := range 20 {
+			_, _, dup, err := s.LoadSession(ctx, r, fmt.Sprint("ev", i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := i >= 4; dup != want {
+				t.Errorf("ev%d: dup %v, want %v", i, dup, want)
+			}
 		}
 	})
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -24,6 +25,9 @@ var (
 	ErrNotFound = errors.New("store: not found")
 	// ErrExists: a token with that name already exists.
 	ErrExists = errors.New("store: already exists")
+	// ErrUnreplicated: a write was made but WAIT did not see it reach
+	// Options.WaitReplicas replicas in time; retry the event.
+	ErrUnreplicated = errors.New("store: write not confirmed on a replica")
 	// ErrInvalid: an argument is malformed (an id with forbidden characters,
 	// a respondent that is not a hex pseudonym, an unknown role or status).
 	ErrInvalid = errors.New("store: invalid argument")
@@ -33,16 +37,34 @@ var (
 type Options struct {
 	Prefix     string        // key prefix; default "baraza:"
 	SessionTTL time.Duration // idle session lifetime; default 24h
-	SeenTTL    time.Duration // processed-event memory per respondent; default 48h
-	MarkerTTL  time.Duration // completion-key markers; default 30 days
-	LogCap     int           // entries kept in the release log and each status log; default 1000
-	Now        func() time.Time
+	// SeenTTL and MarkerTTL are no longer used: a session keeps its own
+	// recent events and goes with them, and completion keys live in a
+	// per-consultation set for at most two days. Kept so callers build.
+	SeenTTL   time.Duration
+	MarkerTTL time.Duration
+	LogCap    int // entries kept in the release log and each status log; default 1000
+	// TimeGrain is the coarsest unit a TTL may date: per-respondent
+	// expiries are rounded up to a multiple of it; default 24h.
+	TimeGrain time.Duration
+	// CounterKey, when set, seals counter field names (see fields.go), so
+	// a Redis dump does not say which cell a count is. Use
+	// privacy.Keys.CounterKey.
+	CounterKey []byte
+	// WaitReplicas, when > 0, makes every write script wait (WAIT, in the
+	// same round trip) until that many replicas have it, at most
+	// WaitTimeout (default 100ms). Set it on Sentinel, where a failover
+	// promotes a replica that may miss the last writes.
+	WaitReplicas int
+	WaitTimeout  time.Duration
+	Now          func() time.Time
 }
 
 // Store is Baraza's Redis state. It is safe for concurrent use.
 type Store struct {
-	rdb redis.UniversalClient
-	opt Options
+	rdb          redis.UniversalClient
+	opt          Options
+	fields       *fieldSealer
+	unreplicated atomic.Int64
 }
 
 // New returns a Store on rdb (see Connect).
@@ -65,7 +87,13 @@ func New(rdb redis.UniversalClient, opt Options) *Store {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
-	return &Store{rdb: rdb, opt: opt}
+	if opt.WaitTimeout <= 0 {
+		opt.WaitTimeout = 100 * time.Millisecond
+	}
+	if opt.TimeGrain <= 0 {
+		opt.TimeGrain = 24 * time.Hour
+	}
+	return &Store{rdb: rdb, opt: opt, fields: newFieldSealer(opt.CounterKey)}
 }
 
 // Client returns the underlying client.
@@ -122,7 +150,6 @@ func randHex(n int) string {
 
 // key helpers
 func (s *Store) sessionKey(r string) string { return s.opt.Prefix + "{r:" + r + "}:s" }
-func (s *Store) seenKey(r string) string    { return s.opt.Prefix + "{r:" + r + "}:e" }
 func (s *Store) ctag(c string) string       { return s.opt.Prefix + "{c:" + c + "}" }
 func (s *Store) gkey(name string) string    { return s.opt.Prefix + "{g}:" + name }
 

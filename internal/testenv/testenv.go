@@ -68,8 +68,8 @@ func NewOn(t testing.TB, srv *redistest.Server, opts ...Option) *Env {
 	logs := &LogBuffer{}
 	logger := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	rdb := srv.Client()
-	st := store.New(rdb, store.Options{Prefix: srv.Prefix + "baraza:"})
 	secret := []byte("test-secret-0123456789abcdef-0123456789")
+	st := store.New(rdb, store.Options{Prefix: srv.Prefix + "baraza:", CounterKey: privacy.NewKeys(secret).CounterKey()})
 	e := &Env{
 		Redis:   srv,
 		RDB:     rdb,

@@ -1,0 +1,702 @@
+package privacy
+
+import (
+	"fmt"
+	"math"
+	"slices"
+)
+
+// Rel is how a Constraint's weighted sum compares with zero.
+type Rel int8
+
+const (
+	// Eq: the weighted sum is zero.
+	Eq Rel = iota
+	// Le: the weighted sum is at most zero (write a ≥ with negated weights).
+	Le
+)
+
+// Term is one cell of a Constraint with its weight.
+type Term struct {
+	Cell int
+	Coef float64
+}
+
+// Constraint is a linear fact a reader knows about the cells: Σ Coef·cell
+// (Rel) 0, such as "the options of a single-choice question add up to its
+// answered count".
+type Constraint struct {
+	Terms []Term
+	Rel   Rel
+}
+
+// Group is a group of people whose answers to one single-choice question
+// are the cells Options (one per option, or a difference of two releases'
+// cells, hence Terms): the women of the west district and how they rated
+// their safety, say.
+type Group struct {
+	Options [][]Term
+	// Label names the group in findings ("safe_night by area=west").
+	Label string
+}
+
+// Problem is everything a reader can know about a set of counts: which are
+// published (Shown, with their Values), lower bounds the publication
+// implies for hidden ones (Lower: 1 for a cell labelled as hidden for
+// being small), and the linear facts that tie them (Constraints). Values
+// hold the true counts of every cell: the auditor knows them, the reader
+// only those shown.
+type Problem struct {
+	Values      []int64
+	Shown       []bool
+	Lower       []int64
+	Constraints []Constraint
+	Groups      []Group
+	// Names are optional cell names for findings.
+	Names []string
+	// Folded are cells of wholly hidden two-way tables left out of the
+	// program (see Folded).
+	Folded []Folded
+}
+
+// Folded is a cell of a wholly hidden two-way table of single answers
+// whose rows and columns add up to the margins Row and Col (cells of the
+// problem) for everyone (Total people). Such a table adds nothing to what
+// a reader knows of other cells (any margins with equal totals have a
+// table), so it stays out of the linear program; its own cell lies
+// between the Fréchet bounds max(0, Row+Col-Total) and min(Row, Col) for
+// every feasible value of the margins. The auditor checks it with the
+// margins' true values for the lower bound (a reader may know less, never
+// more) and the best min(Row, Col) met at feasible points for the upper.
+//
+// When the table is not of single answers given by everyone (Fréchet
+// false: a multi-select or skippable question), the lower bound is taken
+// as the cell's true value, so the check asks that the cell can be at
+// least k more than it is.
+type Folded struct {
+	Cell, Row, Col, Total int
+	Frechet               bool
+}
+
+// Add appends a cell and returns its index.
+func (p *Problem) Add(name string, value int64, shown bool, lower int64) int {
+	p.Values = append(p.Values, value)
+	p.Shown = append(p.Shown, shown)
+	p.Lower = append(p.Lower, lower)
+	p.Names = append(p.Names, name)
+	return len(p.Values) - 1
+}
+
+// Why a Finding failed the audit.
+const (
+	WhyPinned     = "pinned"     // a hidden small cell has one feasible value
+	WhyNarrow     = "narrow"     // its feasible interval is narrower than k
+	WhyDetermined = "determined" // a small group's answer follows from the numbers
+	WhyUnsolved   = "unsolved"   // the LP failed: counted as unprotected
+)
+
+// Finding is one disclosure the auditor found.
+type Finding struct {
+	Cell int // the hidden cell (for WhyDetermined: the option that all chose, a Group's first term)
+	// Lo and Hi bound the cell's value over every table a reader can
+	// combine (Hi is math.MaxInt64 when unbounded).
+	Lo, Hi int64
+	Why    string
+	// Group is the index in Problem.Groups for WhyDetermined, else -1.
+	Group int
+	// Cells are the problem's cells the finding is about (the hidden cells
+	// whose value leaks), for the suppression loop to act on.
+	Cells []int
+}
+
+func (f Finding) String(p *Problem) string {
+	name := fmt.Sprint(f.Cell)
+	if f.Cell < len(p.Names) && p.Names[f.Cell] != "" {
+		name = p.Names[f.Cell]
+	}
+	if f.Why == WhyDetermined {
+		return fmt.Sprintf("%s: %s (%s)", f.Why, p.Groups[f.Group].Label, name)
+	}
+	return fmt.Sprintf("%s: %s true %d in [%d, %d]", f.Why, name, p.Values[f.Cell], f.Lo, f.Hi)
+}
+
+// Interval is one hidden cell's feasible range.
+type Interval struct {
+	Cell   int
+	Lo, Hi int64 // Hi math.MaxInt64: unbounded
+}
+
+// Report is an audit's result.
+type Report struct {
+	Findings []Finding
+	// Intervals of every hidden cell of 1..k-1 people the audit checked.
+	Intervals []Interval
+	// LPs counts the linear programs solved (the rest were settled by
+	// feasible points found on the way).
+	LPs int
+}
+
+// OK reports whether the audit found nothing.
+func (r Report) OK() bool { return len(r.Findings) == 0 }
+
+// Audit is the disclosure test of everything published together: for
+// every hidden cell whose true value is 1..k-1 it computes, by linear
+// programming over the reader's knowledge (shown cells, Constraints,
+// non-negativity, Lower), the smallest and largest value the cell can
+// take. Such a cell is protected only when that interval is not a single
+// value and is at least k wide (its integer bounds differ by k or more).
+// For each Group of 1..k-1 people it also checks that no option is provably
+// chosen by all of them (attribute disclosure). The LP is the continuous
+// relaxation of the integer problem, rounded inward, as τ-ARGUS and
+// sdcTable audit.
+//
+// Cost: one or two small LPs per small hidden cell at most, per connected
+// group of hidden cells; a cell whose interval is already known to be wide
+// from feasible points met on the way costs nothing.
+func Audit(k int, p *Problem) Report {
+	k = max(k, MinK)
+	a := newAuditor(p)
+	var rep Report
+	a.spread(k)
+	folded := make(map[int]bool, len(p.Folded))
+	for fi, f := range p.Folded {
+		folded[f.Cell] = true
+		v := p.Values[f.Cell]
+		if v < 1 || v >= int64(k) {
+			continue
+		}
+		wide := func() bool { return a.foldHi[fi]-a.foldLo[fi] >= int64(k) }
+		// Push its margins up, together and apart, and its lower bound
+		// down, so its bounds are what they can be.
+		var hidden []Term
+		for _, m := range []int{f.Row, f.Col} {
+			if !p.Shown[m] {
+				hidden = append(hidden, Term{m, 1})
+			}
+		}
+		tries := [][]Term{hidden}
+		for _, t := range hidden {
+			tries = append(tries, []Term{t})
+		}
+		for _, ts := range tries {
+			if len(ts) == 0 || wide() {
+				continue
+			}
+			a.optimizeExpr(ts, true)
+		}
+		if f.Frechet && !wide() && len(hidden) > 0 {
+			// Fréchet's lower bound: row + col - total, minimised.
+			a.optimizeExpr(append(slices.Clone(hidden), Term{f.Total, -1}), false)
+		}
+		lo, hi := a.foldLo[fi], a.foldHi[fi]
+		if p.Shown[f.Row] || p.Shown[f.Col] || a.comp[f.Row] != a.comp[f.Col] {
+			// Independent: each margin at its own maximum.
+			up := func(c int) int64 {
+				if p.Shown[c] {
+					return p.Values[c]
+				}
+				return roundDown(a.seenHi[c])
+			}
+			hi = max(hi, min(up(f.Row), up(f.Col)))
+		}
+		rep.Intervals = append(rep.Intervals, Interval{f.Cell, lo, hi})
+		why := ""
+		switch {
+		case lo == hi:
+			why = WhyPinned
+		case hi-lo < int64(k):
+			why = WhyNarrow
+		}
+		if why != "" {
+			rep.Findings = append(rep.Findings, Finding{Cell: f.Cell, Lo: lo, Hi: hi, Why: why, Group: -1, Cells: []int{f.Row}})
+		}
+	}
+	for c := range p.Values {
+		if folded[c] {
+			continue
+		}
+		if p.Shown[c] || p.Values[c] < 1 || p.Values[c] >= int64(k) {
+			continue
+		}
+		lo, hi, err := a.interval(c, k)
+		if err != nil {
+			rep.Findings = append(rep.Findings, Finding{Cell: c, Why: WhyUnsolved, Group: -1, Cells: []int{c}})
+			continue
+		}
+		rep.Intervals = append(rep.Intervals, Interval{c, lo, hi})
+		switch {
+		case lo == hi:
+			rep.Findings = append(rep.Findings, Finding{Cell: c, Lo: lo, Hi: hi, Why: WhyPinned, Group: -1, Cells: []int{c}})
+		case hi != math.MaxInt64 && hi-lo < int64(k):
+			rep.Findings = append(rep.Findings, Finding{Cell: c, Lo: lo, Hi: hi, Why: WhyNarrow, Group: -1, Cells: []int{c}})
+		}
+	}
+	for gi, g := range p.Groups {
+		if f, ok := a.group(k, gi, g); ok {
+			rep.Findings = append(rep.Findings, f)
+		}
+	}
+	rep.LPs = a.lps
+	return rep
+}
+
+// auditor holds the reader's LP split into connected components of hidden
+// cells.
+type auditor struct {
+	p    *Problem
+	comp []int // cell -> component (-1: shown)
+	// per component: its hidden cells, and its constraints
+	cells [][]int
+	cons  [][]int
+	lp    []*compLP
+	// seen[c] is the range of values cell c took at feasible points found.
+	seenLo, seenHi []float64
+	lps            int
+	// For folded cells (by index in Problem.Folded): the largest
+	// min(row, col) and smallest Fréchet lower bound met at a feasible
+	// point; folds lists the folded cells whose margins or total a cell is.
+	foldHi, foldLo []int64
+	foldR, foldC   [][2]int64 // (row, col) at the point with the largest row, column
+	folds          map[int][]int
+	unbounded      map[int]bool
+}
+
+func newAuditor(p *Problem) *auditor {
+	n := len(p.Values)
+	a := &auditor{p: p, comp: make([]int, n), seenLo: make([]float64, n), seenHi: make([]float64, n),
+		folds: make(map[int][]int), unbounded: make(map[int]bool)}
+	a.foldHi = make([]int64, len(p.Folded))
+	a.foldLo = make([]int64, len(p.Folded))
+	a.foldR = make([][2]int64, len(p.Folded))
+	a.foldC = make([][2]int64, len(p.Folded))
+	for fi, f := range p.Folded {
+		r, c, t := p.Values[f.Row], p.Values[f.Col], p.Values[f.Total]
+		a.foldR[fi] = [2]int64{r, c}
+		a.foldC[fi] = [2]int64{r, c}
+		a.foldHi[fi] = min(r, c)
+		a.foldLo[fi] = p.Values[f.Cell]
+		if f.Frechet {
+			a.foldLo[fi] = max(0, r+c-t)
+		}
+		for _, m := range []int{f.Row, f.Col, f.Total} {
+			if !p.Shown[m] {
+				a.folds[m] = append(a.folds[m], fi)
+			}
+		}
+	}
+	parent := make([]int, n)
+	for i := range parent {
+		parent[i] = i
+		a.seenLo[i] = float64(p.Values[i])
+		a.seenHi[i] = float64(p.Values[i])
+	}
+	var find func(int) int
+	find = func(x int) int {
+		for parent[x] != x {
+			parent[x] = parent[parent[x]]
+			x = parent[x]
+		}
+		return x
+	}
+	for _, c := range p.Constraints {
+		first := -1
+		for _, t := range c.Terms {
+			if p.Shown[t.Cell] || t.Coef == 0 {
+				continue
+			}
+			if first < 0 {
+				first = t.Cell
+				continue
+			}
+			parent[find(t.Cell)] = find(first)
+		}
+	}
+	root := make(map[int]int)
+	for c := range n {
+		if p.Shown[c] {
+			a.comp[c] = -1
+			continue
+		}
+		r := find(c)
+		id, ok := root[r]
+		if !ok {
+			id = len(a.cells)
+			root[r] = id
+			a.cells = append(a.cells, nil)
+			a.cons = append(a.cons, nil)
+		}
+		a.comp[c] = id
+		a.cells[id] = append(a.cells[id], c)
+	}
+	for ci, c := range p.Constraints {
+		for _, t := range c.Terms {
+			if !p.Shown[t.Cell] && t.Coef != 0 {
+				id := a.comp[t.Cell]
+				a.cons[id] = append(a.cons[id], ci)
+				break
+			}
+		}
+	}
+	a.lp = make([]*compLP, len(a.cells))
+	return a
+}
+
+// spread finds feasible points cheaply before any per-cell program: per
+// component, a few programs that push every unsettled small cell up (and
+// then down) at once with random weights. Each optimum is a point every
+// cell's range must contain, so most cells are settled wide by these
+// alone.
+func (a *auditor) spread(k int) {
+	p := a.p
+	rng := uint64(0x9e3779b97f4a7c15)
+	next := func() float64 {
+		rng ^= rng << 13
+		rng ^= rng >> 7
+		rng ^= rng << 17
+		return 0.5 + float64(rng%1000)/1000
+	}
+	for id, cells := range a.cells {
+		for round := range 6 {
+			var ts []Term
+			for _, c := range cells {
+				if p.Values[c] >= 1 && p.Values[c] < int64(k) && a.seenHi[c]-a.seenLo[c] < float64(k)-1e-6 {
+					ts = append(ts, Term{c, next()})
+				}
+			}
+			if len(ts) < 4 {
+				break
+			}
+			if _, _, err := a.optimize(ts, round%2 == 0); err != nil {
+				break
+			}
+			_ = id
+		}
+	}
+}
+
+// interval returns the integer bounds of cell c (hi math.MaxInt64 when
+// unbounded). It stops early once feasible points show the interval is at
+// least k wide.
+func (a *auditor) interval(c, k int) (lo, hi int64, err error) {
+	wide := func() bool { return a.seenHi[c]-a.seenLo[c] >= float64(k)-1e-6 }
+	if wide() {
+		return roundUp(a.seenLo[c]), roundDown(a.seenHi[c]), nil
+	}
+	hiF, unbounded, err := a.optimize([]Term{{c, 1}}, true)
+	if err != nil {
+		return 0, 0, err
+	}
+	if unbounded {
+		return roundUp(a.seenLo[c]), math.MaxInt64, nil
+	}
+	if wide() {
+		return roundUp(a.seenLo[c]), roundDown(max(hiF, a.seenHi[c])), nil
+	}
+	loF, _, err := a.optimize([]Term{{c, 1}}, false)
+	if err != nil {
+		return 0, 0, err
+	}
+	return roundUp(loF), roundDown(hiF), nil
+}
+
+const lpTol = 1e-7
+
+func roundUp(x float64) int64   { return int64(math.Ceil(x - 1e-6)) }
+func roundDown(x float64) int64 { return int64(math.Floor(x + 1e-6)) }
+
+// group checks attribute disclosure for Group g: when its true size (the
+// sum of its option terms) is 1..k-1 and all of it chose option o, is
+// "nobody in g chose another option, and somebody chose o" provable?
+func (a *auditor) group(k, gi int, g Group) (Finding, bool) {
+	val := func(ts []Term) float64 {
+		var s float64
+		for _, t := range ts {
+			s += t.Coef * float64(a.p.Values[t.Cell])
+		}
+		return s
+	}
+	var size float64
+	all := -1
+	for o, ts := range g.Options {
+		v := val(ts)
+		size += v
+		if v > 0.5 {
+			if all >= 0 {
+				all = -2
+			} else if all == -1 {
+				all = o
+			}
+		}
+	}
+	if size < 0.5 || size > float64(k)-0.5 || all < 0 {
+		return Finding{}, false
+	}
+	var others []Term
+	for o, ts := range g.Options {
+		if o != all {
+			others = append(others, ts...)
+		}
+	}
+	// Others' maximum: if a shown part makes it positive, nothing is known.
+	mx, unb, err := a.optimizeExpr(others, true)
+	if err != nil {
+		return a.groupFinding(gi, g, all, WhyUnsolved), true
+	}
+	if unb || mx > 0.5 {
+		return Finding{}, false
+	}
+	mn, _, err := a.optimizeExpr(g.Options[all], false)
+	if err != nil {
+		return a.groupFinding(gi, g, all, WhyUnsolved), true
+	}
+	if mn < 0.5 {
+		return Finding{}, false
+	}
+	return a.groupFinding(gi, g, all, WhyDetermined), true
+}
+
+func (a *auditor) groupFinding(gi int, g Group, o int, why string) Finding {
+	f := Finding{Why: why, Group: gi, Cell: -1}
+	for _, ts := range g.Options {
+		for _, t := range ts {
+			if !a.p.Shown[t.Cell] {
+				f.Cells = append(f.Cells, t.Cell)
+			}
+		}
+	}
+	if len(g.Options[o]) > 0 {
+		f.Cell = g.Options[o][0].Cell
+	}
+	return f
+}
+
+// optimizeExpr optimizes a linear expression that may mix shown cells
+// (constants) and hidden cells of several components.
+func (a *auditor) optimizeExpr(ts []Term, maximize bool) (float64, bool, error) {
+	var konst float64
+	byComp := make(map[int][]Term)
+	var order []int
+	for _, t := range ts {
+		if a.p.Shown[t.Cell] {
+			konst += t.Coef * float64(a.p.Values[t.Cell])
+			continue
+		}
+		id := a.comp[t.Cell]
+		if _, ok := byComp[id]; !ok {
+			order = append(order, id)
+		}
+		byComp[id] = append(byComp[id], t)
+	}
+	total := konst
+	for _, id := range order {
+		v, unb, err := a.optimize(byComp[id], maximize)
+		if err != nil || unb {
+			return 0, unb, err
+		}
+		total += v
+	}
+	return total, false, nil
+}
+
+// optimize optimizes Σ terms (hidden cells of one component) and returns
+// the optimum in cell units; unbounded reports an unbounded maximum.
+func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
+	id := a.comp[ts[0].Cell]
+	m, err := a.component(id)
+	if err != nil {
+		return 0, false, err
+	}
+	var shift float64
+	for _, t := range ts {
+		shift += t.Coef * float64(a.p.Lower[t.Cell])
+	}
+	if m.unconstrained {
+		// No constraint ties these cells: only their lower bounds hold.
+		if maximize {
+			return 0, true, nil
+		}
+		return shift, false, nil
+	}
+	c := make([]float64, m.cols)
+	for _, t := range ts {
+		w := t.Coef
+		if maximize {
+			w = -w
+		}
+		c[m.col[t.Cell]] += w
+	}
+	a.lps++
+	opt, unbounded := m.tb.solve(c)
+	var x []float64
+	if unbounded {
+		// Still a lesson: every point along the ray is feasible.
+		x = m.tb.rayPoint(float64(100 * len(a.p.Values)))
+	} else {
+		x = m.tb.x()
+	}
+	for cell, j := range m.col {
+		v := x[j] + float64(a.p.Lower[cell])
+		a.seenLo[cell] = min(a.seenLo[cell], v)
+		a.seenHi[cell] = max(a.seenHi[cell], v)
+	}
+	if len(a.folds) > 0 {
+		// Cells of other components may take any of their feasible
+		// points alongside this one: for the upper bound the one that
+		// maximised them; for the lower, their true values.
+		at := func(c int, up bool) int64 {
+			if j, ok := m.col[c]; ok {
+				return roundDown(x[j] + float64(a.p.Lower[c]))
+			}
+			if up && !a.p.Shown[c] {
+				return roundDown(a.seenHi[c])
+			}
+			return a.p.Values[c]
+		}
+		for cell := range m.col {
+			for _, fi := range a.folds[cell] {
+				f := a.p.Folded[fi]
+				r, c := at(f.Row, true), at(f.Col, true)
+				a.foldHi[fi] = max(a.foldHi[fi], min(r, c))
+				if f.Frechet {
+					a.foldLo[fi] = min(a.foldLo[fi], max(0, at(f.Row, false)+at(f.Col, false)-at(f.Total, false)))
+				}
+				// The polytope is convex: the midpoint of the point with
+				// the largest row and the one with the largest column is
+				// feasible too.
+				if r > a.foldR[fi][0] {
+					a.foldR[fi] = [2]int64{r, c}
+				}
+				if c > a.foldC[fi][1] {
+					a.foldC[fi] = [2]int64{r, c}
+				}
+				pr, pc := a.foldR[fi], a.foldC[fi]
+				a.foldHi[fi] = max(a.foldHi[fi], min((pr[0]+pc[0])/2, (pr[1]+pc[1])/2))
+			}
+		}
+	}
+	if unbounded {
+		return 0, true, nil
+	}
+	if maximize {
+		opt = -opt
+	}
+	return opt + shift, false, nil
+}
+
+// compLP is one component's LP in standard form: A y = b, y ≥ 0, where y
+// are the hidden cells less their lower bounds, then one slack per
+// inequality.
+type compLP struct {
+	tb            *tableau
+	cols          int
+	col           map[int]int // cell -> column
+	unconstrained bool
+}
+
+func (a *auditor) component(id int) (*compLP, error) {
+	if m := a.lp[id]; m != nil {
+		return m, nil
+	}
+	p := a.p
+	m := &compLP{col: make(map[int]int)}
+	for j, c := range a.cells[id] {
+		m.col[c] = j
+	}
+	n := len(a.cells[id])
+	type row struct {
+		coef []float64
+		rhs  float64
+		le   bool
+	}
+	var rows []row
+	for _, ci := range a.cons[id] {
+		con := p.Constraints[ci]
+		r := row{coef: make([]float64, n), le: con.Rel == Le}
+		for _, t := range con.Terms {
+			v := t.Coef
+			if p.Shown[t.Cell] {
+				r.rhs -= v * float64(p.Values[t.Cell])
+				continue
+			}
+			r.coef[m.col[t.Cell]] += v
+			r.rhs -= v * float64(p.Lower[t.Cell])
+		}
+		rows = append(rows, r)
+	}
+	// Equalities first, independent ones only (Simplex wants full row
+	// rank); an inequality always has its own slack.
+	var eqs, les []row
+	for _, r := range rows {
+		if r.le {
+			les = append(les, r)
+		} else {
+			eqs = append(eqs, r)
+		}
+	}
+	if len(eqs)+len(les) == 0 {
+		m.unconstrained = true
+		a.lp[id] = m
+		return m, nil
+	}
+	m.cols = n + len(les)
+	A := make([][]float64, 0, len(eqs)+len(les))
+	var bs []float64
+	var slack []int
+	for _, r := range eqs {
+		A = append(A, append(r.coef, make([]float64, len(les))...))
+		bs = append(bs, r.rhs)
+		slack = append(slack, -1)
+	}
+	for li, r := range les {
+		row := append(r.coef, make([]float64, len(les))...)
+		row[n+li] = 1
+		A = append(A, row)
+		bs = append(bs, r.rhs)
+		slack = append(slack, n+li)
+	}
+	tb, err := newTableau(A, bs, m.cols, slack)
+	if err != nil {
+		return nil, err
+	}
+	m.tb = tb
+	a.lp[id] = m
+	return m, nil
+}
+
+// independent keeps a maximal linearly independent subset of rows
+// (Gaussian elimination on the coefficients with the right-hand side
+// along, so a consistent dependent row is dropped).
+func independent[R any](rows []R, coef func(R) []float64, rhs func(R) float64) []R {
+	var basis [][]float64 // reduced rows, each with a pivot
+	var pivots []int
+	var out []R
+	for _, r := range rows {
+		v := slices.Clone(coef(r))
+		v = append(v, rhs(r))
+		for bi, b := range basis {
+			if f := v[pivots[bi]]; f != 0 {
+				for j := range v {
+					v[j] -= f * b[j]
+				}
+			}
+		}
+		piv := -1
+		for j := 0; j < len(v)-1; j++ {
+			if math.Abs(v[j]) > 1e-9 {
+				piv = j
+				break
+			}
+		}
+		if piv < 0 {
+			continue
+		}
+		f := v[piv]
+		for j := range v {
+			v[j] /= f
+		}
+		basis = append(basis, v)
+		pivots = append(pivots, piv)
+		out = append(out, r)
+	}
+	return out
+}
