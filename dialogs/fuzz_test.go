@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -30,7 +31,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		// A script that loads must run.
 		r := Start(s, "")
-		if err := r.State.Valid(s); err != nil {
+		if err := r.State.validAll(s); err != nil {
 			t.Fatalf("start state invalid: %v", err)
 		}
 		if _, err := Preview(s, "", nil); err != nil && !strings.Contains(err.Error(), "refused") {
@@ -43,6 +44,8 @@ func FuzzParseExpr(f *testing.F) {
 	for _, s := range []string{
 		"${a} = 'x'", "selected(${b}, 'y') and not(${a} != \"z\")", "count-selected(${b}) >= 2 or ${n} < -3.5",
 		"((${a}))", "${a} <= 1 = ${b}", "not(", "'", "${", "-", "- - 1",
+		"if(${n} > 2, concat('x', ${n} * 2 div 3), coalesce(${s}, 'y'))", "regex(${a}, '^[a-z]+$') and string-length(.) < 5",
+		"once(round(${n} mod 3, 1)) + int(-1.5)", "jr:choice-name(${a}, '${a}')", "substr('abc', 1, 2) = 'b'",
 	} {
 		f.Add(s)
 	}
@@ -118,7 +121,7 @@ func FuzzStep(f *testing.F) {
 			if after, _ := json.Marshal(r.State); string(after) != string(before) {
 				t.Fatalf("Step modified its input state")
 			}
-			if err := next.State.Valid(s); err != nil {
+			if err := next.State.validAll(s); err != nil {
 				t.Fatalf("after %+v: %v", in, err)
 			}
 			for _, rep := range next.Replies {
@@ -194,8 +197,33 @@ func FuzzLoadXLSForm(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if r := Start(s, ""); r.State.Valid(s) != nil {
+		if r := Start(s, ""); r.State.validAll(s) != nil {
 			t.Fatalf("start state invalid for a loaded form")
+		}
+	})
+}
+
+// FuzzXLSForm: the workbook reader and the converter never panic, and
+// every problem is a ValidationError; a form that converts runs.
+func FuzzXLSForm(f *testing.F) {
+	files, _ := filepath.Glob("testdata/xlsforms/*.xls*")
+	for _, name := range files {
+		if data, err := os.ReadFile(name); err == nil && len(data) < 64<<10 {
+			f.Add(filepath.Ext(name), data)
+		}
+	}
+	f.Add(".csv", []byte("survey,type,name,label\n,text,q,Why?\n,select_one l,s,S?\nchoices,list_name,name,label\n,l,a,A\n"))
+	f.Add(".md", []byte("| survey | type | name | label |\n| | integer | n | N? |\n"))
+	f.Fuzz(func(t *testing.T, ext string, data []byte) {
+		c := ConvertXLSForm("fuzz"+ext, data, XLSFormOptions{DropIdentifying: len(data)%2 == 0})
+		if len(c.Errors) > 0 {
+			if c.Script != nil {
+				t.Fatal("a script despite errors")
+			}
+			return
+		}
+		if _, err := Preview(c.Script, "", nil); err != nil && !strings.Contains(err.Error(), "preview:") {
+			t.Fatalf("preview: %v", err)
 		}
 	})
 }

@@ -45,6 +45,7 @@ func Preview(s *Script, lang string, answers map[string]string) (string, error) 
 		}
 		for _, in := range ins {
 			writeInput(&b, res.Replies, in)
+			st.owned = true // st is never used again: no copy of the answers per step
 			res = Step(s, st, in)
 			if res.Refusal != "" {
 				return "", fmt.Errorf("preview: %s refused: %s", describe(s, st), res.Replies[0].Text)
@@ -81,44 +82,92 @@ func previewInputs(s *Script, st State, lang string, answers map[string]string) 
 	if given && v == "" && q.Optional {
 		return []Input{press("s")}, nil
 	}
+	vis := s.visible(q, st.Answers, lang)
 	switch q.Type {
-	case TypeChoice, TypeScale, TypeMulti:
-		ids := []string{q.Options[0].ID}
+	case TypeChoice, TypeScale, TypeMulti, TypeRank:
+		if len(vis) == 0 {
+			if q.Optional {
+				return []Input{press("s")}, nil
+			}
+			return nil, fmt.Errorf("preview: question %s shows no option", q.ID)
+		}
+		idx := vis[:1]
+		if q.Type == TypeRank {
+			idx = vis
+		}
 		if given {
-			ids = strings.Split(v, ",")
+			idx = nil
+			for _, id := range strings.Split(v, ",") {
+				i := -1
+				for _, j := range vis { // the visible option of that id
+					if q.Options[j].ID == strings.TrimSpace(id) {
+						i = j
+						break
+					}
+				}
+				if i < 0 {
+					return nil, fmt.Errorf("preview: question %s has no option %q (among those it shows)", q.ID, id)
+				}
+				idx = append(idx, i)
+			}
 		}
 		var ins []Input
-		for _, id := range ids {
-			i := optionIndex(q, strings.TrimSpace(id))
-			if i < 0 {
-				return nil, fmt.Errorf("preview: question %s has no option %q", q.ID, id)
-			}
+		for _, i := range idx {
 			ins = append(ins, press(fmt.Sprint(i)))
 		}
 		if q.Type == TypeMulti {
 			ins = append(ins, press("d"))
-		} else if len(ins) != 1 {
+		} else if len(ins) != 1 && q.Type != TypeRank {
 			return nil, fmt.Errorf("preview: question %s takes one option, got %q", q.ID, v)
 		}
 		return ins, nil
-	case TypeNumber:
-		if !given {
-			v = "0"
-			if q.HasMin {
-				v = fmt.Sprint(q.Min)
-			} else if q.HasMax && q.Max < 0 {
-				v = fmt.Sprint(q.Max)
+	case TypeAcknowledge:
+		return []Input{press("0")}, nil
+	case TypeRepeatEnd:
+		// "add another?": yes while fewer instances than asked (a number
+		// given for the repeat's name), else no.
+		want, _ := strconv.Atoi(v)
+		if instances(q, st.Answers)+1 < want {
+			return []Input{press("0")}, nil
+		}
+		return []Input{press("1")}, nil
+	}
+	if !given {
+		if q.Optional && q.Type == TypeText {
+			return []Input{press("s")}, nil
+		}
+		// Try likely answers until one passes the question's checks.
+		for _, c := range previewCandidates(q) {
+			if r := Step(s, st, Input{Kind: InputText, Text: c}); r.Refusal == "" {
+				return []Input{{Kind: InputText, Text: c}}, nil
 			}
 		}
-	case TypeText:
-		if !given {
-			if q.Optional {
-				return []Input{press("s")}, nil
-			}
-			v = "…"
+		if q.Optional {
+			return []Input{press("s")}, nil
 		}
+		return nil, fmt.Errorf("preview: no likely answer to %s passes its checks; give one with answers", q.ID)
 	}
 	return []Input{{Kind: InputText, Text: v}}, nil
+}
+
+// previewCandidates are answers Preview tries for a typed question.
+func previewCandidates(q *Question) []string {
+	switch q.Type {
+	case TypeNumber:
+		var c []string
+		if q.HasMin {
+			c = append(c, fmt.Sprint(q.Min))
+		}
+		if q.HasMax && q.Max < 0 {
+			c = append(c, fmt.Sprint(q.Max))
+		}
+		return append(c, "0", "1", "5", "10", "18", "30", "50", "100", "1000")
+	case TypeDate:
+		return []string{"2026-01-01", "2000-01-01"}
+	case TypeTime:
+		return []string{"12:00", "08:00"}
+	}
+	return []string{"…", "yes", "1", "a"}
 }
 
 // writeReplies renders bot messages: text, then answer buttons on one line

@@ -3,6 +3,7 @@ package dialogs
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -412,6 +413,9 @@ func back(s *Script, st State) Result {
 	if st.Phase != PhaseQuestion || len(st.Path) == 0 {
 		return refuse(s, st, RefusalInvalid, "no_back")
 	}
+	if p := st.Path[len(st.Path)-1]; p < 0 || p >= st.Q || !s.Questions[p].Asked() {
+		return Start(s, st.Lang) // a path Valid did not look into, and wrong
+	}
 	next := st.clone()
 	if q := &s.Questions[st.Q]; q.Type != TypeRepeatEnd {
 		delete(next.Answers, q.ID)
@@ -618,18 +622,29 @@ func say(lang, key string, args ...any) Reply {
 // clone copies the parts of st that a step may modify.
 func (st State) clone() State {
 	next := st
-	next.Answers = make(Answers, len(st.Answers)+1)
-	for k, v := range st.Answers {
-		next.Answers[k] = v
+	if st.owned && st.Answers != nil {
+		// The caller gave up st (Preview): change it in place, so a long
+		// path costs no copy per step.
+		return next
+	}
+	next.Answers = maps.Clone(st.Answers) // copies the table as it is: no rehashing
+	if next.Answers == nil {
+		next.Answers = Answers{}
 	}
 	next.Path = append(make([]int, 0, len(st.Path)+1), st.Path...)
 	next.Pending = append([]string(nil), st.Pending...)
 	return next
 }
 
-// Valid reports whether st is a state the machine can be in for s: a known
-// phase, an answerable question in range, answers only to questions on
-// the path, option ids that exist.
+// Valid reports whether st is a state the machine can be in for s, as
+// far as the next step depends on it: a known phase and language, an
+// answerable question in range, a path that ends before it, and
+// well-formed answers to the questions the current one refers to (its
+// relevant, constraint, choice_filter, calculation and ${references}) and
+// to itself. Its cost is O(dependencies) — one map look-up per answer it
+// checks — whatever the script's size or the number of answers; the
+// answers it does not look at are checked where they are used (results
+// count only known options). validAll checks every answer.
 func (st State) Valid(s *Script) error {
 	if s == nil {
 		return fmt.Errorf("%w: no script", ErrInvalidState)
@@ -653,8 +668,52 @@ func (st State) Valid(s *Script) error {
 	if st.Q < 0 || st.Q >= len(s.Questions) {
 		return fmt.Errorf("%w: question %d out of range", ErrInvalidState, st.Q)
 	}
-	if cur := &s.Questions[st.Q]; !cur.Asked() {
+	cur := &s.Questions[st.Q]
+	if !cur.Asked() {
 		return fmt.Errorf("%w: resting on %s question %q", ErrInvalidState, cur.Type, cur.ID)
+	}
+	if n := len(st.Path); n > 0 {
+		if st.Path[0] < 0 || st.Path[n-1] >= st.Q || n > len(st.Answers)+1 {
+			return fmt.Errorf("%w: path %v", ErrInvalidState, st.Path)
+		}
+		if _, ok := st.Answers[s.Questions[st.Path[n-1]].ID]; !ok {
+			return fmt.Errorf("%w: path question %q has no answer", ErrInvalidState, s.Questions[st.Path[n-1]].ID)
+		}
+	}
+	check := func(i int) error {
+		q := &s.Questions[i]
+		a, ok := st.Answers[q.ID]
+		if !ok {
+			return nil
+		}
+		if q.Asked() && q.Type != TypeRepeatEnd && i > st.Q {
+			return fmt.Errorf("%w: answer to %q, not on the path", ErrInvalidState, q.ID)
+		}
+		return validAnswer(q, a)
+	}
+	for _, i := range s.deps(st.Q) {
+		if err := check(i); err != nil {
+			return err
+		}
+	}
+	if err := check(st.Q); err != nil {
+		return err
+	}
+	if len(st.Pending) > 0 {
+		if cur.Type != TypeMulti && cur.Type != TypeRank {
+			return fmt.Errorf("%w: pending options on %s question", ErrInvalidState, cur.Type)
+		}
+		if err := validAnswer(cur, Answer{Options: st.Pending}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validAll is Valid plus every answer and the whole path: O(answers).
+func (st State) validAll(s *Script) error {
+	if err := st.Valid(s); err != nil || st.Phase != PhaseQuestion {
+		return err
 	}
 	for i, p := range st.Path {
 		if p < 0 || p >= st.Q || i > 0 && p <= st.Path[i-1] {
@@ -665,10 +724,6 @@ func (st State) Valid(s *Script) error {
 			return fmt.Errorf("%w: path question %q has no answer", ErrInvalidState, q.ID)
 		}
 	}
-	// Each answer is to a known question (one map look-up); one that is
-	// asked must be the current question or on the path (sorted: binary
-	// search); computed ones (calculate, read-only, a repeat's count) need
-	// not be.
 	for id, a := range st.Answers {
 		i := s.pos(id)
 		if i < 0 {
@@ -684,16 +739,56 @@ func (st State) Valid(s *Script) error {
 			return err
 		}
 	}
-	if len(st.Pending) > 0 {
-		q := &s.Questions[st.Q]
-		if q.Type != TypeMulti && q.Type != TypeRank {
-			return fmt.Errorf("%w: pending options on %s question", ErrInvalidState, q.Type)
-		}
-		if err := validAnswer(q, Answer{Options: st.Pending}); err != nil {
-			return err
+	return nil
+}
+
+// deps returns the indices of the questions question i refers to.
+func (s *Script) deps(i int) []int {
+	q := &s.Questions[i]
+	if q.depsDone {
+		return q.depIdx
+	}
+	// A script not built by the loader: work them out on the spot.
+	var out []int
+	for _, id := range questionRefs(q) {
+		if j := s.pos(id); j >= 0 {
+			out = append(out, j)
 		}
 	}
-	return nil
+	return out
+}
+
+// questionRefs lists every question id q's expressions and texts refer to.
+func questionRefs(q *Question) []string {
+	var ids []string
+	addExpr := func(e Expr, src string) {
+		if e == nil && src != "" {
+			e, _ = ParseExpr(src)
+		}
+		if e != nil {
+			for _, id := range Refs(e) {
+				if !contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	addExpr(q.relevant, q.Relevant)
+	addExpr(q.constraint, q.Constraint)
+	addExpr(q.calculation, q.Calculation)
+	if q.choiceFilter != nil {
+		addExpr(q.choiceFilter, "")
+	}
+	for _, t := range []Text{q.Text, q.Hint, q.ConstraintMessage, q.RequiredMessage} {
+		for _, v := range t {
+			for _, id := range textRefs(v) {
+				if !contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
+		}
+	}
+	return ids
 }
 
 func validAnswer(q *Question, a Answer) error {

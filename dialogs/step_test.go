@@ -59,7 +59,7 @@ func (tr *transcript) record(in *Input, prev State, res Result) {
 		writeInput(&tr.b, tr.res.Replies, *in)
 	}
 	writeReplies(&tr.b, res.Replies)
-	if err := res.State.Valid(tr.s); err != nil {
+	if err := res.State.validAll(tr.s); err != nil {
 		t.Errorf("after %v: state invalid: %v", in, err)
 	}
 	for _, r := range res.Replies {

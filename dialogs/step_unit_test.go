@@ -115,7 +115,7 @@ func TestStopAndSafeWordAlwaysWork(t *testing.T) {
 			if !r.Ended || len(r.Effects) != 1 || r.Effects[0].Kind != EffectStopped || r.State.Phase != PhaseDone {
 				t.Errorf("%+v on %+v: ended %v effects %+v phase %s, want stopped", in, st, r.Ended, r.Effects, r.State.Phase)
 			}
-			if err := r.State.Valid(s); err != nil {
+			if err := r.State.validAll(s); err != nil {
 				t.Errorf("state after stop invalid: %v", err)
 			}
 		}
@@ -165,8 +165,8 @@ func TestValid(t *testing.T) {
 		}),
 	}
 	for name, st := range bad {
-		if err := st.Valid(s); err == nil {
-			t.Errorf("%s: Valid = nil, want an error", name)
+		if err := st.validAll(s); err == nil {
+			t.Errorf("%s: validAll = nil, want an error", name)
 		}
 	}
 }

@@ -104,7 +104,8 @@ type Question struct {
 	choiceFilter Expr
 	calculation  Expr
 	repeatCount  Expr
-	refs         []string // ${names} in Text, Hint and option labels
+	depIdx       []int // questions this one refers to (State.Valid checks them)
+	depsDone     bool
 }
 
 // Script is a loaded, validated consultation or report script.
@@ -200,6 +201,11 @@ type State struct {
 	// carry a short token derived from (Script, Seq), so a stale or forged
 	// button is refused.
 	Seq uint32 `json:"n"`
+
+	// owned: the caller will not use this state again, so a step may
+	// change its Answers and Path in place (Preview sets it; Step is pure
+	// for every other caller).
+	owned bool
 }
 
 // InputKind says what the respondent sent.

@@ -233,6 +233,11 @@ func validate(s *Script, file string, ln lines) ValidationErrors {
 		v.expressions(s, i, seen)
 	}
 	s.Index()
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		q.depIdx, q.depsDone = nil, false
+		q.depIdx, q.depsDone = s.deps(i), true
+	}
 	return v.errs
 }
 

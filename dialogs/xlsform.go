@@ -49,7 +49,9 @@ func LoadXLSForm(file string, data []byte) (*Script, error) {
 func ConvertXLSForm(file string, data []byte, opt XLSFormOptions) *Conversion {
 	x := &xlsLoader{file: file, opt: opt, ln: lines{}, sheetOf: map[string]string{}}
 	s := x.load(data)
-	if s != nil && len(x.errs) == 0 {
+	if s != nil {
+		// Every problem at once: the built script's too, except those of
+		// fields already reported.
 		for _, e := range validate(s, file, x.ln) {
 			if !x.reported(e.Field) {
 				e.Sheet = x.sheetFor(e.Field)
@@ -113,6 +115,7 @@ type xlsLoader struct {
 	def     string   // the default language
 	sheets  map[string]*table
 	suffix  map[string]string // column language suffix -> code ("" when unknown)
+	gone    map[string]string // names of rows left out (ignored metadata, dropped) -> why
 }
 
 func (x *xlsLoader) errf(sheet string, row int, field, snippet, format string, args ...any) {
@@ -127,7 +130,7 @@ func (x *xlsLoader) warnf(sheet string, row int, snippet, format string, args ..
 
 func (x *xlsLoader) reported(field string) bool {
 	for _, e := range x.errs {
-		if e.Field == "" || within(field, e.Field) || within(e.Field, field) {
+		if e.Field != "" && (within(field, e.Field) || within(e.Field, field)) {
 			return true
 		}
 	}
@@ -692,6 +695,8 @@ func (x *xlsLoader) choices() map[string]*xlsList {
 }
 
 func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
+	x.gone = map[string]string{}
+	defer x.forget(s)
 	var stack []frame
 	used := map[string]bool{}
 	for i, row := range t.rows {
@@ -718,6 +723,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 				why = identifying["osm"]
 			}
 			msg := fmt.Sprintf("type %s would identify or locate a respondent (it %s)", raw, why)
+			x.gone[name] = "left out"
 			if x.opt.DropIdentifying {
 				x.dropped = append(x.dropped, ValidationError{File: x.file, Sheet: t.name, Line: r, Snippet: name, Msg: msg})
 			} else {
@@ -727,6 +733,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		}
 		if clockTypes[typ] {
 			x.warnf(t.name, r, name, "type %s is ignored: Baraza records no time of answering", raw)
+			x.gone[name] = "ignored"
 			continue
 		}
 		if _, isSetting := settingsAliases[typ]; isSetting || typ == "form_title" || typ == "form_id" {
@@ -765,6 +772,15 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		if name == "" {
 			x.errf(t.name, r, "", raw, "question without a name")
 			continue
+		}
+		if label == nil && typ != "calculate" && typ != "hidden" && !strings.HasPrefix(typ, "begin") {
+			if h := x.text(t, row, "hint"); h != nil {
+				label = h
+			} else if x.text(t, row, "image") != nil || x.text(t, row, "audio") != nil || x.text(t, row, "video") != nil || x.text(t, row, "big-image") != nil {
+				x.warnf(t.name, r, name, "a row with only an image, audio or video is left out: a chat shows text")
+				x.gone[name] = "left out"
+				continue
+			}
 		}
 		q := Question{ID: name, Line: r, Sheet: t.name, Text: label, Relevant: joinRelevant(stack, rel)}
 		q.Hint = x.text(t, row, "hint")
@@ -805,7 +821,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			l, ok := lists[list]
 			if !ok {
 				hint := suggest(list, sortedListNames(lists))
-				x.errf(t.name, r, f, list, "no choices list named %q%s", list, parens(hint))
+				x.errf(t.name, r, "", list, "no choices list named %q%s", list, parens(hint))
 				continue
 			}
 			used[list] = true
@@ -850,7 +866,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			q.Type = TypeCalculate
 			q.Optional = false
 			if kind != "hidden" && q.Calculation == "" && q.Default == "" {
-				x.errf(t.name, r, f, name, "calculate without a calculation")
+				x.errf(t.name, r, "", name, "calculate without a calculation")
 				continue
 			}
 		case "range":
@@ -860,16 +876,20 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			case strings.HasPrefix(typ, "select_one_from_file") || strings.HasPrefix(typ, "select_multiple_from_file") ||
 				strings.HasPrefix(typ, "select one from file") || strings.HasPrefix(typ, "select multiple from file") ||
 				strings.HasPrefix(typ, "select_one_external") || strings.HasPrefix(typ, "select one external"):
-				x.errf(t.name, r, f, raw, "choices from an external file are not supported: put them in the choices sheet")
+				x.errf(t.name, r, "", raw, "choices from an external file are not supported: put them in the choices sheet")
 			case typ == "xml-external" || typ == "csv-external":
-				x.errf(t.name, r, f, raw, "external data is not supported")
+				x.errf(t.name, r, "", raw, "external data is not supported")
 			default:
-				x.errf(t.name, r, f, raw, "unknown question type%s", parens(suggest(typ, knownTypes)))
+				x.errf(t.name, r, "", raw, "unknown question type%s", parens(suggest(typ, knownTypes)))
 			}
 			continue
 		}
 		if q.ReadOnly && q.Type != TypeInfo && q.Type != TypeCalculate {
 			q.Optional = false
+		}
+		if q.Default != "" && !defaultOK(&q) {
+			x.warnf(t.name, r, q.Default, "default is not a valid %s answer: ignored", q.Type)
+			q.Default = ""
 		}
 		x.add(s, q, r, t.name)
 	}
@@ -882,12 +902,54 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 	}
 }
 
+// forget takes the ${references} to rows left out (ignored metadata,
+// identifying rows dropped, media-only rows) out of the texts: they would
+// be empty. Expressions that use them stay errors.
+func (x *xlsLoader) forget(s *Script) {
+	if len(x.gone) == 0 {
+		return
+	}
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		for _, t := range []Text{q.Text, q.Hint, q.ConstraintMessage, q.RequiredMessage} {
+			for l, v := range t {
+				for _, id := range textRefs(v) {
+					if why, ok := x.gone[id]; ok {
+						v = strings.ReplaceAll(v, "${"+id+"}", "")
+						x.warnf(q.Sheet, q.Line, id, "the text refers to %s, which is %s: it shows nothing there", id, why)
+					}
+				}
+				t[l] = v
+			}
+		}
+	}
+}
+
 // add appends q, remembering its row for messages.
 func (x *xlsLoader) add(s *Script, q Question, r int, sheet string) {
 	f := fmt.Sprintf("questions[%d]", len(s.Questions))
 	x.ln[f] = r
 	x.sheetOf[f] = sheet
 	s.Questions = append(s.Questions, q)
+}
+
+// defaultOK tells whether a typed question's default is an answer it
+// accepts (a default that is an expression, or a bad date, is dropped).
+func defaultOK(q *Question) bool {
+	switch q.Type {
+	case TypeDate:
+		_, ok := parseDate(q.Default)
+		return ok
+	case TypeTime:
+		_, ok := parseTime(q.Default)
+		return ok
+	case TypeNumber:
+		_, f, ok := parseNumber(q.Default)
+		return ok && (!q.Integer || f == float64(int64(f)))
+	case TypeText:
+		return !strings.Contains(q.Default, "${") && !strings.Contains(q.Default, "(")
+	}
+	return true
 }
 
 var knownTypes = []string{"text", "integer", "decimal", "range", "select_one", "select_multiple", "rank", "note",
@@ -1065,7 +1127,7 @@ func no(v string) bool {
 var (
 	htmlTag    = regexp.MustCompile(`(?s)<[^<>]{0,500}>`)
 	mdLink     = regexp.MustCompile(`\[([^\]\n]{0,500})\]\(([^)\s]{1,500})\)`)
-	mdStrong   = regexp.MustCompile(`(\*\*|__)([^*_\n]{1,500}?)(\*\*|__)`)
+	mdStrong   = regexp.MustCompile(`\*\*([^*\n]{1,500}?)\*\*|__([^_\n]{1,500}?)__`)
 	mdEmphasis = regexp.MustCompile(`(^|[^\w*$])[*_]([^*_\n{}]{1,500}?)[*_]($|[^\w*])`)
 	mdHeading  = regexp.MustCompile(`(?m)^#{1,6}\s+`)
 )
@@ -1077,7 +1139,7 @@ func stripMarkup(s string) string {
 	}
 	s = htmlTag.ReplaceAllString(s, "")
 	s = mdLink.ReplaceAllString(s, "$1 ($2)")
-	s = mdStrong.ReplaceAllString(s, "$2")
+	s = mdStrong.ReplaceAllString(s, "$1$2")
 	s = mdEmphasis.ReplaceAllString(s, "$1$2$3")
 	s = mdHeading.ReplaceAllString(s, "")
 	s = html.UnescapeString(s)

@@ -141,7 +141,7 @@ func TestLoadXLSFormErrors(t *testing.T) {
 		{"geopoint", func(r map[string][][]string) []string {
 			r["survey"][3] = []string{"geopoint", "where", "Where?", "Où ?", "", "", ""}
 			return nil
-		}, 4, "type geopoint would identify or locate a respondent (it records a location)", false},
+		}, 4, "type geopoint would identify or locate a respondent (it records a location)", true},
 		{"phone", func(r map[string][][]string) []string {
 			r["survey"][9] = []string{"phonenumber", "phone", "Phone?", "Tél ?", "", "", ""}
 			return nil

@@ -244,7 +244,7 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		return err
 	}
-	scripts, err := loadScripts(cfg)
+	scripts, _, err := loadScripts(cfg)
 	if err != nil {
 		return err
 	}

@@ -71,20 +71,60 @@ func openBackend(ctx context.Context, cfg config, log *slog.Logger) (backend, er
 	return backend{rdb: rdb}, nil
 }
 
-// loadScripts reads BARAZA_SCRIPTS, or the bundled scripts.
-func loadScripts(cfg config) ([]*dialogs.Script, error) {
+// loadScripts reads BARAZA_SCRIPTS, or the bundled scripts. A script that
+// does not load does not stop the others: it comes back in broken with
+// its problems as `baraza validate` prints them. It is an error only when
+// the folder cannot be read or holds no script at all.
+func loadScripts(cfg config) ([]*dialogs.Script, []web.BrokenScript, error) {
 	var fsys fs.FS = dialogs.Bundled()
 	if cfg.Scripts != "" {
 		fsys = os.DirFS(cfg.Scripts)
 	}
 	scripts, err := dialogs.LoadFS(fsys)
-	if err != nil {
-		return nil, fmt.Errorf("load scripts: %w", err)
+	broken := brokenScripts(err)
+	if err != nil && len(broken) == 0 {
+		return nil, nil, fmt.Errorf("load scripts: %w", err)
 	}
-	if len(scripts) == 0 {
-		return nil, errors.New("load scripts: no script found (*.yaml, *.xlsx)")
+	if len(scripts) == 0 && len(broken) == 0 {
+		return nil, nil, errors.New("load scripts: no script found (*.yaml, *.xlsx, *.xlsm, *.xls, *.csv, *.md)")
 	}
-	return scripts, nil
+	return scripts, broken, nil
+}
+
+// brokenScripts groups LoadFS's problems by file, sorted as it gave them.
+func brokenScripts(err error) []web.BrokenScript {
+	if err == nil {
+		return nil
+	}
+	var errs []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = j.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	var out []web.BrokenScript
+	index := map[string]int{}
+	add := func(file, problem string) {
+		i, ok := index[file]
+		if !ok {
+			i = len(out)
+			index[file] = i
+			out = append(out, web.BrokenScript{File: file})
+		}
+		out[i].Problems = append(out[i].Problems, problem)
+	}
+	for _, e := range errs {
+		var verrs dialogs.ValidationErrors
+		if errors.As(e, &verrs) && len(verrs) > 0 {
+			for _, v := range verrs {
+				add(v.File, v.Error())
+			}
+			continue
+		}
+		file, _, _ := strings.Cut(e.Error(), ":")
+		add(file, e.Error())
+	}
+	return out
 }
 
 func newLogger(w io.Writer) *slog.Logger {
@@ -101,9 +141,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := newLogger(stderr)
 
-	scripts, err := loadScripts(cfg)
+	scripts, broken, err := loadScripts(cfg)
 	if err != nil {
 		return err
+	}
+	// Every script that did not load is reported now, each problem as
+	// `baraza validate` words it; the others run, and the dashboard shows
+	// the broken ones.
+	for _, b := range broken {
+		for _, p := range b.Problems {
+			log.Error("script not loaded", "file", b.File, "problem", p)
+		}
 	}
 	be, err := openBackend(ctx, cfg, log)
 	if err != nil {
@@ -143,7 +191,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	var adapters []bot.Adapter
 	secure := strings.HasPrefix(cfg.PublicURL, "https://")
-	deps := web.Deps{Store: st, Consult: svc, Logger: log, Gatherer: reg, Ready: st.Ping, Secure: secure}
+	deps := web.Deps{Store: st, Consult: svc, Logger: log, Gatherer: reg, Ready: st.Ping, Secure: secure,
+		Broken: func() []web.BrokenScript { return broken }}
 	if cfg.Webchat {
 		wc := webchat.New(webchat.Config{BasePath: "/chat", Logger: log, PublicURL: publicURL(cfg), Secure: secure})
 		adapters = append(adapters, wc)

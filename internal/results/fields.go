@@ -59,6 +59,28 @@ func Week(t time.Time) string {
 	return fmt.Sprintf("%04d-W%02d", y, w)
 }
 
+// answeredOnly reports whether q counts "answered" alone: typed answers
+// (text, number, date, time), an acknowledgement, and a rank (an order of
+// every option, whose counts per position would need a table of their own).
+func answeredOnly(q *dialogs.Question) bool {
+	switch q.Type {
+	case dialogs.TypeText, dialogs.TypeNumber, dialogs.TypeDate, dialogs.TypeTime,
+		dialogs.TypeAcknowledge, dialogs.TypeRank:
+		return true
+	}
+	return false
+}
+
+// Listed reports whether q appears in results: not info, calculate or a
+// repeat's end (nothing a respondent answered).
+func Listed(q *dialogs.Question) bool {
+	switch q.Type {
+	case dialogs.TypeInfo, dialogs.TypeCalculate, dialogs.TypeRepeatEnd:
+		return false
+	}
+	return true
+}
+
 // hasOptions reports whether answers to q are option ids.
 func hasOptions(q *dialogs.Question) bool {
 	switch q.Type {
@@ -101,9 +123,9 @@ func chosen(q *dialogs.Question, ans dialogs.Answer) (opts []string, ok bool) {
 // option question (choice, scale, multi) crossed with every chosen option
 // of every other answered segment question, and for report scripts w|week
 // and w|week|q|opt for option questions (none when week is empty).
-// Text and number questions count a| only, when the answer is not blank.
-// Skipped and missing answers, info questions and unknown option ids
-// count nothing. The order is deterministic.
+// Text, number, date, time, acknowledge and rank questions count a| only,
+// when the answer is not blank. Skipped and missing answers, info,
+// calculate and repeat-end questions and unknown option ids count nothing. The order is deterministic.
 func Increments(s *dialogs.Script, a dialogs.Answers, week string) []string {
 	fields := []string{FieldCompleted}
 	weekly := s.Kind == dialogs.KindReport && week != ""
@@ -118,8 +140,8 @@ func Increments(s *dialogs.Script, a dialogs.Answers, week string) []string {
 			continue
 		}
 		switch {
-		case q.Type == dialogs.TypeText || q.Type == dialogs.TypeNumber:
-			if strings.TrimSpace(ans.Text) != "" {
+		case answeredOnly(q):
+			if strings.TrimSpace(ans.Text) != "" || len(ans.Options) > 0 {
 				fields = append(fields, AnsweredField(q.ID))
 			}
 		case hasOptions(q):

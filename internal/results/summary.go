@@ -503,7 +503,7 @@ func (b *builder) build(status string) Summary {
 	b.marginal = make(map[string]optMask)
 	b.pairs = make(map[[2]string]privacy.Mask)
 	for i := range s.Questions {
-		if q := &s.Questions[i]; q.Type != dialogs.TypeInfo {
+		if q := &s.Questions[i]; Listed(q) {
 			sum.Questions = append(sum.Questions, b.question(q))
 		}
 	}

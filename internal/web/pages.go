@@ -56,6 +56,7 @@ type page struct {
 	CSRF      string
 	Langs     []langLink
 	Body      any
+	Broken    []BrokenScript // dashboard list, facilitators: scripts that did not load
 }
 
 type langLink struct {
@@ -230,7 +231,11 @@ func (s *server) handleList() http.Handler {
 			row.Completed, row.CompletedShown = shown(lang, c.K, c.Completed)
 			rows = append(rows, row)
 		}
-		s.render(w, r, http.StatusOK, "list", s.newPage(r, tr(lang, "consultations"), rows))
+		p := s.newPage(r, tr(lang, "consultations"), rows)
+		if s.Broken != nil && t.Can(store.RoleFacilitator) {
+			p.Broken = s.Broken()
+		}
+		s.render(w, r, http.StatusOK, "list", p)
 	})
 }
 

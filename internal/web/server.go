@@ -59,6 +59,9 @@ type Deps struct {
 	// Costs returns what messaging cost a consultation (SMS messages and
 	// segments), shown to facilitators; nil shows nothing.
 	Costs func(ctx context.Context, id string) ([]Cost, error)
+	// Broken lists the scripts that could not be loaded and why, shown
+	// to facilitators on the dashboard (never silent); nil shows nothing.
+	Broken func() []BrokenScript
 	// Secure marks cookies Secure (behind TLS); a request that came over
 	// TLS gets Secure cookies anyway.
 	Secure bool
@@ -124,4 +127,11 @@ func limitBody(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// BrokenScript is a script file that could not be loaded: its problems,
+// one per line as `baraza validate` prints them.
+type BrokenScript struct {
+	File     string
+	Problems []string
 }

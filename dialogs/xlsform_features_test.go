@@ -1,0 +1,254 @@
+package dialogs
+
+import (
+	"strings"
+	"testing"
+)
+
+// form builds a one-sheet-per-map workbook: survey (and choices, settings
+// when given), as a facilitator would write it.
+func form(t *testing.T, survey [][]string, choices [][]string, settings [][]string) []byte {
+	t.Helper()
+	sheets := []string{"survey"}
+	rows := map[string][][]string{"survey": survey}
+	if choices != nil {
+		sheets, rows["choices"] = append(sheets, "choices"), choices
+	}
+	if settings != nil {
+		sheets, rows["settings"] = append(sheets, "settings"), settings
+	}
+	return workbook(t, sheets, rows)
+}
+
+func convert(t *testing.T, file string, data []byte) *Conversion {
+	t.Helper()
+	return ConvertXLSForm(file, data, XLSFormOptions{})
+}
+
+func mustScript(t *testing.T, c *Conversion) *Script {
+	t.Helper()
+	if len(c.Errors) > 0 {
+		t.Fatalf("refused:\n%v", c.Errors)
+	}
+	return c.Script
+}
+
+// run answers a script's questions in order with the given inputs (typed
+// text, or "#n" to press the n-th button of the last reply) and returns
+// the transcript of replies.
+func run(t *testing.T, s *Script, lang string, inputs ...string) (string, Result) {
+	t.Helper()
+	r := Start(s, lang)
+	var b strings.Builder
+	writeReplies(&b, r.Replies)
+	st := r.State
+	if st.Phase == PhaseLanguage {
+		r = Step(s, st, Input{Kind: InputButton, Data: token(s, st.Seq) + ":l" + lang})
+		st = r.State
+	}
+	r = Step(s, st, Input{Kind: InputButton, Data: token(s, st.Seq) + ":y"})
+	writeReplies(&b, r.Replies)
+	for _, in := range inputs {
+		st = r.State
+		var i Input
+		if strings.HasPrefix(in, "#") {
+			var bt []Button
+			for _, rep := range r.Replies {
+				bt = append(bt, rep.Buttons...)
+			}
+			n := int(in[1] - '0')
+			if n >= len(bt) {
+				t.Fatalf("no button %d in %v", n, bt)
+			}
+			i = Input{Kind: InputButton, Data: bt[n].Data}
+		} else {
+			i = Input{Kind: InputText, Text: in}
+		}
+		r = Step(s, st, i)
+		writeReplies(&b, r.Replies)
+		if err := r.State.validAll(s); err != nil {
+			t.Fatalf("after %q: %v", in, err)
+		}
+	}
+	return b.String(), r
+}
+
+func TestXLSFormFeatures(t *testing.T) {
+	head := []string{"type", "name", "label"}
+	t.Run("settings optional, form id from the file name, names keep their case", func(t *testing.T) {
+		s := mustScript(t, convert(t, "Market Survey 2026.xlsx", form(t, [][]string{head,
+			{"text", "Where", "Where do you sell?"}, {"integer", "where", "How many stalls?"}}, nil, nil)))
+		if s.ID != "market-survey-2026" || s.Questions[0].ID != "Where" || s.Questions[1].ID != "where" {
+			t.Errorf("id %q, questions %q %q", s.ID, s.Questions[0].ID, s.Questions[1].ID)
+		}
+	})
+	t.Run("sheet and column names case-insensitive, list names as written", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", workbook(t, []string{"Survey", "CHOICES"}, map[string][][]string{
+			"Survey":  {{"Type", "Name", "Label"}, {"select_one Yes_No", "ok", "OK?"}},
+			"CHOICES": {{"List Name", "Name", "Label"}, {"Yes_No", "Y", "Yes"}, {"Yes_No", "N", "No"}},
+		})))
+		if ids := s.OptionIDs(&s.Questions[0]); strings.Join(ids, ",") != "Y,N" {
+			t.Errorf("options %v", ids)
+		}
+	})
+	t.Run("label:Lang, label::Lang (code) and a plain label as the default", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t, [][]string{{"type", "name", "label", "label::Français (fr)", "label:Arabic"},
+			{"text", "q", "Question?", "Question ?", "سؤال؟"}}, nil, nil)))
+		if strings.Join(s.Languages, ",") != "en,fr,ar" || s.Questions[0].Text["fr"] != "Question ?" || s.Questions[0].Text["ar"] != "سؤال؟" {
+			t.Errorf("languages %v text %v", s.Languages, s.Questions[0].Text)
+		}
+	})
+	t.Run("version any string", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t, [][]string{head, {"text", "q", "Q?"}}, nil,
+			[][]string{{"form_id", "version"}, {"f", "2026120401"}})))
+		if s.Version < 1 {
+			t.Errorf("version %d", s.Version)
+		}
+	})
+	t.Run("integer refuses decimals, decimal takes them", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t, [][]string{head, {"integer", "n", "How many?"}, {"decimal", "d", "How much?"}}, nil, nil)))
+		out, r := run(t, s, "en", "2.5", "2", "2.5")
+		if !strings.Contains(out, "whole number") || !r.Ended || r.Effects[len(r.Effects)-1].Answers["d"].Text != "2.5" {
+			t.Errorf("transcript:\n%s", out)
+		}
+	})
+	t.Run("date and time", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t, [][]string{head, {"date", "day", "When?"}, {"time", "hour", "What time?"}}, nil, nil)))
+		_, r := run(t, s, "en", "31/12/2025", "7h05")
+		a := r.Effects[len(r.Effects)-1].Answers
+		if a["day"].Text != "2025-12-31" || a["hour"].Text != "07:05" {
+			t.Errorf("answers %v", a)
+		}
+	})
+	t.Run("or_other, hint, ${name} in labels, markdown and HTML stripped", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label", "hint", "relevant"},
+				{"select_one where or_other", "where", "Where *exactly*?", "<b>One</b> place", ""},
+				{"text", "other_place", "Which other place than ${where}?", "", "selected(${where}, 'other')"},
+				{"note", "bye", "You said **${other_place}** — see [site](https://example.org)", "", ""}},
+			[][]string{{"list_name", "name", "label"}, {"where", "market", "Market"}}, nil)))
+		out, _ := run(t, s, "en", "#1", "the bus stop")
+		for _, w := range []string{"Where exactly?\n     One place", "[Other]", "Which other place than Other?", "You said the bus stop — see site (https://example.org)"} {
+			if !strings.Contains(out, w) {
+				t.Errorf("transcript lacks %q:\n%s", w, out)
+			}
+		}
+	})
+	t.Run("constraint with its message, required with its message", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label", "constraint", "constraint_message", "required", "required_message"},
+				{"integer", "age", "Age?", ". >= 18 and . < 120", "Adults only, ${age}", "yes", "We need your age."}}, nil, nil)))
+		out, r := run(t, s, "en", "12", "/skip", "30")
+		if !strings.Contains(out, "Adults only") || !r.Ended {
+			t.Errorf("transcript:\n%s", out)
+		}
+		st := Step(s, Start(s, "").State, Input{Kind: InputButton, Data: token(s, 1) + ":y"}).State
+		if r := Step(s, st, Input{Kind: InputCommand, Command: "skip"}); r.Replies[0].Text != "We need your age." {
+			t.Errorf("skip a required question: %q", r.Replies[0].Text)
+		}
+	})
+	t.Run("choice_filter cascades", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label", "choice_filter"},
+				{"select_one region", "region", "Region?", ""}, {"select_one town", "town", "Town?", "region=${region}"}},
+			[][]string{{"list_name", "name", "label", "region"}, {"region", "n", "North", ""}, {"region", "s", "South", ""},
+				{"town", "a", "Alpha", "n"}, {"town", "b", "Beta", "s"}, {"town", "c", "Gamma", "s"}}, nil)))
+		out, r := run(t, s, "en", "#1", "#1")
+		if !strings.Contains(out, "[Beta] [Gamma]") || strings.Contains(out, "[Alpha]") || r.Effects[len(r.Effects)-1].Answers["town"].Options[0] != "c" {
+			t.Errorf("transcript:\n%s", out)
+		}
+	})
+	t.Run("calculate with the common functions", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label", "calculation"},
+				{"integer", "n", "How many?", ""},
+				{"calculate", "c", "", "if(${n} > 2, concat('many:', ${n} * 2), coalesce('', 'few'))"},
+				{"note", "say", "${c} / ${n}", ""}}, nil, nil)))
+		out, _ := run(t, s, "en", "3")
+		if !strings.Contains(out, "many:6 / 3") {
+			t.Errorf("transcript:\n%s", out)
+		}
+	})
+	t.Run("repeat asks add another, up to its cap", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{head, {"begin repeat", "child", "Child"}, {"integer", "age", "Age of the child?"}, {"end repeat", "", ""},
+				{"text", "done", "Anything else?"}}, nil, nil)))
+		out, r := run(t, s, "en", "3", "#0", "5", "#1", "no")
+		if strings.Count(out, "Age of the child?") != 2 || !strings.Contains(out, "Add another “Child”?") || !r.Ended {
+			t.Errorf("transcript:\n%s", out)
+		}
+		if a := r.Effects[len(r.Effects)-1].Answers; a["child"].Text != "2" || a["age"].Text != "5" {
+			t.Errorf("answers %v", a)
+		}
+	})
+	t.Run("rank and acknowledge", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{head, {"acknowledge", "read", "I have read the rules"}, {"rank prio", "prio", "Most urgent first"}},
+			[][]string{{"list_name", "name", "label"}, {"prio", "light", "Lighting"}, {"prio", "police", "Patrols"}}, nil)))
+		_, r := run(t, s, "en", "#0", "#1", "#0")
+		a := r.Effects[len(r.Effects)-1].Answers
+		if a["read"].Text != "OK" || strings.Join(a["prio"].Options, ",") != "police,light" {
+			t.Errorf("answers %v", a)
+		}
+	})
+	t.Run("identifying rows refused one per row, or dropped", func(t *testing.T) {
+		data := form(t, [][]string{head, {"geopoint", "where", "Where are you?"}, {"text", "q", "Q?"},
+			{"audio", "voice", "Say it"}, {"email", "mail", "Mail?"}}, nil, nil)
+		c := convert(t, "f.xlsx", data)
+		var got []string
+		for _, e := range c.Errors {
+			got = append(got, e.Error())
+		}
+		want := []string{
+			`f.xlsx:survey:2: type geopoint would identify or locate a respondent (it records a location); remove the row, or convert with --drop-identifying: "where"`,
+			`f.xlsx:survey:4: type audio would identify or locate a respondent (it records the respondent's voice); remove the row, or convert with --drop-identifying: "voice"`,
+			`f.xlsx:survey:5: type email would identify or locate a respondent (it records an e-mail address); remove the row, or convert with --drop-identifying: "mail"`,
+		}
+		if strings.Join(got, "\n") != strings.Join(want, "\n") {
+			t.Errorf("errors\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		d := ConvertXLSForm("f.xlsx", data, XLSFormOptions{DropIdentifying: true})
+		if len(d.Errors) != 0 || len(d.Dropped) != 3 || len(d.Script.Questions) != 1 {
+			t.Errorf("drop: %v, %d dropped", d.Errors, len(d.Dropped))
+		}
+	})
+	t.Run("start, end, today and questions asking for a name are warned about", func(t *testing.T) {
+		c := convert(t, "f.xlsx", form(t, [][]string{head, {"start", "start", ""}, {"today", "today", ""},
+			{"text", "nom", "Votre nom ?"}, {"text", "tel", "رقم هاتفك؟"}, {"text", "q", "Why?"}}, nil, nil))
+		mustScript(t, c)
+		var w []string
+		for _, e := range c.Warnings {
+			w = append(w, e.Error())
+		}
+		all := strings.Join(w, "\n")
+		for _, want := range []string{"survey:2: type start is ignored", "survey:3: type today is ignored", "survey:4: this text question seems to ask for a name", "survey:5: this text question"} {
+			if !strings.Contains(all, want) {
+				t.Errorf("warnings lack %q:\n%s", want, all)
+			}
+		}
+		if strings.Contains(all, "survey:6") {
+			t.Errorf("warned about an innocent question:\n%s", all)
+		}
+	})
+	t.Run("every error at once, sorted by sheet and row", func(t *testing.T) {
+		c := convert(t, "f.xlsx", form(t, [][]string{head, {"select_one nope", "a", "A?"}, {"bogus", "b", "B?"},
+			{"text", "1bad", "C?"}, {"end group", "", ""}},
+			[][]string{{"list_name", "name", "label"}, {"x", "has space", "X"}}, [][]string{{"default_language"}, {"Klingon"}}))
+		var got []string
+		for _, e := range c.Errors {
+			got = append(got, e.Sheet+":"+strings.TrimSpace(strings.Split(e.Error(), ":")[2]))
+		}
+		if want := "settings:2 survey:2 survey:3 survey:4 survey:5"; strings.Join(got, " ") != want {
+			t.Errorf("errors at %q, want %q:\n%v", strings.Join(got, " "), want, c.Errors)
+		}
+	})
+	t.Run("csv and markdown forms", func(t *testing.T) {
+		csv := "survey,type,name,label\n,text,q,Why?\nchoices,list_name,name,label\n"
+		s := mustScript(t, convert(t, "f.csv", []byte(csv)))
+		md := "| survey | type | name | label |\n| | --- | --- | --- |\n| | integer | n | How many? |\n"
+		m := mustScript(t, convert(t, "f.md", []byte(md)))
+		if s.Questions[0].ID != "q" || m.Questions[0].Type != TypeNumber {
+			t.Errorf("csv %+v md %+v", s.Questions, m.Questions)
+		}
+	})
+}
