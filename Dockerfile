@@ -14,5 +14,7 @@ COPY --from=build /out/baraza /usr/local/bin/baraza
 USER nonroot:nonroot
 ENV BARAZA_HTTP_ADDR=0.0.0.0:8080
 EXPOSE 8080
+# No shell or curl in the image: the binary asks its own /readyz.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=10s --retries=3 CMD ["/usr/local/bin/baraza", "health"]
 ENTRYPOINT ["/usr/local/bin/baraza"]
 CMD ["serve"]

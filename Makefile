@@ -1,7 +1,7 @@
 # The test command of the README and of CI.
 GO ?= go
 
-.PHONY: test vet fmt build run fuzz bench
+.PHONY: test vet fmt build run fuzz bench screenshots
 
 test: vet
 	$(GO) test -race -count=1 -timeout 30m ./...
@@ -26,3 +26,7 @@ fuzz:
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+# Redraw the README's screenshots (docs/screenshots) in headless Chromium.
+screenshots:
+	$(GO) test ./internal/pagecheck/ -run '^TestScreenshots$$' -count=1 -screenshots

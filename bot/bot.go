@@ -56,6 +56,12 @@ type Event struct {
 	// is the id of the message that carried the button. Used only to erase
 	// the conversation; may be empty.
 	MessageRef string
+
+	// Network is the client's network ("203.0.113.0/24", IPv6 /56) where
+	// the platform shows one (the web chat), else empty. It is never stored
+	// or logged: the router keys a per-consultation hash of it to limit
+	// completions per network on open consultations.
+	Network string
 }
 
 // Button is one button under a message.
@@ -117,6 +123,10 @@ type Response struct {
 	// DialogUnknown (the router did not look: facilitator commands,
 	// /results, group chats).
 	Dialog DialogState
+	// Ended: the dialog ended with this event (completed, declined,
+	// stopped or refused at the end). The web chat then issues a new
+	// anonymous identity, so the next response cannot be linked to this one.
+	Ended bool
 	// Consultation is the id of the script the respondent's session
 	// belongs to, when there is one; adapters that pay per message (SMS)
 	// count their costs per consultation with it. Empty outside a session.

@@ -40,6 +40,10 @@ type RouterConfig struct {
 	// K is the default suppression threshold for scripts without their
 	// own (BARAZA_K); 0 means 5.
 	K int
+	// NetworkLimit is the number of completions of one open consultation
+	// accepted per client network per hour, where the platform shows the
+	// network (the web chat): 0 means DefaultNetworkLimit, negative off.
+	NetworkLimit int
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -93,6 +97,9 @@ type session struct {
 	// LastRef is the inbound message ref of the last accepted answer
 	// (erase_as_you_go erases from there).
 	LastRef string `json:"r,omitempty"`
+	// Invite is the participation marker of the invite code the session
+	// began with (a keyed hash, never the code); completing burns it.
+	Invite string `json:"i,omitempty"`
 }
 
 const maxAttempts = 8
@@ -269,7 +276,16 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 			outcome = "stopped"
 		case dialogs.EffectCompleted:
 			if err := r.complete(ctx, script, sess, ev, eff.Answers, eventKey); err != nil {
-				return Response{}, "", err
+				key, ok := completionRefused(err)
+				if !ok {
+					return Response{}, "", err
+				}
+				// Refused at the end: nothing counted, the session ends,
+				// and the person is told why.
+				lang := r.lang(sess.State.Lang, ev.Locale)
+				resp = textResponse(lang, accessText(lang, key))
+				outcome = "limited"
+				break
 			}
 			outcome = "completed"
 		case dialogs.EffectErase:
@@ -284,6 +300,7 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		next.LastRef = ev.MessageRef
 	}
 
+	resp.Ended = res.Ended
 	var newData []byte
 	if !res.Ended {
 		newPlain, err := json.Marshal(next)
@@ -307,21 +324,27 @@ func (r *Router) noSession(ctx context.Context, ev Event, pid, eventKey string, 
 	lang := r.lang("", ev.Locale)
 	switch {
 	case ev.Kind == KindCommand && ev.Command == "start":
+		if code, ok := r.codeIn(ev.Arg); ok {
+			return r.redeem(ctx, ev, pid, eventKey, version, code)
+		}
 		id := strings.TrimSpace(ev.Arg)
 		if id == "" {
 			id = r.defaultConsultation()
 		}
-		return r.begin(ctx, ev, pid, eventKey, version, id, dialogs.KindConsultation)
+		return r.begin(ctx, ev, pid, eventKey, version, id, dialogs.KindConsultation, "")
 	case ev.Kind == KindCommand && ev.Command == "report":
 		id := strings.TrimSpace(ev.Arg)
 		if id == "" {
 			id = r.defaultReport()
 		}
-		return r.begin(ctx, ev, pid, eventKey, version, id, dialogs.KindReport)
+		return r.begin(ctx, ev, pid, eventKey, version, id, dialogs.KindReport, "")
 	case ev.Kind == KindCommand && ev.Command == "stop", ev.Kind == KindText && r.isSafeWord(ev.Text):
 		// Nothing to end, but the person wants the conversation gone, and
 		// a reply would only leave a trace.
 		return Response{Erase: &Erase{To: ev.MessageRef}}, "stopped", nil
+	case ev.Kind == KindText && !r.isSafeWord(ev.Text) && r.isCode(ev.Text):
+		code, _ := r.codeIn(ev.Text)
+		return r.redeem(ctx, ev, pid, eventKey, version, code)
 	case ev.Kind == KindCommand && ev.Command == "help":
 		return textResponse(lang, dialogs.UI(lang, "help")), "help", nil
 	case ev.Kind == KindButton:
@@ -345,8 +368,9 @@ func (r *Router) noSession(ctx context.Context, ev Event, pid, eventKey string, 
 	}
 }
 
-// begin starts a session of consultation id.
-func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, version int64, id, kind string) (Response, string, error) {
+// begin starts a session of consultation id; code is the normalised
+// invite code it was started with, or "".
+func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, version int64, id, kind, code string) (Response, string, error) {
 	lang := r.lang("", ev.Locale)
 	script := r.cfg.Catalog.Get(id)
 	if script == nil || !validID(id) {
@@ -360,18 +384,22 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 	if !open {
 		return textResponse(lang, dialogs.UI(lang, "closed")), "closed", nil
 	}
-	if script.Kind == dialogs.KindConsultation {
-		marker := r.cfg.Keys.Participation(script.ID, ev.Platform, ev.User)
-		done, err := r.cfg.Store.Participated(ctx, script.ID, marker)
-		if err != nil {
-			return Response{}, "", fmt.Errorf("router: participation: %w", err)
+	marker, err := r.admit(ctx, ev, script, code)
+	if key, ok := completionRefused(err); ok {
+		outcome := "refused"
+		if key == "already_participated" {
+			outcome = "already"
 		}
-		if done {
-			return textResponse(lang, dialogs.UI(lang, "already_participated")), "already", nil
-		}
+		return textResponse(lang, accessText(lang, key)), outcome, nil
+	}
+	if err != nil {
+		return Response{}, "", err
 	}
 	res := dialogs.Start(script, ev.Locale)
 	sess := session{Consultation: script.ID, Nonce: newNonce(), State: res.State, TrailFrom: ev.MessageRef, LastRef: ev.MessageRef}
+	if script.Access == dialogs.AccessInvite {
+		sess.Invite = marker
+	}
 	plain, err := json.Marshal(sess)
 	if err != nil {
 		return Response{}, "", fmt.Errorf("router: encode session: %w", err)
@@ -399,11 +427,26 @@ func (r *Router) complete(ctx context.Context, s *dialogs.Script, sess *session,
 	if eventKey != "" {
 		c.Remember = []string{eventKey}
 	}
-	if s.Kind == dialogs.KindConsultation {
+	switch {
+	case s.Kind != dialogs.KindConsultation:
+	case s.Access == dialogs.AccessInvite:
+		if sess.Invite == "" {
+			// Begun before the script became invite-only: no code, no count.
+			return refusal{"invite_needed"}
+		}
+		c.Participation = sess.Invite
+	default:
 		c.Participation = r.cfg.Keys.Participation(s.ID, ev.Platform, ev.User)
 	}
-	if _, err := r.cfg.Store.Apply(ctx, c); err != nil {
+	if err := r.takeNetwork(ctx, s, ev, eventKey); err != nil {
+		return err
+	}
+	applied, err := r.cfg.Store.Apply(ctx, c)
+	if err != nil {
 		return fmt.Errorf("router: complete: %w", err)
+	}
+	if !applied && c.Participation != "" {
+		return r.burnt(ctx, s, eventKey)
 	}
 	return nil
 }

@@ -194,7 +194,7 @@ func join(field, key string) string {
 }
 
 var scriptKeys = []string{"id", "version", "kind", "languages", "title", "intro", "consent", "outro",
-	"k", "publish", "questions", "safe_words", "erase_as_you_go", "opens", "closes"}
+	"k", "publish", "access", "questions", "safe_words", "erase_as_you_go", "opens", "closes"}
 
 var questionKeys = []string{"id", "type", "text", "segment", "optional", "max_length", "min", "max",
 	"options", "relevant", "integer", "step", "hint", "constraint", "constraint_message", "required_message",
@@ -249,6 +249,8 @@ func (l *loader) load(data []byte) *Script {
 			s.K = l.int(v, "k")
 		case "publish":
 			s.Publish = l.bool(v, "publish")
+		case "access":
+			s.Access = l.str(v, "access")
 		case "safe_words":
 			s.SafeWords = l.strings(v, "safe_words")
 		case "erase_as_you_go":
@@ -263,6 +265,9 @@ func (l *loader) load(data []byte) *Script {
 	}
 	if !hasLanguages {
 		s.Languages = []string{"en"}
+	}
+	if s.Access == "" {
+		s.Access = AccessOpen
 	}
 	if l.nodes > maxNodes {
 		l.errf(root, "", "", "", "script too large or too deeply aliased")

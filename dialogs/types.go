@@ -15,6 +15,18 @@ const (
 	KindReport       = "report" // repeatable, always open, started with /report
 )
 
+// Access modes: who may answer a consultation, and how often.
+const (
+	// AccessOpen: anyone with the link; one response per Telegram or
+	// Discord account, and on the web chat per-network limits.
+	AccessOpen = "open"
+	// AccessInvite: each response needs a one-time invite code.
+	AccessInvite = "invite"
+	// AccessPlatform: one response per Telegram or Discord account; the
+	// web chat, which has no account, is refused.
+	AccessPlatform = "platform"
+)
+
 // Question types.
 const (
 	TypeChoice = "choice"
@@ -120,6 +132,8 @@ type Script struct {
 	Outro     Text
 	K         int  // suppression threshold, >= 2 (default from config when 0)
 	Publish   bool // /public/{id} shows results
+	// Access is AccessOpen (the default), AccessInvite or AccessPlatform.
+	Access string
 	// SafeWords end the session like /stop when sent as a whole message
 	// (case-insensitive), in any language.
 	SafeWords []string

@@ -192,6 +192,11 @@ func validate(s *Script, file string, ln lines) ValidationErrors {
 	default:
 		v.add("kind", s.Kind, suggest(s.Kind, []string{KindConsultation, KindReport}), "unknown kind, want consultation or report")
 	}
+	switch s.Access {
+	case "", AccessOpen, AccessInvite, AccessPlatform:
+	default:
+		v.add("access", s.Access, suggest(s.Access, []string{AccessOpen, AccessInvite, AccessPlatform}), "unknown access, want open, invite or platform")
+	}
 	if s.K != 0 && s.K < 2 {
 		v.add("k", strconv.Itoa(s.K), "k protects small groups and is never below 2", "k must be 2 or more")
 	}

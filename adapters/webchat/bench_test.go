@@ -28,7 +28,17 @@ func BenchmarkEvent(b *testing.B) {
 	defer cancel()
 	go a.Run(ctx, h)
 	client := srv.Client()
-	cookie := &http.Cookie{Name: webchat.CookieName, Value: strings.Repeat("ab", 16)}
+	// A server-issued identity: the first request gets one.
+	first, err := client.Post(srv.URL+"/chat/api/event", "application/json", strings.NewReader(`{"id":"benchfirst0","command":"start"}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	io.Copy(io.Discard, first.Body)
+	first.Body.Close()
+	if len(first.Cookies()) != 1 {
+		b.Fatal("no identity cookie")
+	}
+	cookie := first.Cookies()[0]
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		req, _ := http.NewRequest("POST", srv.URL+"/chat/api/event", strings.NewReader(fmt.Sprintf(`{"id":"bench%012d","data":"a:north","ref":"x.0"}`, i)))

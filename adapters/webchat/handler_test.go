@@ -175,7 +175,11 @@ func TestCrossOriginRefused(t *testing.T) {
 	}
 }
 
-var hex32 = regexp.MustCompile(`^[0-9a-f]{32}$`)
+// hex32 is a server-issued identity: 128 random bits and their HMAC.
+var hex32 = regexp.MustCompile(`^[0-9a-f]{32}\.[A-Za-z0-9_-]{22}$`)
+
+// idOf is the identity part of a cookie value (what Event.User carries).
+func idOf(v string) string { id, _, _ := strings.Cut(v, "."); return id }
 
 func TestSessionCookie(t *testing.T) {
 	for _, secure := range []bool{false, true} {
@@ -189,7 +193,7 @@ func TestSessionCookie(t *testing.T) {
 		}
 		c := cs[0]
 		if c.Name != webchat.CookieName || !hex32.MatchString(c.Value) {
-			t.Errorf("cookie: got %s=%q, want %s=<32 hex digits>", c.Name, c.Value, webchat.CookieName)
+			t.Errorf("cookie: got %s=%q, want %s=<32 hex digits>.<mac>", c.Name, c.Value, webchat.CookieName)
 		}
 		if !c.HttpOnly || c.SameSite != http.SameSiteStrictMode || c.Path != "/chat" || c.Secure != secure {
 			t.Errorf("cookie attributes: got HttpOnly=%v SameSite=%v Path=%q Secure=%v, want true Strict /chat %v",
@@ -199,8 +203,8 @@ func TestSessionCookie(t *testing.T) {
 			t.Errorf("cookie: got MaxAge %d Expires %v, want a session cookie", c.MaxAge, c.Expires)
 		}
 		ev := rec.seen()[0]
-		if ev.User != c.Value || ev.Chat != c.Value || ev.Platform != "webchat" || !ev.Private {
-			t.Errorf("event identity: got Platform %q Private %v, User/Chat equal to the cookie: %v/%v", ev.Platform, ev.Private, ev.User == c.Value, ev.Chat == c.Value)
+		if ev.User != idOf(c.Value) || ev.Chat != idOf(c.Value) || ev.Platform != "webchat" || !ev.Private {
+			t.Errorf("event identity: got Platform %q Private %v, User/Chat equal to the cookie's identity: %v/%v", ev.Platform, ev.Private, ev.User == idOf(c.Value), ev.Chat == idOf(c.Value))
 		}
 
 		// With the cookie: no new cookie, same user.
@@ -209,7 +213,7 @@ func TestSessionCookie(t *testing.T) {
 		if len(res.Cookies()) != 0 {
 			t.Errorf("second request: got a new cookie, want the session kept")
 		}
-		if got := rec.seen()[1].User; got != c.Value {
+		if got := rec.seen()[1].User; got != idOf(c.Value) {
 			t.Errorf("second request: Event.User changed")
 		}
 
@@ -220,6 +224,20 @@ func TestSessionCookie(t *testing.T) {
 		}
 		if got := rec.seen()[2].User; got == "1001" {
 			t.Errorf("forged cookie: got Event.User %q, want a fresh random value", got)
+		}
+
+		// A well-formed value the client chose (the stuffing attack: a
+		// fresh "identity" per request) is not trusted either.
+		chosen := strings.Repeat("ab", 16)
+		for _, v := range []string{chosen, chosen + ".AAAAAAAAAAAAAAAAAAAAAA", idOf(c.Value) + ".AAAAAAAAAAAAAAAAAAAAAA"} {
+			res, _ = postRaw(t, srv.URL, `{"id":"abcdefgh00000005","text":"hi"}`, map[string]string{"Cookie": webchat.CookieName + "=" + v})
+			if cs := res.Cookies(); len(cs) != 1 || !hex32.MatchString(cs[0].Value) {
+				t.Errorf("client-chosen cookie %q: got cookies %v, want a fresh server-issued one", v, cs)
+			}
+			evs := rec.seen()
+			if got := evs[len(evs)-1].User; got == idOf(v) {
+				t.Errorf("client-chosen cookie %q: Event.User is the client's choice", v)
+			}
 		}
 
 		// /stop rotates the session and says so.
@@ -271,7 +289,10 @@ func TestEventFields(t *testing.T) {
 			t.Fatalf("%s: got status %d (%s), want 200", tc.body, res.StatusCode, body)
 		}
 		got := rec.seen()[i]
-		got.Platform, got.User, got.Chat, got.Private = "", "", "", false
+		if got.Network != "127.0.0.0/24" {
+			t.Errorf("%s: Network %q, want the test client's 127.0.0.0/24", tc.body, got.Network)
+		}
+		got.Platform, got.User, got.Chat, got.Private, got.Network = "", "", "", false, ""
 		if got != tc.want {
 			t.Errorf("%s:\n got %+v\nwant %+v", tc.body, got, tc.want)
 		}

@@ -34,7 +34,9 @@ func TestTwoReplicas(t *testing.T) {
 	var envs []*testenv.Env
 	for range 2 {
 		env := testenv.NewOn(t, srv) // same Redis, same secret
-		a := webchat.New(webchat.Config{Logger: env.Logger})
+		// Replicas sign the chat identity with one key derived from the
+		// shared secret (as serve does), so either accepts the other's.
+		a := webchat.New(webchat.Config{Logger: env.Logger, IdentityKey: env.Keys.Derive("webchat-identity")})
 		hs := httptest.NewServer(a.Handler())
 		t.Cleanup(hs.Close)
 		adaptertest.Start(t, a, env.Router)

@@ -8,11 +8,21 @@
 // erase, a notice): there is no server-side queue, no long poll and no
 // per-replica state. Session state lives in Redis behind the Handler.
 //
-// Identity: an anonymous session cookie holding a random 128-bit value
-// (HttpOnly, SameSite=Strict, Secure when Config.Secure, Path=BasePath). Its
-// value is Event.User and Event.Chat; the router pseudonymises it, and this
-// package never logs it. /stop (or any Response that erases) clears the page
-// and rotates the cookie, so the next session cannot be linked to the last.
+// Identity: the server issues it. The anonymous session cookie holds a
+// random 128-bit value and an HMAC of it under Config.IdentityKey
+// ("<32 hex>.<22 base64url>"; HttpOnly, SameSite=Strict, Secure when
+// Config.Secure, Path=BasePath). A cookie the server did not sign — a
+// value a script chose, one per request — is replaced by a fresh identity,
+// so a client cannot name itself. The random value is Event.User and
+// Event.Chat; the router pseudonymises it, and this package never logs it.
+// /stop, any Response that erases and every ended dialog (a completion, a
+// decline, a refusal) rotate the cookie, so the next response cannot be
+// linked to the last.
+//
+// Network: Event.Network is the client's IPv4 /24 or IPv6 /56, from
+// RemoteAddr or, behind Config.Networks' trusted proxies, from
+// X-Forwarded-For (internal/clientnet). The router limits completions per
+// network on open consultations; the address is never logged or stored.
 //
 // Delivery: each POST carries a client nonce that becomes Event.ID. When the
 // network fails or the Handler returns an error (503 {"error":"retry"}), the
@@ -32,7 +42,9 @@ package webchat
 import (
 	"bytes"
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"embed"
 	"encoding/base64"
 	"encoding/hex"
@@ -52,6 +64,7 @@ import (
 	"time"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/clientnet"
 )
 
 // Config configures the web chat. The zero value works.
@@ -67,6 +80,13 @@ type Config struct {
 	Secure bool
 	// HandleTimeout bounds one Handler call, default 30 s.
 	HandleTimeout time.Duration
+	// IdentityKey signs the anonymous identities this server issues. All
+	// replicas need the same key (derive it from BARAZA_SECRET); nil means
+	// a random key per process.
+	IdentityKey []byte
+	// Networks finds the client network behind trusted proxies; nil trusts
+	// no proxy (RemoteAddr is the client).
+	Networks *clientnet.Resolver
 	// ExitURL is the neutral page the quick-exit button opens in place of
 	// the chat (replacing its history entry), default DefaultExitURL.
 	ExitURL string
@@ -113,6 +133,10 @@ func New(cfg Config) *Adapter {
 	}
 	if cfg.HandleTimeout <= 0 {
 		cfg.HandleTimeout = 30 * time.Second
+	}
+	if len(cfg.IdentityKey) == 0 {
+		cfg.IdentityKey = make([]byte, 32)
+		rand.Read(cfg.IdentityKey) // never fails (crypto/rand)
 	}
 	a := &Adapter{
 		cfg:   cfg,
@@ -258,9 +282,10 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 	}
 	session, fresh := a.session(r)
 	if fresh {
-		a.setCookie(w, session)
+		a.setCookie(w, a.sign(session))
 	}
 	ev.Platform, ev.User, ev.Chat = a.Name(), session, session
+	ev.Network = a.cfg.Networks.Network(r)
 	if ev.Locale == "" {
 		ev.Locale = acceptLanguage(r.Header.Get("Accept-Language"))
 	}
@@ -282,8 +307,8 @@ func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := toReply(ev.ID, resp)
-	if resp.Erase != nil || ev.Kind == bot.KindCommand && ev.Command == "stop" {
-		a.setCookie(w, newSession())
+	if resp.Erase != nil || resp.Ended || ev.Kind == bot.KindCommand && ev.Command == "stop" {
+		a.setCookie(w, a.sign(newSession()))
 		out.Reset = true
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -326,12 +351,38 @@ func isPNG(b []byte) bool {
 	return len(b) > 8 && string(b[:8]) == "\x89PNG\r\n\x1a\n"
 }
 
-// session returns the request's session value, or a new one (fresh).
+// session returns the request's identity, or a new one (fresh) when the
+// cookie is missing or was not issued by this server.
 func (a *Adapter) session(r *http.Request) (value string, fresh bool) {
-	if c, err := r.Cookie(CookieName); err == nil && validSession(c.Value) {
-		return c.Value, false
+	if c, err := r.Cookie(CookieName); err == nil {
+		if id, ok := a.verify(c.Value); ok {
+			return id, false
+		}
 	}
 	return newSession(), true
+}
+
+// sign makes the cookie value of identity id: "<id>.<mac>".
+func (a *Adapter) sign(id string) string {
+	return id + "." + a.mac(id)
+}
+
+func (a *Adapter) mac(id string) string {
+	m := hmac.New(sha256.New, a.cfg.IdentityKey)
+	m.Write([]byte("baraza-webchat-identity\x00" + id))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil)[:16])
+}
+
+// verify returns the identity of a cookie value this server signed.
+func (a *Adapter) verify(v string) (string, bool) {
+	id, sig, ok := strings.Cut(v, ".")
+	if !ok || !validSession(id) || len(sig) != 22 {
+		return "", false
+	}
+	if !hmac.Equal([]byte(sig), []byte(a.mac(id))) {
+		return "", false
+	}
+	return id, true
 }
 
 func validSession(s string) bool {

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strconv"
 	"strings"
+
+	"github.com/baraza/baraza/internal/clientnet"
 )
 
 // config is the environment of DESIGN.md, read and checked once at start.
@@ -32,7 +34,19 @@ type config struct {
 	Webchat      bool
 	PublicURL    string
 	Facilitators []string // "platform:id", kept in memory only
+
+	// TrustedProxies may set X-Forwarded-For (BARAZA_TRUSTED_PROXIES).
+	TrustedProxies *clientnet.Resolver
+	// WebchatLimit is completions per client network per hour on open
+	// consultations (BARAZA_WEBCHAT_LIMIT): 0 the default, -1 off.
+	WebchatLimit int
+	// MetricsToken, when set, is required to read /metrics in full.
+	MetricsToken string
 }
+
+// minWebhookSecret is the shortest Telegram webhook secret accepted: the
+// secret is all that stands between the internet and forged updates.
+const minWebhookSecret = 32
 
 // embedded reports whether the in-process store is used.
 func (c config) embedded() bool { return c.RedisURL == "" }
@@ -78,6 +92,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 	if c.TelegramAPI != "" && strings.Count(c.TelegramAPI, "%s") != 2 {
 		errs = append(errs, fmt.Errorf("BARAZA_TELEGRAM_API must contain two %%s (token, method), like https://api.telegram.org/bot%%s/%%s"))
 	}
+	if c.TelegramWebhookSecret != "" && len(c.TelegramWebhookSecret) < minWebhookSecret {
+		errs = append(errs, fmt.Errorf("BARAZA_TELEGRAM_WEBHOOK_SECRET must be at least %d characters (Telegram allows A-Z, a-z, 0-9, _ and -, up to 256; try: openssl rand -hex 32)", minWebhookSecret))
+	}
 	if (c.TelegramWebhookURL == "") != (c.TelegramWebhookSecret == "") {
 		errs = append(errs, errors.New("BARAZA_TELEGRAM_WEBHOOK_URL and BARAZA_TELEGRAM_WEBHOOK_SECRET go together"))
 	}
@@ -94,6 +111,25 @@ func loadConfig(getenv func(string) string) (config, error) {
 	default:
 		errs = append(errs, fmt.Errorf("BARAZA_WEBCHAT %q must be 1 or 0", v))
 	}
+	var perr error
+	if c.TrustedProxies, perr = clientnet.Parse(getenv("BARAZA_TRUSTED_PROXIES")); perr != nil {
+		errs = append(errs, fmt.Errorf("BARAZA_TRUSTED_PROXIES: %w", perr))
+	}
+	if v := strings.TrimSpace(getenv("BARAZA_WEBCHAT_LIMIT")); v != "" {
+		n, err := strconv.Atoi(v)
+		switch {
+		case v == "off":
+			c.WebchatLimit = -1
+		case err != nil || n < 1:
+			errs = append(errs, fmt.Errorf("BARAZA_WEBCHAT_LIMIT %q must be a whole number of at least 1 (completions per network per hour) or off", v))
+		default:
+			c.WebchatLimit = n
+		}
+	}
+	c.MetricsToken = strings.TrimSpace(getenv("BARAZA_METRICS_TOKEN"))
+	if c.MetricsToken != "" && len(c.MetricsToken) < 16 {
+		errs = append(errs, errors.New("BARAZA_METRICS_TOKEN must be at least 16 characters (try: openssl rand -hex 16)"))
+	}
 	c.SMS, errs = loadSMS(getenv, c, errs)
 	for _, f := range strings.Split(getenv("BARAZA_FACILITATORS"), ",") {
 		f = strings.TrimSpace(f)
@@ -105,6 +141,12 @@ func loadConfig(getenv func(string) string) (config, error) {
 			// Do not echo the value: it is a platform id.
 			errs = append(errs, errors.New("BARAZA_FACILITATORS entries must look like telegram:123 or discord:456"))
 			continue
+		}
+		if p == "webchat" {
+			// A web chat cookie is "<identity>.<signature>": the identity
+			// is the user, so a pasted whole cookie value works too.
+			id, _, _ = strings.Cut(id, ".")
+			f = p + ":" + id
 		}
 		c.Facilitators = append(c.Facilitators, f)
 	}

@@ -1,6 +1,7 @@
 // Command baraza runs anonymous consultations on local security by chat.
 //
 //	baraza [serve]                      adapters that are configured, plus HTTP
+//	baraza health                       is the server on BARAZA_HTTP_ADDR ready? (healthcheck)
 //	baraza validate [--out F] [--drop-identifying] FILE...  check scripts (YAML or XLSForm)
 //	baraza token create --role R --name N [--scope ID,...]
 //	baraza token list | revoke ID|NAME
@@ -48,6 +49,7 @@ const usage = `usage: baraza [command]
 
 commands:
   serve                                 run the bot and the HTTP server (default)
+  health                                exit 0 when the server on BARAZA_HTTP_ADDR is ready (container healthcheck)
   validate [--out script.yaml] [--drop-identifying] FILE...
                                         check scripts (YAML or XLSForm: .xlsx .xlsm .xls .csv .md);
                                         exit 0 valid, 1 errors, 2 bad command line or unreadable file
@@ -56,6 +58,8 @@ commands:
   token revoke ID|NAME                  revoke a token
   export --consultation ID --format csv|xlsx|json [--out FILE]
   preview [--lang L] [--answers q=opt,...] FILE
+  invite --consultation ID --count N [--format html|txt] [--out FILE] [--telegram-bot NAME]
+                                        one-time invitation codes as printable cards
   load [flags]                          measure the core against Redis (see README)
 `
 
@@ -74,10 +78,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return token(ctx, args, getenv, stdout, stderr)
 	case "export":
 		return export(ctx, args, getenv, stdout, stderr)
+	case "invite":
+		return inviteCmd(ctx, args, getenv, stdout, stderr)
 	case "preview":
 		return preview(args, stdout)
 	case "load":
 		return load(ctx, args, getenv, stdout, stderr)
+	case "health":
+		return health(ctx, getenv, stdout)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

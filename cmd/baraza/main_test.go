@@ -41,6 +41,14 @@ func TestConfig(t *testing.T) {
 		{"facilitators", map[string]string{"BARAZA_FACILITATORS": "telegram:1, discord:2"}, ""},
 		{"bad facilitator", map[string]string{"BARAZA_FACILITATORS": "sms:123456789"}, "BARAZA_FACILITATORS"},
 		{"webchat flag", map[string]string{"BARAZA_WEBCHAT": "maybe"}, "BARAZA_WEBCHAT"},
+		{"short webhook secret", map[string]string{"BARAZA_TELEGRAM_TOKEN": "t", "BARAZA_TELEGRAM_WEBHOOK_URL": "https://x", "BARAZA_TELEGRAM_WEBHOOK_SECRET": "hunter2"}, "at least 32 characters"},
+		{"webhook secret of 32", map[string]string{"BARAZA_TELEGRAM_TOKEN": "t", "BARAZA_TELEGRAM_WEBHOOK_URL": "https://x", "BARAZA_TELEGRAM_WEBHOOK_SECRET": long}, ""},
+		{"trusted proxies", map[string]string{"BARAZA_TRUSTED_PROXIES": "10.0.0.0/8, 192.0.2.1"}, ""},
+		{"bad trusted proxy", map[string]string{"BARAZA_TRUSTED_PROXIES": "proxy.example.org"}, "BARAZA_TRUSTED_PROXIES"},
+		{"webchat limit", map[string]string{"BARAZA_WEBCHAT_LIMIT": "50"}, ""},
+		{"webchat limit off", map[string]string{"BARAZA_WEBCHAT_LIMIT": "off"}, ""},
+		{"bad webchat limit", map[string]string{"BARAZA_WEBCHAT_LIMIT": "0"}, "BARAZA_WEBCHAT_LIMIT"},
+		{"short metrics token", map[string]string{"BARAZA_METRICS_TOKEN": "abc"}, "BARAZA_METRICS_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

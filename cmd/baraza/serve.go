@@ -187,14 +187,22 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		Metrics:  bot.NewMetrics(reg),
 		Inviters: map[string]bot.Inviter{},
 		K:        cfg.K,
+		// Completions per client network per hour on open consultations
+		// (web chat); see bot.DefaultNetworkLimit for the default's reasons.
+		NetworkLimit: cfg.WebchatLimit,
 	}
 
 	var adapters []bot.Adapter
 	secure := strings.HasPrefix(cfg.PublicURL, "https://")
 	deps := web.Deps{Store: st, Consult: svc, Logger: log, Gatherer: reg, Ready: st.Ping, Secure: secure,
+		MetricsToken: cfg.MetricsToken, Networks: cfg.TrustedProxies,
 		Broken: func() []web.BrokenScript { return broken }}
 	if cfg.Webchat {
-		wc := webchat.New(webchat.Config{BasePath: "/chat", Logger: log, PublicURL: publicURL(cfg), Secure: secure})
+		// The chat identity is issued and signed by the server (a key
+		// derived from the secret, the same on every replica); the client
+		// network is read behind the trusted proxies only.
+		wc := webchat.New(webchat.Config{BasePath: "/chat", Logger: log, PublicURL: publicURL(cfg), Secure: secure,
+			IdentityKey: derive(secret, "webchat-identity"), Networks: cfg.TrustedProxies})
 		adapters = append(adapters, wc)
 		routerCfg.Inviters[wc.Name()] = wc
 		deps.Webchat = wc.Handler()
@@ -229,6 +237,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	deps.Invite = func(id string) (map[string]string, []byte, []byte, error) {
 		return invite(routerCfg.Inviters, id)
+	}
+	deps.InviteCards = func(ctx context.Context, id string, n int) ([]facilitate.Card, error) {
+		codes, err := facilitate.MakeInvites(ctx, st, routerCfg.Keys, catalog.Get(id), n)
+		if err != nil {
+			return nil, err
+		}
+		return facilitate.NewCards(codes, cardPlatforms(routerCfg.Inviters), func(name, code string) (string, string) {
+			return routerCfg.Inviters[name].InviteText(code)
+		})
 	}
 	var reloader *facilitate.Reloader
 	if cfg.Scripts != "" {
@@ -368,4 +385,16 @@ func publicURL(cfg config) string {
 		return cfg.PublicURL
 	}
 	return "http://" + cfg.HTTPAddr
+}
+
+// cardPlatforms orders the platforms on an invitation card: the Telegram
+// deep link first (its QR opens the bot with the code), then the web chat.
+func cardPlatforms(inviters map[string]bot.Inviter) []string {
+	var names []string
+	for _, n := range []string{"telegram", "webchat", "discord"} {
+		if _, ok := inviters[n]; ok {
+			names = append(names, n)
+		}
+	}
+	return names
 }

@@ -36,7 +36,11 @@ const (
 	MaxViewTTL       = 24 * time.Hour
 	defaultInterval  = time.Second
 	defaultMaxStream = 64
-	keepAlive        = 15 * time.Second
+	// DefaultMaxPerLink is how many event streams one view link may hold
+	// open at once: a projector, a spare screen and a reload or two. A
+	// link passed around cannot take every slot from the facilitators.
+	DefaultMaxPerLink = 4
+	keepAlive         = 15 * time.Second
 )
 
 // liveCSP allows the page its own script, style and event stream, nothing
@@ -60,6 +64,10 @@ type LiveConfig struct {
 	Interval time.Duration
 	// MaxStreams bounds the event streams open at once; default 64.
 	MaxStreams int
+	// MaxPerLink bounds the streams one view link holds open at once;
+	// default DefaultMaxPerLink. Signed-in facilitators are not counted
+	// against a link.
+	MaxPerLink int
 	// Logger; nil discards.
 	Logger *slog.Logger
 	// Now is the clock; nil means time.Now.
@@ -107,6 +115,7 @@ type Live struct {
 
 	mu     sync.Mutex
 	frames map[string]*frame // consultation id -> the counters on screen
+	links  map[string]int    // view link token -> streams open with it
 }
 
 // frame is the counters the live view shows of one consultation.
@@ -159,6 +168,10 @@ func NewLive(cfg LiveConfig) *Live {
 	if l.cfg.MaxStreams <= 0 {
 		l.cfg.MaxStreams = defaultMaxStream
 	}
+	if l.cfg.MaxPerLink <= 0 {
+		l.cfg.MaxPerLink = DefaultMaxPerLink
+	}
+	l.links = map[string]int{}
 	l.mux = http.NewServeMux()
 	// Script ids never contain a dot, so the assets cannot shadow one.
 	l.mux.HandleFunc("GET /live/live.js", l.asset("static/live.js", "text/javascript; charset=utf-8"))
@@ -390,6 +403,26 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "shutting down", http.StatusServiceUnavailable)
 		return
 	default:
+	}
+	if !until.IsZero() {
+		// A view link: at most MaxPerLink streams at once.
+		link := id + "\x00" + r.URL.Query().Get("v")
+		l.mu.Lock()
+		if l.links[link] >= l.cfg.MaxPerLink {
+			l.mu.Unlock()
+			w.Header().Set("Retry-After", "10")
+			http.Error(w, "this view link is already open on too many screens", http.StatusTooManyRequests)
+			return
+		}
+		l.links[link]++
+		l.mu.Unlock()
+		defer func() {
+			l.mu.Lock()
+			if l.links[link]--; l.links[link] <= 0 {
+				delete(l.links, link)
+			}
+			l.mu.Unlock()
+		}()
 	}
 	if l.streams.Add(1) > int64(l.cfg.MaxStreams) {
 		l.streams.Add(-1)

@@ -441,3 +441,39 @@ func FuzzViewToken(f *testing.F) {
 		}
 	})
 }
+
+// TestLiveSlotsPerLink: one view link holds at most MaxPerLink event
+// streams, so whoever the link reaches cannot take every slot; another
+// link still gets one, and a closed stream gives its slot back.
+func TestLiveSlotsPerLink(t *testing.T) {
+	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
+	l, srv := newLive(t, c, nil)
+	events := func(link string) string { return srv.URL + strings.Replace(link, "?", "/events?", 1) }
+	link := events(l.NewViewLink("night-safety", time.Hour))
+	for range DefaultMaxPerLink {
+		summaryOf(t, next(t, stream(t, link)))
+	}
+	get := func(url string) int {
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if code := get(link); code != http.StatusTooManyRequests {
+		t.Errorf("stream %d on one link: got %d, want 429", DefaultMaxPerLink+1, code)
+	}
+	other := events(l.NewViewLink("night-safety", 2*time.Hour))
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, other, nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("another link: got %d, want 200", resp.StatusCode)
+	}
+	cancel()
+	resp.Body.Close()
+}

@@ -102,7 +102,9 @@ func TestCommandsOverWebChat(t *testing.T) {
 	if len(cookies) != 1 {
 		t.Fatalf("web chat cookies: got %d, want 1", len(cookies))
 	}
-	cmds, err := New(Config{Facilitators: []string{"webchat:" + cookies[0].Value}, Keys: e.Keys, Consult: e.Consult,
+	// The cookie is "<identity>.<signature>"; the identity is the user.
+	ident, _, _ := strings.Cut(cookies[0].Value, ".")
+	cmds, err := New(Config{Facilitators: []string{"webchat:" + ident}, Keys: e.Keys, Consult: e.Consult,
 		Inviters: map[string]bot.Inviter{"webchat": wc}, Logger: e.Logger})
 	if err != nil {
 		t.Fatal(err)

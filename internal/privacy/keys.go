@@ -6,10 +6,12 @@
 package privacy
 
 import (
+	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"sync"
 )
 
 // SecretSize is the size of a secret made by RandomSecret, and the minimum
@@ -29,6 +31,9 @@ const SecretSize = 32
 // A Keys is safe for concurrent use.
 type Keys struct {
 	secret []byte
+
+	sealOnce sync.Once
+	seal     cipher.AEAD // built once: every step seals and opens a session
 }
 
 // NewKeys returns Keys for secret. The slice is copied. Callers check the

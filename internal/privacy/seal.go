@@ -38,6 +38,13 @@ func (k *Keys) Open(owner string, sealed []byte) ([]byte, error) {
 }
 
 func (k *Keys) aead() cipher.AEAD {
+	k.sealOnce.Do(func() { k.seal = k.newAEAD() })
+	return k.seal
+}
+
+// newAEAD derives the sealing key; AES-GCM keeps no state between calls,
+// so one value serves every goroutine.
+func (k *Keys) newAEAD() cipher.AEAD {
 	block, err := aes.NewCipher(mac(k.secret, "session-seal\x00"))
 	if err != nil {
 		panic(err) // a 32-byte key is always valid for AES-256

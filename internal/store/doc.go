@@ -50,6 +50,11 @@
 //	P{c:<consultation>}:p:<m>    string participation marker (a per-consultation HMAC); value
 //	                                   "1", no TTL
 //	P{c:<consultation>}:t:<q>    zset  texts of question q, each "<random nonce>:<text>" under a random score
+//	P{c:<consultation>}:inv      set   keyed hashes of invitation codes (never a code); see invites.go
+//	P{c:<consultation>}:w:<hour> hash  web-chat completions this hour per keyed network hash, _all, _flag;
+//	                                   expires when the hour ends (abuse.go)
+//	P{c:<consultation>}:abuse    hash  refused (by the per-network limit), flagged (hours with one
+//	                                   network over half of the completions)
 //	P{g}:status                  hash  consultation -> status override (JSON)
 //	P{g}:statuslog:<c>           list  status changes of consultation c, newest first, capped
 //	P{g}:tokens                  hash  SHA-256 of a token -> token record (JSON)

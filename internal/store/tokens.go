@@ -36,6 +36,9 @@ type Token struct {
 	Name    string    `json:"name"`            // unique, chosen by the operator
 	Scope   []string  `json:"scope,omitempty"` // consultation ids; empty or "*" = all
 	Created time.Time `json:"created"`
+	// Creator is the ID of the token that created this one on the
+	// dashboard; empty when made with the CLI.
+	Creator string `json:"creator,omitempty"`
 }
 
 // tokenRecord is the stored form of a token.
@@ -45,10 +48,11 @@ type tokenRecord struct {
 	Name    string    `json:"name"`
 	Scope   []string  `json:"scope,omitempty"`
 	Created time.Time `json:"created"`
+	Creator string    `json:"creator,omitempty"`
 }
 
 func (r tokenRecord) token() Token {
-	return Token{ID: r.Hash[:12], Role: r.Role, Name: r.Name, Scope: r.Scope, Created: r.Created}
+	return Token{ID: r.Hash[:12], Role: r.Role, Name: r.Name, Scope: r.Scope, Created: r.Created, Creator: r.Creator}
 }
 
 // Can reports whether the token's role is role or stronger.
@@ -59,7 +63,48 @@ func (t Token) Can(role string) bool {
 
 // InScope reports whether the token may see the consultation.
 func (t Token) InScope(consultation string) bool {
-	return len(t.Scope) == 0 || slices.Contains(t.Scope, "*") || slices.Contains(t.Scope, consultation)
+	return t.Unscoped() || slices.Contains(t.Scope, consultation)
+}
+
+// Unscoped reports whether the token sees every consultation.
+func (t Token) Unscoped() bool {
+	return len(t.Scope) == 0 || slices.Contains(t.Scope, "*")
+}
+
+// Covers reports whether t may see, make or revoke a token of role with
+// scope: the role is not stronger than t's, and the scope is not wider
+// (an unscoped token covers every scope; a scoped one only non-empty
+// scopes within its own).
+func (t Token) Covers(role string, scope []string) bool {
+	if !t.Can(role) {
+		return false
+	}
+	if t.Unscoped() {
+		return true
+	}
+	o := Token{Scope: scope}
+	if o.Unscoped() {
+		return false
+	}
+	for _, c := range scope {
+		if !slices.Contains(t.Scope, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// Manages reports whether t may list and revoke token o: an unscoped
+// admin manages every token; a scoped one only the tokens it created that
+// are not wider than itself.
+func (t Token) Manages(o Token) bool {
+	if !t.Can(RoleAdmin) {
+		return false
+	}
+	if t.Unscoped() {
+		return true
+	}
+	return o.Creator == t.ID && t.Covers(o.Role, o.Scope)
 }
 
 var reTokenName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9 _.@+-]{0,63}$`)
@@ -82,6 +127,12 @@ return 1
 // stores only its SHA-256 with role, name, scope and creation time. The
 // token is returned once. ErrExists when the name is taken.
 func (s *Store) CreateToken(ctx context.Context, role, name string, scope []string) (string, Token, error) {
+	return s.CreateTokenBy(ctx, "", role, name, scope)
+}
+
+// CreateTokenBy is CreateToken recording the ID of the token that made it
+// (the dashboard's admin); the caller checks Token.Covers first.
+func (s *Store) CreateTokenBy(ctx context.Context, creator, role, name string, scope []string) (string, Token, error) {
 	if roleRank[role] == 0 {
 		return "", Token{}, fmt.Errorf("%w: role %q: want official, facilitator or admin", ErrInvalid, clip(role))
 	}
@@ -99,7 +150,7 @@ func (s *Store) CreateToken(ctx context.Context, role, name string, scope []stri
 	_, _ = rand.Read(b)
 	token := TokenPrefix + base64.RawURLEncoding.EncodeToString(b)
 	h := hashToken(token)
-	r := tokenRecord{Hash: h, Role: role, Name: name, Scope: scope, Created: s.opt.Now().UTC().Truncate(time.Second)}
+	r := tokenRecord{Hash: h, Role: role, Name: name, Scope: scope, Created: s.opt.Now().UTC().Truncate(time.Second), Creator: creator}
 	t := r.token()
 	rec, err := json.Marshal(r)
 	if err != nil {

@@ -205,11 +205,13 @@ func writeError(w http.ResponseWriter, status int, msg string) {
 // handleReleases is the release log as JSON, newest first (admin).
 func (s *server) handleReleases() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TokenFrom(r.Context())
 		rel, err := s.Store.Releases(r.Context(), 0)
 		if err != nil {
 			s.fail(w, err)
 			return
 		}
+		rel = visibleReleases(t, rel)
 		if rel == nil {
 			rel = []store.Release{}
 		}
@@ -222,6 +224,11 @@ func (s *server) handleReleases() http.Handler {
 func (s *server) handleReload() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		t, _ := TokenFrom(r.Context())
+		if !t.Unscoped() {
+			// Reloading touches every consultation's script.
+			writeError(w, http.StatusForbidden, "a token scoped to some consultations may not reload all scripts")
+			return
+		}
 		if err := s.Reload(r.Context()); err != nil {
 			s.log.Warn("script reload refused", "token_id", t.ID)
 			writeError(w, http.StatusUnprocessableEntity, err.Error())

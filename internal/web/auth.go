@@ -8,7 +8,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -30,9 +29,10 @@ const (
 // sliding: a session started in the morning ends in the evening).
 const DefaultSessionTTL = 8 * time.Hour
 
-// DefaultSignInLimit is the number of sign-in attempts one client address
-// may make per minute.
-const DefaultSignInLimit = 10
+// DefaultSignInLimit is the number of wrong tokens one client network may
+// send before its sign-in attempts wait (see backoff): an office behind one
+// address has room for everyone's typos, a guesser is slowed at once.
+const DefaultSignInLimit = 20
 
 type ctxKey int
 
@@ -171,59 +171,119 @@ func (s *server) requireSession(role string) func(http.Handler) http.Handler {
 	}
 }
 
-// limiter counts sign-in attempts per client address in fixed one-minute
-// windows, in memory: a replica forgets on restart, which is fine for
-// slowing down guessing (tokens carry 256 random bits anyway).
-type limiter struct {
-	mu     sync.Mutex
-	max    int
-	window time.Duration
-	now    func() time.Time
-	seen   map[string]*attempts
+// Sign-in backoff. Wrong tokens are counted per token prefix (what the
+// person typed, first tokenPrefixLen characters: a typo late in one's own
+// token keeps the prefix, a colleague's token has another) and per client
+// network (IPv4 /24, IPv6 /56, behind the trusted proxies only). Past a
+// free allowance each further failure doubles the wait before the next
+// attempt with that prefix, or from that network, is checked: 1 s, 2 s,
+// 4 s, ... up to maxBackoff. There is no lockout: once the wait is over an
+// attempt is checked again, and the right token clears its prefix. Kept in
+// memory per replica: slowing guessing down is the job (tokens carry 256
+// random bits), and nothing about who signs in is stored.
+const (
+	tokenPrefixLen = 12
+	tokenFree      = 3
+	maxBackoff     = 5 * time.Minute
+	forgetAfter    = 15 * time.Minute
+)
+
+type backoff struct {
+	mu      sync.Mutex
+	netFree int
+	now     func() time.Time
+	recs    map[string]*failures
 }
 
-type attempts struct {
-	start time.Time
-	n     int
+type failures struct {
+	n    int
+	last time.Time
 }
 
-func newLimiter(max int, window time.Duration, now func() time.Time) *limiter {
-	return &limiter{max: max, window: window, now: now, seen: make(map[string]*attempts)}
+func newBackoff(netFree int, now func() time.Time) *backoff {
+	return &backoff{netFree: netFree, now: now, recs: make(map[string]*failures)}
 }
 
-// allow records one attempt from addr and reports whether it is within the
-// limit.
-func (l *limiter) allow(addr string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.seen) > 10000 {
-		for k, a := range l.seen {
-			if now.Sub(a.start) >= l.window {
-				delete(l.seen, k)
+// free is how many failures a key may have before it waits: keys are
+// "t:<prefix>" or "n:<network>".
+func (b *backoff) free(key string) int {
+	if strings.HasPrefix(key, "n:") {
+		return b.netFree
+	}
+	return tokenFree
+}
+
+// wait is how long the next attempt under keys must still wait (0: now).
+func (b *backoff) wait(keys ...string) time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	var longest time.Duration
+	for _, k := range keys {
+		r := b.recs[k]
+		if r == nil {
+			continue
+		}
+		if now.Sub(r.last) >= forgetAfter {
+			delete(b.recs, k)
+			continue
+		}
+		over := r.n - b.free(k)
+		if over < 0 {
+			continue
+		}
+		d := maxBackoff
+		if over < 20 {
+			d = min(time.Duration(1<<over)*time.Second, maxBackoff)
+		}
+		if left := r.last.Add(d).Sub(now); left > longest {
+			longest = left
+		}
+	}
+	return longest
+}
+
+// fail records a wrong token under keys.
+func (b *backoff) fail(keys ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	if len(b.recs) > 100000 {
+		for k, r := range b.recs {
+			if now.Sub(r.last) >= forgetAfter {
+				delete(b.recs, k)
 			}
 		}
 	}
-	a := l.seen[addr]
-	if a == nil || now.Sub(a.start) >= l.window {
-		a = &attempts{start: now}
-		l.seen[addr] = a
+	for _, k := range keys {
+		r := b.recs[k]
+		if r == nil || now.Sub(r.last) >= forgetAfter {
+			r = &failures{}
+			b.recs[k] = r
+		}
+		r.n++
+		r.last = now
 	}
-	a.n++
-	return a.n <= l.max
 }
 
-// clientAddr is the address the request came from. Forwarded headers are
-// not trusted: behind a proxy every client shares the proxy's budget,
-// which errs on the safe side.
-func clientAddr(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// succeed forgets the failures under keys (the right token's prefix).
+func (b *backoff) succeed(keys ...string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, k := range keys {
+		delete(b.recs, k)
 	}
-	if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
-		// IPv6: one client usually has a whole /64.
-		return ip.Mask(net.CIDRMask(64, 128)).String()
+}
+
+// signInKeys are the backoff keys of a sign-in attempt.
+func (s *server) signInKeys(r *http.Request, token string) (prefix, network string) {
+	p := token
+	if len(p) > tokenPrefixLen {
+		p = p[:tokenPrefixLen]
 	}
-	return strings.TrimSpace(host)
+	n := s.Networks.Network(r)
+	if n == "" {
+		n = "unknown"
+	}
+	return "t:" + p, "n:" + n
 }

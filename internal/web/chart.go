@@ -26,18 +26,20 @@ type chart struct {
 	Desc  string
 	Bars  []bar
 	RTL   bool
-	Small bool // a small multiple: narrower
-	// Caption is shown above a small multiple (the group it shows).
-	Caption string
 }
 
-// Layout of the chart, in SVG user units.
+// Layout of the chart, in SVG user units. The chart is drawn at its own
+// width (chartW) and only ever scaled down, never up: a 375 px phone shows
+// it at 1:1, so its 13-unit text is 13 px. Each option takes a row: its
+// label, wrapped onto as many lines as it needs (never cut short), above
+// its bar and count.
 const (
-	rowH        = 28
-	barH        = 18
-	chartPad    = 6
-	labelRunes  = 30
-	smallRunes  = 14
+	chartW      = 340
+	lineH       = 17
+	barH        = 16
+	rowGap      = 10
+	chartPad    = 4
+	lineRunes   = 44 // characters of a label line at 13 px in chartW
 	hiddenMarkW = 10
 )
 
@@ -63,75 +65,96 @@ func scale(bars []bar) {
 // stylesheet) with presentation-attribute fallbacks, so the markup needs
 // no inline style and passes the Content-Security-Policy.
 func (c chart) SVG() template.HTML {
-	runes, barMax, maxLabel := labelRunes, 320, 230
-	if c.Small {
-		runes, barMax, maxLabel = smallRunes, 150, 110
-	}
-	// Size the label and value columns to their text (about 7.5 units a
-	// character at 13px), so short labels leave the room to the bars and
-	// the chart stays legible when a phone scales it down.
-	labelW, valueW := 30, 40
+	valueW := 40
 	for _, r := range c.Bars {
-		labelW = max(labelW, min(textW(r.Label, runes), maxLabel))
-		v := r.Value
-		if r.Share != "" {
-			v += " (" + r.Share + ")"
-		}
-		valueW = max(valueW, textW(v, 40)+8)
+		valueW = max(valueW, textW(r.valueText(), 40)+8)
 	}
-	w := labelW + barMax + valueW + 2*chartPad
-	h := len(c.Bars)*rowH + 2*chartPad
+	barMax := chartW - 2*chartPad - valueW
+	lines := make([][]string, len(c.Bars))
+	h := 2 * chartPad
+	for i, r := range c.Bars {
+		lines[i] = wrap(r.Label, lineRunes)
+		h += len(lines[i])*lineH + barH + rowGap
+	}
+	h -= rowGap
 	var b strings.Builder
 	esc := html.EscapeString
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 %d %d" width="%d" height="%d" role="img" aria-labelledby="%s-t %s-d" direction="ltr">`,
-		w, h, w, h, esc(c.ID), esc(c.ID))
+		chartW, h, chartW, h, esc(c.ID), esc(c.ID))
 	fmt.Fprintf(&b, `<title id="%s-t">%s</title>`, esc(c.ID), esc(c.Title))
 	fmt.Fprintf(&b, `<desc id="%s-d">%s</desc>`, esc(c.ID), esc(c.Desc))
+	y := chartPad
 	for i, r := range c.Bars {
-		y := chartPad + i*rowH
-		ty := y + rowH/2 + 5 // text baseline
-		by := y + (rowH-barH)/2
-		label := r.Label
-		if utf8.RuneCountInString(label) > runes {
-			label = string([]rune(label)[:runes-1]) + "…"
-		}
-		value := r.Value
-		if r.Share != "" {
-			value += " (" + r.Share + ")"
-		}
+		value := r.valueText()
 		b.WriteString(`<g class="row">`)
 		fmt.Fprintf(&b, `<title>%s: %s</title>`, esc(r.Label), esc(value))
+		x, anchor := chartPad, "start"
+		if c.RTL {
+			x, anchor = chartW-chartPad, "end"
+		}
+		for _, l := range lines[i] {
+			y += lineH
+			fmt.Fprintf(&b, `<text class="lbl" x="%d" y="%d" text-anchor="%s" fill="#1a1a1a">%s</text>`, x, y-4, anchor, esc(l))
+		}
+		by := y + 1
+		ty := by + barH - 3 // baseline of the count beside the bar
 		length := int(r.Frac*float64(barMax) + 0.5)
 		if r.Shown && r.N > 0 && length < 1 {
 			length = 1 // a shown non-zero count is never drawn as zero
 		}
-		if !c.RTL {
-			barX := labelW + chartPad
-			fmt.Fprintf(&b, `<text class="lbl" x="%d" y="%d" text-anchor="end" fill="#1a1a1a">%s</text>`, labelW, ty, esc(label))
-			switch {
-			case !r.Shown:
-				fmt.Fprintf(&b, `<rect class="bar-hidden" x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#595959" stroke-dasharray="3 2"/>`, barX, by, hiddenMarkW, barH)
-				length = hiddenMarkW
-			case length > 0:
-				fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="%d" fill="#1f5fa8"/>`, barX, by, length, barH)
-			}
-			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d" text-anchor="start" fill="#1a1a1a">%s</text>`, valClass(r), barX+length+6, ty, esc(value))
+		if !r.Shown {
+			length = hiddenMarkW
+		}
+		barX := chartPad
+		if c.RTL {
+			barX = chartW - chartPad - length
+		}
+		switch {
+		case !r.Shown:
+			fmt.Fprintf(&b, `<rect class="bar-hidden" x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#595959" stroke-dasharray="3 2"/>`, barX, by, hiddenMarkW, barH)
+		case length > 0:
+			fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="%d" fill="#1f5fa8"/>`, barX, by, length, barH)
+		}
+		if c.RTL {
+			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d" text-anchor="end" fill="#1a1a1a">%s</text>`, valClass(r), barX-6, ty, esc(value))
 		} else {
-			barEnd := w - labelW - chartPad
-			fmt.Fprintf(&b, `<text class="lbl" x="%d" y="%d" text-anchor="start" fill="#1a1a1a">%s</text>`, w-labelW, ty, esc(label))
-			switch {
-			case !r.Shown:
-				fmt.Fprintf(&b, `<rect class="bar-hidden" x="%d" y="%d" width="%d" height="%d" fill="none" stroke="#595959" stroke-dasharray="3 2"/>`, barEnd-hiddenMarkW, by, hiddenMarkW, barH)
-				length = hiddenMarkW
-			case length > 0:
-				fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="%d" fill="#1f5fa8"/>`, barEnd-length, by, length, barH)
-			}
-			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d" text-anchor="end" fill="#1a1a1a">%s</text>`, valClass(r), barEnd-length-6, ty, esc(value))
+			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d" text-anchor="start" fill="#1a1a1a">%s</text>`, valClass(r), barX+length+6, ty, esc(value))
 		}
 		b.WriteString(`</g>`)
+		y += barH + rowGap
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every text above is escaped
+}
+
+// valueText is what is written beside a bar: the count and its share.
+func (r bar) valueText() string {
+	if r.Share != "" {
+		return r.Value + " (" + r.Share + ")"
+	}
+	return r.Value
+}
+
+// wrap breaks s into lines of at most n characters at spaces; a word
+// longer than n gets a line of its own, whole.
+func wrap(s string, n int) []string {
+	var out []string
+	line := ""
+	for _, w := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = w
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(w) <= n:
+			line += " " + w
+		default:
+			out = append(out, line)
+			line = w
+		}
+	}
+	if line != "" || len(out) == 0 {
+		out = append(out, line)
+	}
+	return out
 }
 
 // textW estimates the width of s, cut to at most runes characters.

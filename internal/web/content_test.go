@@ -28,7 +28,7 @@ func TestConsultationPage(t *testing.T) {
 		"Mean not shown: it needs at least 5 answers and no hidden count.", // safe: 1 and 2 hidden
 		"Several answers were allowed",
 		"Broken down by: Are you a woman or a man?",
-		"<caption>Where do you live? by Are you a woman or a man?: counts, and share within each group</caption>",
+		`<caption id="b-area-gender-c">Where do you live? by Are you a woman or a man?: counts, and share within each group</caption>`,
 		"The lamp by the market is broken, call me on [phone]",
 		`href="/consultations/town/export.csv"`,
 	} {
@@ -40,7 +40,7 @@ func TestConsultationPage(t *testing.T) {
 		t.Errorf("page shows the planted phone number")
 	}
 	if n := strings.Count(page, "<svg"); n < 5 {
-		t.Errorf("got %d charts, want one per option question and small multiples", n)
+		t.Errorf("got %d charts, want one per option question", n)
 	}
 }
 
@@ -226,5 +226,27 @@ func TestCommentsNeedKAnswers(t *testing.T) {
 	}
 	if _, got := texts("town"); got["story"] != 6 {
 		t.Errorf("API texts of town: got %v, want story with 6 (6 answers, k=5)", got)
+	}
+}
+
+// TestWrap: a chart label is wrapped at spaces, never cut short.
+func TestWrap(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		n    int
+		want []string
+	}{
+		{"North", 10, []string{"North"}},
+		{"Outskirts and informal settlements", 12, []string{"Outskirts", "and informal", "settlements"}},
+		{"Supercalifragilistic word", 5, []string{"Supercalifragilistic", "word"}},
+		{"", 5, []string{""}},
+	} {
+		got := wrap(tc.in, tc.n)
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("wrap(%q, %d): got %q, want %q", tc.in, tc.n, got, tc.want)
+		}
+		if strings.Join(strings.Fields(strings.Join(got, " ")), " ") != strings.Join(strings.Fields(tc.in), " ") {
+			t.Errorf("wrap(%q): lost text: %q", tc.in, got)
+		}
 	}
 }

@@ -247,38 +247,6 @@ func TestFormCSRF(t *testing.T) {
 	}
 }
 
-func TestSignInRateLimit(t *testing.T) {
-	f := newFixture(t)
-	b := f.browser(t)
-	_, body := b.get("/")
-	csrf := reCSRF.FindStringSubmatch(body)[1]
-	for i := range DefaultSignInLimit {
-		res, _ := b.post("/signin", url.Values{"csrf": {csrf}, "token": {"bz_wrong"}})
-		if res.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("attempt %d: got %d, want 401", i+1, res.StatusCode)
-		}
-	}
-	// Even the right token is refused now: the limit counts attempts.
-	res, body := b.post("/signin", url.Values{"csrf": {csrf}, "token": {f.tokens[official]}})
-	if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(body, "wait a minute") {
-		t.Errorf("attempt %d: got %d, want 429 with Retry-After and a polite page", DefaultSignInLimit+1, res.StatusCode)
-	}
-}
-
-func TestLimiterWindow(t *testing.T) {
-	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	l := newLimiter(2, time.Minute, func() time.Time { return now })
-	got := []bool{l.allow("a"), l.allow("a"), l.allow("a"), l.allow("b")}
-	now = now.Add(time.Minute)
-	got = append(got, l.allow("a"))
-	want := []bool{true, true, false, true, true}
-	for i := range want {
-		if got[i] != want[i] {
-			t.Errorf("attempt %d: got %v, want %v", i, got[i], want[i])
-		}
-	}
-}
-
 func TestSessionExpires(t *testing.T) {
 	f := newFixture(t, func(d *Deps) { d.SessionTTL = 200 * time.Millisecond })
 	b := f.signIn(t, official)

@@ -48,8 +48,13 @@ func dir(lang string) string {
 func tr(lang, key string, args ...any) string {
 	s, ok := uiText[lang][key]
 	if !ok {
+		s, ok = accessUI[lang][key] // i18n_access.go
+	}
+	if !ok {
 		if s, ok = uiText["en"][key]; !ok {
-			return key
+			if s, ok = accessUI["en"][key]; !ok {
+				return key
+			}
 		}
 	}
 	if len(args) > 0 {
@@ -152,6 +157,10 @@ var uiText = map[string]map[string]string{
 		"not_enough_body":   "Results appear once at least %d people have completed this consultation, so that no one can be recognised from them.",
 		"suppression_note":  "A count shown as “fewer than %d” is hidden to protect the people who answered: it is between 1 and %d, or it is hidden so that such a small count cannot be worked out from the totals. Percentages and means use shown numbers only.",
 		"all_reports":       "All reports",
+		"summary":           "Summary",
+		"contents":          "Contents",
+		"breakdowns":        "Breakdowns (%d tables)",
+		"most_chosen":       "most chosen: %s, %s",
 		"response_rate":     "Response rate",
 		"rate_text":         "%s of %s people who started completed it (%s).",
 		"rate_hidden":       "The response rate is hidden because one of its numbers is hidden.",
@@ -259,6 +268,10 @@ var uiText = map[string]map[string]string{
 		"not_enough_body":   "Les résultats apparaissent quand au moins %d personnes ont terminé cette consultation, afin que personne ne puisse être reconnu.",
 		"suppression_note":  "Un effectif affiché « moins de %d » est masqué pour protéger les personnes qui ont répondu : il est compris entre 1 et %d, ou il est masqué pour qu’un si petit effectif ne puisse pas être retrouvé à partir des totaux. Pourcentages et moyennes n’utilisent que les nombres affichés.",
 		"all_reports":       "Tous les signalements",
+		"summary":           "En bref",
+		"contents":          "Sommaire",
+		"breakdowns":        "Détail par groupe (%d tableaux)",
+		"most_chosen":       "réponse la plus choisie : %s, %s",
 		"response_rate":     "Taux de réponse",
 		"rate_text":         "%s des %s personnes qui ont commencé ont terminé (%s).",
 		"rate_hidden":       "Le taux de réponse est masqué car l’un de ses nombres l’est.",
@@ -366,6 +379,10 @@ var uiText = map[string]map[string]string{
 		"not_enough_body":   "تظهر النتائج عندما يكمل %d أشخاص على الأقل هذه المشاورة، حتى لا يمكن التعرف على أحد منها.",
 		"suppression_note":  "العدد الظاهر «أقل من %d» مخفي لحماية من أجابوا: فهو بين 1 و%d، أو أُخفي حتى لا يمكن استنتاج عدد صغير كهذا من المجاميع. النسب والمتوسطات محسوبة من الأعداد الظاهرة فقط.",
 		"all_reports":       "كل البلاغات",
+		"summary":           "ملخص",
+		"contents":          "المحتويات",
+		"breakdowns":        "التفصيل حسب الفئات (%d جداول)",
+		"most_chosen":       "الإجابة الأكثر اختيارًا: %s، %s",
 		"response_rate":     "معدل الاستجابة",
 		"rate_text":         "أكمل %s من أصل %s شخصًا بدأوا (%s).",
 		"rate_hidden":       "معدل الاستجابة مخفي لأن أحد أعداده مخفي.",

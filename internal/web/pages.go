@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -159,23 +160,28 @@ func (s *server) signinPage(w http.ResponseWriter, r *http.Request, status int, 
 // handleSignIn turns a valid token into a dashboard session cookie.
 func (s *server) handleSignIn() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.limit.allow(clientAddr(r)) {
-			w.Header().Set("Retry-After", "60")
-			lang := pageLang(r)
-			s.render(w, r, http.StatusTooManyRequests, "error",
-				s.newPage(r, tr(lang, "too_many"), errorBody{Title: "too_many", Text: "too_many_body"}))
-			return
-		}
 		pre, err := r.Cookie(preCookie)
 		if s.cop.Check(r) != nil || err != nil || !equal(r.PostFormValue(csrfField), pre.Value) {
 			s.errorPage(w, r, http.StatusForbidden, "forbidden")
 			return
 		}
-		t, err := s.Store.Authenticate(r.Context(), strings.TrimSpace(r.PostFormValue("token")))
+		raw := strings.TrimSpace(r.PostFormValue("token"))
+		prefix, network := s.signInKeys(r, raw)
+		if wait := s.limit.wait(prefix, network); wait > 0 {
+			// Backoff, not lockout: say how long, and check again after.
+			w.Header().Set("Retry-After", strconv.Itoa(int((wait+time.Second-1)/time.Second)))
+			lang := pageLang(r)
+			s.render(w, r, http.StatusTooManyRequests, "error",
+				s.newPage(r, tr(lang, "too_many"), errorBody{Title: "too_many", Text: "too_many_body"}))
+			return
+		}
+		t, err := s.Store.Authenticate(r.Context(), raw)
 		if errors.Is(err, store.ErrNotFound) {
+			s.limit.fail(prefix, network)
 			s.signinPage(w, r, http.StatusUnauthorized, signinBody{Failed: true})
 			return
 		}
+		s.limit.succeed(prefix)
 		if err != nil {
 			s.failPage(w, r, err)
 			return
@@ -279,6 +285,10 @@ func (s *server) handleConsultation() http.Handler {
 			if v.Live && s.ViewLink != nil {
 				v.ViewLink = s.ViewLink(v.ID)
 			}
+			if err := s.accessView(r, &v); err != nil {
+				s.failPage(w, r, err)
+				return
+			}
 			if s.Invite != nil {
 				links, _, _, err := s.Invite(v.ID)
 				if err != nil {
@@ -362,22 +372,88 @@ func (s *server) handleQR(format string) http.Handler {
 type adminBody struct {
 	Releases []store.Release
 	Tokens   []store.Token
+	// NewToken is a token just created, shown this once; NewName its name.
+	NewToken, NewName string
 }
 
-// handleAdmin shows the release log and the tokens.
+// handleAdmin shows the release log and the tokens, as far as the signed-in
+// admin's scope reaches.
 func (s *server) handleAdmin() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rel, err := s.Store.Releases(r.Context(), 200)
+		s.adminPage(w, r, http.StatusOK, "", "")
+	})
+}
+
+func (s *server) adminPage(w http.ResponseWriter, r *http.Request, status int, newToken, newName string) {
+	t, _ := TokenFrom(r.Context())
+	rel, err := s.Store.Releases(r.Context(), 200)
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	toks, err := s.Store.ListTokens(r.Context())
+	if err != nil {
+		s.failPage(w, r, err)
+		return
+	}
+	s.render(w, r, status, "admin", s.newPage(r, tr(pageLang(r), "admin"),
+		adminBody{Releases: visibleReleases(t, rel), Tokens: visibleTokens(t, toks), NewToken: newToken, NewName: newName}))
+}
+
+// visibleReleases are the release log entries of t's consultations.
+func visibleReleases(t store.Token, rel []store.Release) []store.Release {
+	if t.Unscoped() {
+		return rel
+	}
+	out := []store.Release{}
+	for _, x := range rel {
+		if t.InScope(x.Consultation) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// visibleTokens are t itself and the tokens t manages.
+func visibleTokens(t store.Token, toks []store.Token) []store.Token {
+	var out []store.Token
+	for _, x := range toks {
+		if x.ID == t.ID || t.Manages(x) {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// handleCreateToken makes a token from the admin page and shows it once.
+// A scoped admin may make only tokens within its own scope (never an
+// unscoped one) and of no stronger role.
+func (s *server) handleCreateToken() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t, _ := TokenFrom(r.Context())
+		role := r.PostFormValue("role")
+		name := strings.TrimSpace(r.PostFormValue("name"))
+		var scope []string
+		for _, c := range strings.Split(r.PostFormValue("scope"), ",") {
+			if c = strings.TrimSpace(c); c != "" {
+				scope = append(scope, c)
+			}
+		}
+		if !t.Covers(role, scope) {
+			s.errorPage(w, r, http.StatusForbidden, "forbidden")
+			return
+		}
+		raw, nt, err := s.Store.CreateTokenBy(r.Context(), t.ID, role, name, scope)
+		if errors.Is(err, store.ErrInvalid) || errors.Is(err, store.ErrExists) {
+			s.errorPage(w, r, http.StatusBadRequest, "bad_request")
+			return
+		}
 		if err != nil {
 			s.failPage(w, r, err)
 			return
 		}
-		toks, err := s.Store.ListTokens(r.Context())
-		if err != nil {
-			s.failPage(w, r, err)
-			return
-		}
-		s.render(w, r, http.StatusOK, "admin", s.newPage(r, tr(pageLang(r), "admin"), adminBody{Releases: rel, Tokens: toks}))
+		s.log.Info("token created", "token_id", nt.ID, "role", nt.Role, "by_token_id", t.ID)
+		s.adminPage(w, r, http.StatusOK, raw, nt.Name)
 	})
 }
 
@@ -399,7 +475,7 @@ func (s *server) handleRevoke() http.Handler {
 		}
 		found := false
 		for _, x := range toks {
-			found = found || x.ID == id
+			found = found || x.ID == id && t.Manages(x)
 		}
 		if !found {
 			s.errorPage(w, r, http.StatusNotFound, "not_found")

@@ -3,8 +3,6 @@ package web
 import (
 	"net/http"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/baraza/baraza/internal/store"
 )
 
@@ -13,7 +11,7 @@ func (s *server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /healthz", handleHealthz())
 	mux.Handle("GET /readyz", s.handleReadyz())
 	if s.Gatherer != nil {
-		mux.Handle("GET /metrics", promhttp.HandlerFor(s.Gatherer, promhttp.HandlerOpts{}))
+		mux.Handle("GET /metrics", s.handleMetrics())
 	}
 	if s.Webchat != nil {
 		mux.Handle("/chat", s.Webchat)
@@ -65,7 +63,11 @@ func (s *server) routes(mux *http.ServeMux) {
 		mux.Handle("GET /consultations/{id}/qr.png", pageFacilitator(s.handleQR("png")))
 		mux.Handle("GET /consultations/{id}/qr.svg", pageFacilitator(s.handleQR("svg")))
 	}
+	if s.InviteCards != nil {
+		mux.Handle("POST /consultations/{id}/invites", pageFacilitator(s.handleInviteCards()))
+	}
 	mux.Handle("GET /admin", pageAdmin(s.handleAdmin()))
+	mux.Handle("POST /admin/tokens", pageAdmin(s.handleCreateToken()))
 	mux.Handle("POST /admin/tokens/{token}/revoke", pageAdmin(s.handleRevoke()))
 	mux.Handle("GET /public/{id}", s.handlePublic())
 }

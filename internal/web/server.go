@@ -22,7 +22,9 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/baraza/baraza/internal/clientnet"
 	"github.com/baraza/baraza/internal/consult"
+	"github.com/baraza/baraza/internal/facilitate"
 	"github.com/baraza/baraza/internal/store"
 )
 
@@ -62,14 +64,27 @@ type Deps struct {
 	// Broken lists the scripts that could not be loaded and why, shown
 	// to facilitators on the dashboard (never silent); nil shows nothing.
 	Broken func() []BrokenScript
-	// Secure marks cookies Secure (behind TLS); a request that came over
-	// TLS gets Secure cookies anyway.
+	// Secure marks cookies Secure (behind TLS) and sends HSTS; a request
+	// that came over TLS gets both anyway. Set it when BARAZA_PUBLIC_URL
+	// is https.
 	Secure bool
+	// MetricsToken, when set, is required (as a bearer token) to read
+	// /metrics in full; without it /metrics serves only series that say
+	// nothing per consultation (BARAZA_METRICS_TOKEN).
+	MetricsToken string
+	// Networks finds a client's network behind trusted proxies, for the
+	// sign-in backoff; nil trusts no proxy.
+	Networks *clientnet.Resolver
+	// InviteCards makes n invite codes for an invite-only consultation
+	// and returns them as printable cards, once (POST
+	// /consultations/{id}/invites, facilitator). Nil: no such route.
+	InviteCards func(ctx context.Context, id string, n int) ([]facilitate.Card, error)
 	// SessionTTL is the lifetime of a dashboard session (DefaultSessionTTL
 	// when zero).
 	SessionTTL time.Duration
-	// SignInLimit is the number of sign-in attempts per client address per
-	// minute (DefaultSignInLimit when zero).
+	// SignInLimit is the number of wrong tokens one client network may
+	// send before its attempts are slowed down by a doubling wait
+	// (DefaultSignInLimit when zero); one token prefix gets 3.
 	SignInLimit int
 	Now         func() time.Time
 }
@@ -100,10 +115,10 @@ func NewServer(d Deps) http.Handler {
 	}
 	s := &server{Deps: d, log: d.Logger.With("component", "web"), cop: http.NewCrossOriginProtection()}
 	s.pages, s.pagesErr = parsePages()
-	s.limit = newLimiter(d.SignInLimit, time.Minute, d.Now)
+	s.limit = newBackoff(d.SignInLimit, d.Now)
 	mux := http.NewServeMux()
 	s.routes(mux)
-	return securityHeaders(recoverer(s.log, limitBody(mux)))
+	return securityHeaders(d.Secure, recoverer(s.log, limitBody(mux)))
 }
 
 type server struct {
@@ -112,7 +127,7 @@ type server struct {
 	cop      *http.CrossOriginProtection
 	pages    pageSet
 	pagesErr error
-	limit    *limiter
+	limit    *backoff
 }
 
 // limitBody caps request bodies of the server's own forms and API calls;

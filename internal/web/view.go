@@ -35,7 +35,12 @@ type consultView struct {
 	// projector that is not signed in.
 	ViewLink string
 	Invite   *inviteView
-	Costs    *costView
+	// Access says who may answer; Abuse the stuffing counters; Invites
+	// the invitation codes (invite-only consultations). Facilitators only.
+	Access  string
+	Abuse   *abuseView
+	Invites *invitesView
+	Costs   *costView
 }
 
 type questionView struct {
@@ -45,13 +50,17 @@ type questionView struct {
 	HasChart      bool
 	Chart         chart
 	Multi         bool
-	Mean          string
-	Breakdowns    []breakdownView
+	// Top is the summary's line for the question: its most chosen shown
+	// option, or "" when no count is shown.
+	Top        string
+	Mean       string
+	Breakdowns []breakdownView
 }
 
+// breakdownView is one breakdown table (the page shows breakdowns as
+// tables, collapsed under the question's chart).
 type breakdownView struct {
 	tableView
-	Groups []chart // small multiples, one chart per segment option
 }
 
 // tableView is a two-way table of suppressed counts.
@@ -174,6 +183,7 @@ func buildView(sum results.Summary, sc *dialogs.Script, lang string) consultView
 				}
 			}
 			scale(bars)
+			qv.Top = top(lang, bars)
 			qv.Chart = chart{ID: "c-" + q.ID, Title: q.Text, Desc: describe(lang, bars), Bars: bars, RTL: rtl}
 			if q.Type == dialogs.TypeScale {
 				qv.Mean = mean(lang, sum.K, q)
@@ -188,6 +198,29 @@ func buildView(sum results.Summary, sc *dialogs.Script, lang string) consultView
 	}
 	v.Trends = trends(lang, sum)
 	return v
+}
+
+// top names the most chosen of the shown bars, with its count and share;
+// a tie names every option that has the top count.
+func top(lang string, bars []bar) string {
+	var best int64
+	for _, b := range bars {
+		if b.Shown && b.N > best {
+			best = b.N
+		}
+	}
+	if best == 0 {
+		return ""
+	}
+	var names []string
+	value := ""
+	for _, b := range bars {
+		if b.Shown && b.N == best {
+			names = append(names, b.Label)
+			value = b.valueText()
+		}
+	}
+	return tr(lang, "most_chosen", strings.Join(names, " / "), value)
 }
 
 // countBar is one bar for a suppressed count (nil: hidden).
@@ -249,7 +282,7 @@ func labelsOf(sum results.Summary, q string) []optLabel {
 	return nil
 }
 
-// breakdown builds the small multiples and the table of q by a segment
+// breakdown builds the table of q by a segment
 // question. A group's shares are shown only for single-answer questions
 // and only when every cell of the group is shown (the base is their sum).
 func breakdown(lang string, k int, rtl bool, q results.Question, b results.Breakdown, byText string, byOpts []optLabel, qType string) breakdownView {
@@ -291,17 +324,6 @@ func breakdown(lang string, k int, rtl bool, q results.Question, b results.Break
 			row.Cells = append(row.Cells, groups[j][i])
 		}
 		bv.Rows = append(bv.Rows, row)
-	}
-	for j, bo := range byOpts {
-		bv.Groups = append(bv.Groups, chart{
-			ID:      bv.ID + "-" + strconv.Itoa(j),
-			Title:   q.Text + " — " + byText + ": " + bo.Label,
-			Desc:    describe(lang, groups[j]),
-			Bars:    groups[j],
-			RTL:     rtl,
-			Small:   true,
-			Caption: bo.Label,
-		})
 	}
 	return bv
 }
