@@ -312,10 +312,11 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		}
 		newData = r.cfg.Keys.Seal(pid, padded(newPlain))
 	}
-	if err := r.cfg.Store.SaveSession(ctx, pid, version, newData, eventKey); err != nil {
+	nv, err := r.cfg.Store.CommitSession(ctx, pid, version, newData, eventKey)
+	if err != nil {
 		return Response{}, "", err
 	}
-	resp.Consultation, resp.Step = sess.Consultation, r.stepKey(pid, version+1)
+	resp.Consultation, resp.Step = sess.Consultation, r.stepKey(pid, nv)
 	return resp, outcome, nil
 }
 
@@ -404,10 +405,11 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 	if err != nil {
 		return Response{}, "", fmt.Errorf("router: encode session: %w", err)
 	}
-	if err := r.cfg.Store.SaveSession(ctx, pid, version, r.cfg.Keys.Seal(pid, padded(plain)), eventKey); err != nil {
+	nv, err := r.cfg.Store.CommitSession(ctx, pid, version, r.cfg.Keys.Seal(pid, padded(plain)), eventKey)
+	if err != nil {
 		return Response{}, "", err
 	}
-	return Response{Messages: r.messages(res.Replies), Consultation: script.ID, Step: r.stepKey(pid, version+1)}, "begin", nil
+	return Response{Messages: r.messages(res.Replies), Consultation: script.ID, Step: r.stepKey(pid, nv)}, "begin", nil
 }
 
 // complete makes a completion durable: counters, scrubbed texts apart,

@@ -139,11 +139,19 @@ return 'OK'
 // (SessionTTL after the last step, rounded up), so its TTL does not date
 // the last answer finer than the grain.
 func (s *Store) SaveSession(ctx context.Context, respondent string, version int64, data []byte, eventKey string) error {
+	_, err := s.CommitSession(ctx, respondent, version, data, eventKey)
+	return err
+}
+
+// CommitSession is SaveSession that also returns the version it wrote, so
+// a caller can name the step it committed (versions are random, so the
+// next one cannot be computed from the last).
+func (s *Store) CommitSession(ctx context.Context, respondent string, version int64, data []byte, eventKey string) (int64, error) {
 	if err := checkHex("respondent", respondent); err != nil {
-		return err
+		return 0, err
 	}
 	if version < 0 {
-		return fmt.Errorf("%w: negative session version", ErrInvalid)
+		return 0, fmt.Errorf("%w: negative session version", ErrInvalid)
 	}
 	ev, del := "", "0"
 	if eventKey != "" {
@@ -158,21 +166,22 @@ func (s *Store) SaveSession(ctx context.Context, respondent string, version int6
 	if del == "0" {
 		fill = randHex(seenSize / 2)
 	}
+	nv := newVersion()
 	res, err := s.run(ctx, saveScript, []string{s.sessionKey(respondent)},
-		strconv.FormatInt(version, 10), strconv.FormatInt(newVersion(), 10), data, ev,
+		strconv.FormatInt(version, 10), strconv.FormatInt(nv, 10), data, ev,
 		s.grainAfter(s.opt.SessionTTL).UnixMilli(), del, fill).Text()
 	if err != nil {
-		return fmt.Errorf("store: save session: %w", err)
+		return 0, fmt.Errorf("store: save session: %w", err)
 	}
 	switch res {
 	case "OK":
-		return nil
+		return nv, nil
 	case "DUP":
-		return ErrDuplicate
+		return 0, ErrDuplicate
 	case "CONFLICT":
-		return ErrConflict
+		return 0, ErrConflict
 	}
-	return fmt.Errorf("store: save session: unexpected reply %q", res)
+	return 0, fmt.Errorf("store: save session: unexpected reply %q", res)
 }
 
 // newVersion is a random positive session version.
