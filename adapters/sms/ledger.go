@@ -18,7 +18,8 @@ import (
 //
 // Keys (prefix "baraza:" by default):
 //
-//	sms:sent:<step key>:<n>  "1", 48 h      message n of a step was handed to Kannel
+//	sms:sent:<step key>:<n>  "1", 48-49 h   message n of a step was handed to Kannel
+//	                                        (expires on a whole hour)
 //	{c:<id>}:sms             hash           messages, segments, held, dlr_delivered,
 //	                                        dlr_failed, dlr_other of consultation id
 type ledger struct {
@@ -41,7 +42,14 @@ func (l *ledger) costKey(consultation string) string {
 // claim marks message n of step as being sent and reports whether it was
 // not already: at most once, even across replicas and restarts.
 func (l *ledger) claim(ctx context.Context, step string, n int) (bool, error) {
-	ok, err := l.rdb.SetNX(ctx, l.sentKey(step, n), "1", l.ttl).Result()
+	// The mark expires on a whole hour, not ttl after the send: a TTL to the
+	// millisecond would date one person's step in a Redis dump.
+	at := time.Now().Add(l.ttl).Truncate(time.Hour).Add(time.Hour)
+	res, err := l.rdb.SetArgs(ctx, l.sentKey(step, n), "1", redis.SetArgs{Mode: "NX", ExpireAt: at}).Result()
+	if errors.Is(err, redis.Nil) {
+		return false, nil
+	}
+	ok := res == "OK"
 	if err != nil {
 		return false, fmt.Errorf("sms: claim: %w", err)
 	}
