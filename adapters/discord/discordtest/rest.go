@@ -29,6 +29,10 @@ const (
 	codeMissingPermissions  = 50013
 	codeInvalidFormBody     = 50035
 	codeAlreadyAcknowledged = 40060
+	// codeCannotDM: the user's privacy settings refuse DMs from server
+	// members (or they blocked the bot). Discord still creates the DM
+	// channel; the message is what fails, with 403.
+	codeCannotDM = 50007
 )
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) (status int, body any)
@@ -379,6 +383,12 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) (int, any
 	if c == nil {
 		s.mu.Unlock()
 		return http.StatusNotFound, apiError{Message: "Unknown Channel", Code: codeUnknownChannel}
+	}
+	if c.Type == 1 {
+		if u := s.users[c.RecipientID]; u != nil && u.closedDMs {
+			s.mu.Unlock()
+			return http.StatusForbidden, apiError{Message: "Cannot send messages to this user", Code: codeCannotDM}
+		}
 	}
 	m := s.addBotMessageLocked(c, p, rows, "")
 	raw := s.messageJSON(m)

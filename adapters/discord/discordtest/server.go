@@ -424,6 +424,7 @@ type User struct {
 	s                        *Server
 	ID, Username, GlobalName string
 	Locale                   string
+	closedDMs                bool
 }
 
 // NewUser adds a user. id is a snowflake string.
@@ -438,6 +439,16 @@ func (s *Server) NewUser(id, username, globalName string) *User {
 func (u *User) json() map[string]any {
 	return map[string]any{"id": u.ID, "username": u.Username, "global_name": u.GlobalName,
 		"discriminator": "0", "avatar": nil}
+}
+
+// CloseDMs makes the user refuse direct messages (the privacy setting
+// "Allow direct messages from server members" off, or the bot blocked):
+// the DM channel is still created, every message the bot sends there gets
+// 403 with code 50007, as on Discord.
+func (u *User) CloseDMs() {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	u.closedDMs = true
 }
 
 // DMChannel returns the id of the user's DM channel with the bot, creating
