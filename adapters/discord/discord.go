@@ -97,6 +97,10 @@ type Adapter struct {
 
 	dmMu sync.Mutex
 	dms  map[string]dmEntry // user id -> DM channel, in memory only
+
+	resumeTo atomic.Pointer[resumeTarget]
+	readies  atomic.Int64
+	recent   recents
 }
 
 type dmEntry struct {
@@ -112,6 +116,11 @@ type Stats struct {
 	ClosedDMs atomic.Int64
 	// DMCacheHits counts DM channels reused instead of asked for again.
 	DMCacheHits atomic.Int64
+	// ResumeDials counts gateway connections made to READY's
+	// resume_gateway_url; Resumed counts RESUMED; Reidentified counts
+	// READYs after the first (the session could not be resumed);
+	// Reprompted counts people shown their question again after one.
+	ResumeDials, Resumed, Reidentified, Reprompted atomic.Int64
 }
 
 // dmTTL is how long a user's DM channel is reused before it is asked for
@@ -309,6 +318,7 @@ func (a *Adapter) newSession() (*discordgo.Session, error) {
 		return nil, fmt.Errorf("discord: session: %w", err)
 	}
 	s.Client = a.client
+	s.Dialer = a.dialer()
 	s.LogLevel = -1 // discordgo logs payloads; keep it silent
 	s.StateEnabled = false
 	s.ShouldReconnectOnError = true
@@ -473,10 +483,15 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *keyqueue
 		err error
 	)
 	switch e.Type {
+	case "RESUMED":
+		a.stats.Resumed.Add(1)
+		a.log.Info("gateway session resumed")
+		return
 	case "READY":
 		var r struct {
-			User        struct{ ID string } `json:"user"`
-			Application struct{ ID string } `json:"application"`
+			User             struct{ ID string } `json:"user"`
+			Application      struct{ ID string } `json:"application"`
+			ResumeGatewayURL string              `json:"resume_gateway_url"`
 		}
 		if json.Unmarshal(e.RawData, &r) != nil || r.User.ID == "" || r.Application.ID == "" {
 			a.log.Warn("malformed READY skipped")
@@ -485,6 +500,7 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *keyqueue
 		a.botID.Store(&r.User.ID)
 		a.appID.Store(&r.Application.ID)
 		a.readyOnce.Do(func() { close(a.ready) })
+		a.onReady(ctx, s, d, h, r.ResumeGatewayURL)
 		return
 	case "MESSAGE_CREATE":
 		in, err = parseMessageCreate(e.RawData, a.botUserID(), a.consultationSet())
@@ -675,6 +691,9 @@ func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handl
 	deadline := arrived.Add(a.cfg.RetryBudget)
 	for _, ev := range in.Events {
 		resp, attempts, err := a.handle(ctx, h, ev, deadline)
+		if err == nil {
+			a.recent.note(ev, resp.Dialog)
+		}
 		if err != nil {
 			a.stats.Failed.Add(1)
 			a.log.Warn("handler failed, event given up", "attempts", attempts)

@@ -1,6 +1,6 @@
 // Package discordtest is a fake Discord for tests: one httptest server that
 // serves the REST API under /api/v9 and the gateway websocket at /ws/, speaks
-// the wire protocol discordgo v0.29.0 expects, enforces the limits Discord
+// the wire protocol discordgo v0.28.1 expects, enforces the limits Discord
 // enforces (per-route rate limits with 429, component and content limits,
 // the 3-second interaction deadline, no deletion of a user's DM message) and
 // records everything the bot did so tests can assert on it.
@@ -46,6 +46,14 @@ type Options struct {
 	// NoEcho stops the fake from dispatching MESSAGE_CREATE for the bot's own
 	// messages (real Discord echoes them).
 	NoEcho bool
+	// LenientResume accepts a resume on the main gateway URL. By default,
+	// as on Discord, READY names a different resume_gateway_url (another
+	// host) and a resume anywhere else is answered op 9 (not resumable).
+	LenientResume bool
+	// MaxConcurrency is session_start_limit.max_concurrency in
+	// /gateway/bot [1]: identifies per 5 s per rate-limit bucket
+	// (shard_id % max_concurrency).
+	MaxConcurrency int
 }
 
 // Snowflake ids of the fixed objects.
@@ -61,30 +69,33 @@ const (
 
 // Server is the fake Discord.
 type Server struct {
-	URL  string
-	opts Options
-	ts   *httptest.Server
-	up   websocket.Upgrader
+	URL      string
+	opts     Options
+	ts       *httptest.Server
+	resumeTS *httptest.Server // the resume gateway, on another port
+	up       websocket.Upgrader
 
 	nextID atomic.Int64
 
-	mu           sync.Mutex
-	users        map[string]*User
-	channels     map[string]*channel
-	dmByUser     map[string]string
-	interactions map[string]*interaction
-	events       map[string]*event // by event id (message or interaction id)
-	calls        []Call
-	rejects      []Reject
-	limited      map[string]int
-	buckets      map[string]*bucket
-	global       []time.Time
-	inject429    int
-	injectAfter  time.Duration
-	commands     []json.RawMessage
-	commandPuts  int
-	identifies   []Identify
-	resumes      int
+	mu             sync.Mutex
+	users          map[string]*User
+	channels       map[string]*channel
+	dmByUser       map[string]string
+	interactions   map[string]*interaction
+	events         map[string]*event // by event id (message or interaction id)
+	calls          []Call
+	rejects        []Reject
+	limited        map[string]int
+	buckets        map[string]*bucket
+	global         []time.Time
+	inject429      int
+	injectAfter    time.Duration
+	commands       []json.RawMessage
+	commandPuts    int
+	identifies     []Identify
+	resumes        int
+	refusedResumes int
+	noACKs         bool
 
 	gw gateway
 }
@@ -154,6 +165,9 @@ func NewServer(opts Options) *Server {
 	s.channels[GuildChannelID] = &channel{ID: GuildChannelID, Type: 0, GuildID: GuildID}
 	s.ts = httptest.NewServer(s.routes())
 	s.URL = s.ts.URL
+	rmux := http.NewServeMux()
+	rmux.HandleFunc("/", s.serveResumeGateway)
+	s.resumeTS = httptest.NewServer(rmux)
 	return s
 }
 
@@ -168,6 +182,8 @@ func (s *Server) Close() {
 	s.gw.closeAll()
 	s.ts.CloseClientConnections()
 	s.ts.Close()
+	s.resumeTS.CloseClientConnections()
+	s.resumeTS.Close()
 }
 
 func (s *Server) newID() string { return strconv.FormatInt(s.nextID.Add(1), 10) }
