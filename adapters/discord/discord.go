@@ -77,6 +77,11 @@ type Config struct {
 	// UserQueue bounds the events waiting per user (default 256); beyond
 	// it an event is dropped and the person told to try again.
 	UserQueue int
+	// IdentifyGate, shared by the processes running the bot's shards,
+	// spaces their identifies as Discord requires: one per 5 s in each
+	// bucket shard % max_concurrency (from /gateway/bot). Nil, or one
+	// shard: no waiting.
+	IdentifyGate IdentifyGate
 }
 
 // Adapter is the Discord adapter. Run may be called once.
@@ -361,6 +366,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			go func() { _ = s.Close() }()
 		}
 	})
+	if err := a.awaitIdentify(ctx, s); err != nil {
+		return nil // ctx ended while waiting for the identify slot
+	}
 	if err := s.Open(); err != nil {
 		return fmt.Errorf("discord: open gateway: %w", err)
 	}

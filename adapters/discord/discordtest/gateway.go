@@ -265,7 +265,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		}
 	}
 	s.mu.Lock()
-	s.identifies = append(s.identifies, Identify{Intents: id.Intents, Shard: id.Shard, Token: id.Token})
+	s.identifies = append(s.identifies, Identify{Intents: id.Intents, Shard: id.Shard, Token: id.Token, At: time.Now()})
 	s.mu.Unlock()
 
 	g := &s.gw

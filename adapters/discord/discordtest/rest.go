@@ -201,7 +201,7 @@ func hashKey(k string) uint32 {
 
 func (s *Server) getGateway(w http.ResponseWriter, r *http.Request) (int, any) {
 	return http.StatusOK, map[string]any{"url": "ws" + strings.TrimPrefix(s.URL, "http") + "/ws",
-		"shards": 1, "session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
+		"shards": 1, "session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": s.maxConcurrency()}}
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) (int, any) {

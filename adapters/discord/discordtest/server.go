@@ -122,6 +122,36 @@ type Identify struct {
 	Intents int
 	Shard   *[2]int
 	Token   string
+	At      time.Time
+}
+
+func (s *Server) maxConcurrency() int {
+	if s.opts.MaxConcurrency > 0 {
+		return s.opts.MaxConcurrency
+	}
+	return 1
+}
+
+// IdentifyTooSoon counts identifies that came less than 5 s after the
+// previous one of the same rate-limit bucket (shard % max_concurrency):
+// Discord allows one per 5 s per bucket.
+func (s *Server) IdentifyTooSoon() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last := map[int]time.Time{}
+	n := 0
+	for _, id := range s.identifies {
+		shard := 0
+		if id.Shard != nil {
+			shard = id.Shard[0]
+		}
+		b := shard % s.maxConcurrency()
+		if t, ok := last[b]; ok && id.At.Sub(t) < 5*time.Second {
+			n++
+		}
+		last[b] = id.At
+	}
+	return n
 }
 
 // New starts a fake and closes it when the test ends.
