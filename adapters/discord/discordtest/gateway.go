@@ -73,10 +73,16 @@ func (c *gwConn) write(v any) error {
 	return c.writeRaw(raw)
 }
 
+// writeTimeout bounds one gateway write to a client.
+const writeTimeout = 20 * time.Second
+
 func (c *gwConn) writeRaw(raw []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_ = c.ws.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	// A client that reads nothing for this long is dropped, as Discord
+	// drops one that falls far behind; not shorter, or a -race run on a
+	// loaded machine is cut off while it merely runs slowly.
+	_ = c.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
 	return c.ws.WriteMessage(websocket.TextMessage, raw)
 }
 
@@ -176,6 +182,7 @@ func (s *Server) controlLocked(sess *session, typ string, d any) {
 	if sess.conn != nil {
 		_ = sess.conn.writeRaw(frame)
 	}
+	s.bump()
 }
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
@@ -204,6 +211,7 @@ func (s *Server) serveGatewayAt(w http.ResponseWriter, r *http.Request, atResume
 		delete(g.conns, c)
 		g.mu.Unlock()
 		_ = ws.Close()
+		s.bump()
 	}()
 	if c.write(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": s.opts.HeartbeatInterval.Milliseconds()}}) != nil {
 		return

@@ -113,6 +113,7 @@ func (s *Server) rest(auth bool, bucketOf func(*http.Request) string, h handlerF
 		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Bucket: key, Status: status, At: at, RetryAfter: retryAfter})
 		s.mu.Unlock()
 		writeJSON(w, status, body)
+		s.bump()
 	})
 }
 

@@ -33,7 +33,13 @@ type Options struct {
 	// Token is the bot token the fake accepts, without the "Bot " prefix
 	// ["test-token"].
 	Token string
-	// HeartbeatInterval announced in Hello [250ms].
+	// HeartbeatInterval announced in Hello [41.25 s, Discord's]. discordgo
+	// v0.28.1 treats five intervals without an ACK as a zombied connection
+	// and reconnects; the ACK is read in order behind every event before
+	// it, so an interval much shorter than Discord's turns a busy -race
+	// run (a replay backlog read slowly) into a reconnect storm that
+	// Discord's real interval never causes. Tests of the zombie path set
+	// a short one.
 	HeartbeatInterval time.Duration
 	// RouteLimit requests per RouteWindow in each route bucket [5 per 100ms].
 	RouteLimit  int
@@ -96,6 +102,9 @@ type Server struct {
 	resumes        int
 	refusedResumes int
 	noACKs         bool
+
+	chMu    sync.Mutex
+	changed chan struct{} // closed by bump; nil until someone waits
 
 	gw gateway
 }
@@ -168,7 +177,7 @@ func NewServer(opts Options) *Server {
 		opts.Token = "test-token"
 	}
 	if opts.HeartbeatInterval <= 0 {
-		opts.HeartbeatInterval = 250 * time.Millisecond
+		opts.HeartbeatInterval = 41250 * time.Millisecond
 	}
 	if opts.RouteLimit <= 0 {
 		opts.RouteLimit = 5
@@ -442,19 +451,66 @@ func lessID(a, b string) bool {
 	return a < b
 }
 
-// Await polls cond every few milliseconds until it is true or timeout
-// passes, and reports whether it became true.
+// Changed returns a channel closed at the next change the bot makes
+// through the REST API or the gateway: take it before checking a
+// condition, then wait on it, and no change is missed.
+func (s *Server) Changed() <-chan struct{} {
+	s.chMu.Lock()
+	defer s.chMu.Unlock()
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.changed
+}
+
+// bump wakes everyone waiting on Changed.
+func (s *Server) bump() {
+	s.chMu.Lock()
+	defer s.chMu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// Await checks cond after every change (see Changed) until it is true or
+// timeout passes, and reports whether it became true. Conditions on state
+// outside the fake (a test's handler) are also checked every 100 ms; the
+// fake's own changes wake it at once, so waiting tests do not spin and
+// starve the adapter they watch on a loaded -race run.
 func (s *Server) Await(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
 	for {
+		ch := s.Changed()
 		if cond() {
 			return true
 		}
-		if time.Now().After(deadline) {
-			return false
+		select {
+		case <-ch:
+		case <-tick.C:
+		case <-t.C:
+			return cond()
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Interaction returns the record of one interaction (see Interactions).
+func (s *Server) Interaction(id string) (InteractionRecord, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.interactions[id]
+	if in == nil {
+		return InteractionRecord{}, false
+	}
+	r := InteractionRecord{ID: in.ID, Type: in.Type, Sent: in.sent, AckType: in.ackType,
+		Late: in.late, Choices: append([]string(nil), in.choices...), Followups: in.followups}
+	if in.ackType != 0 && !in.sent.IsZero() {
+		r.AckAfter = in.ackAt.Sub(in.sent)
+	}
+	return r, true
 }
 
 func (s *Server) reject(r *http.Request, status, code int, reason string) {
