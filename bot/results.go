@@ -8,13 +8,13 @@ import (
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
-	"github.com/baraza/baraza/internal/results"
+	"github.com/baraza/baraza/internal/release"
 )
 
-// publishedResults answers /results [id]: the suppressed results of a
-// consultation whose script says publish: true, as plain text. Every
-// number comes from results.Build, that is through the one suppression
-// function; percentages are given only when both numbers are shown.
+// publishedResults answers /results [id]: the latest release of a
+// consultation whose script says publish: true, as plain text (never the
+// live counters: internal/release); percentages are given only when both
+// numbers are shown.
 func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (Response, error) {
 	id := strings.TrimSpace(ev.Arg)
 	if id == "" {
@@ -28,16 +28,19 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 	if !s.Publish {
 		return textResponse(lang, dialogs.UI(lang, "results_not_published")), nil
 	}
-	counters, err := r.cfg.Store.Counters(ctx, s.ID)
-	if err != nil {
-		return Response{}, fmt.Errorf("router: results: %w", err)
-	}
 	def := r.cfg.K
 	if def == 0 {
 		def = privacy.DefaultK
 	}
 	k := s.Threshold(def)
-	sum := results.Build(s, counters, k, "", lang)
+	rel := r.cfg.Releases
+	if rel == nil {
+		rel = &release.Service{Store: r.cfg.Store, K: func(sc *dialogs.Script) int { return sc.Threshold(def) }}
+	}
+	sum, err := rel.Summary(ctx, s, "", lang)
+	if err != nil {
+		return Response{}, fmt.Errorf("router: results: %w", err)
+	}
 	var b strings.Builder
 	b.WriteString(s.Text(s.Title, lang))
 	b.WriteString("\n")

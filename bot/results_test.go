@@ -24,8 +24,8 @@ func askResults(t *testing.T, env *testenv.Env, arg, locale string) string {
 	return resp.Messages[0].Text
 }
 
-// TestResultsCommand: /results shows nothing below k, then suppressed
-// counts; unpublished scripts say so; nothing is stored for the reader.
+// TestResultsCommand: /results shows nothing before the first release,
+// then the release's suppressed counts; unpublished scripts say so; nothing is stored for the reader.
 func TestResultsCommand(t *testing.T) {
 	env := testenv.New(t)
 	script := env.Catalog.Get("community-safety")
@@ -39,6 +39,10 @@ func TestResultsCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if got := askResults(t, env, "community-safety", "en"); !strings.Contains(got, "Not enough people") {
+		t.Errorf("7 answers before the first release: %q", got)
+	}
+	env.Release(t)
 	got := askResults(t, env, "community-safety", "en")
 	if !strings.Contains(got, "7 people have answered.") {
 		t.Errorf("completed count missing: %q", got)

@@ -194,6 +194,7 @@ func TestCommentsNeedKAnswers(t *testing.T) {
 		}
 	}
 
+	f.env.Release(t)
 	_, page := f.signIn(t, official).get("/consultations/quiet")
 	if strings.Contains(page, "Not enough responses yet.") {
 		t.Fatalf("quiet with 5 completed: page says not enough responses, want results")
