@@ -350,3 +350,73 @@ func BenchmarkMake(b *testing.B) {
 		})
 	}
 }
+
+// TestTextBatch: free text goes out with a release, only once the texts
+// waiting come from at least k distinct completions; one completion's
+// texts count once.
+func TestTextBatch(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "six.yaml", 30, store.Options{})
+	svc := e.service()
+	svc.Interval = -1
+	apply := func(key string, comment string) {
+		t.Helper()
+		a := dialogs.Answers{"area": {Options: []string{"north"}}, "comment": {Text: comment}}
+		if _, err := e.st.Apply(ctx, store.Completion{Consultation: "six", Key: key,
+			Incr: results.Increments(e.sc, a, ""), Texts: results.TextAnswers(e.sc, a)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	texts := func() []string {
+		t.Helper()
+		got, err := e.st.Texts(ctx, "six", "comment")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	// Four people comment, a fifth does not: release 1 has 5 completions
+	// but the comments of 4: they wait.
+	for i := range 4 {
+		apply(fmt.Sprint("a", i), fmt.Sprint("comment ", i))
+	}
+	apply("a4", "")
+	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+		t.Fatalf("release 1: %v %v", made, err)
+	}
+	if got := texts(); len(got) != 0 {
+		t.Fatalf("4 comments released with release 1: %q", got)
+	}
+	// Five more completions, one of them commenting: 5 distinct commenters
+	// wait, and release 2 lets all 5 comments out.
+	apply("b0", "the fifth comment")
+	for i := 1; i < 5; i++ {
+		apply(fmt.Sprint("b", i), "")
+	}
+	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+		t.Fatalf("release 2: %v %v", made, err)
+	}
+	if got := texts(); len(got) != 5 {
+		t.Fatalf("release 2 released %q, want the 5 comments", got)
+	}
+	log, _ := svc.Log(ctx, e.sc)
+	if log[0].Texts["comment"] != 5 || log[1].Texts != nil {
+		t.Errorf("release log texts: %v then %v", log[1].Texts, log[0].Texts)
+	}
+	// One completion's texts are tagged together: 4 more comments from 4
+	// people wait even after 5 more completions.
+	for i := range 4 {
+		apply(fmt.Sprint("c", i), fmt.Sprint("late ", i))
+	}
+	apply("c4", "")
+	if made, _ := svc.Make(ctx, e.sc, "open"); !made {
+		t.Fatalf("release 3 not made")
+	}
+	if got := texts(); len(got) != 5 {
+		t.Fatalf("release 3 released comments of 4: %q", got)
+	}
+	pend, err := e.st.PendingTexts(ctx, "six", "comment")
+	if err != nil || len(pend) != 4 {
+		t.Fatalf("pending: %v %v", pend, err)
+	}
+}

@@ -212,11 +212,21 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		return false, nil
 	}
 	r := s.build(sc, pol.K, status, counters, prev, now, closing, count+1)
+	texts, err := s.textBatch(ctx, sc, pol.K)
+	if err != nil {
+		return false, err
+	}
+	for q, b := range texts {
+		if r.Texts == nil {
+			r.Texts = make(map[string]int)
+		}
+		r.Texts[q] = len(b)
+	}
 	entry, body, err := bodyOf(s.Store, r)
 	if err != nil {
 		return false, fmt.Errorf("release: encode: %w", err)
 	}
-	made, err = s.Store.CreateRelease(ctx, sc.ID, r.Number, entry, body)
+	made, err = s.Store.CreateRelease(ctx, sc.ID, r.Number, entry, body, texts)
 	if err != nil {
 		return false, fmt.Errorf("release: %w", err)
 	}
@@ -230,6 +240,32 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		s.log().Info("release made", "consultation", sc.ID, "release", r.Number, "final", r.Final)
 	}
 	return made, nil
+}
+
+// textBatch is the free text a release lets out: per text question, every
+// text waiting, if they come from at least k distinct completions (one
+// completion's texts share one tag, however many it wrote); otherwise
+// that question's texts wait for a later release.
+func (s *Service) textBatch(ctx context.Context, sc *dialogs.Script, k int) (map[string][]store.PendingText, error) {
+	out := make(map[string][]store.PendingText)
+	for i := range sc.Questions {
+		q := &sc.Questions[i]
+		if q.Type != dialogs.TypeText {
+			continue
+		}
+		pend, err := s.Store.PendingTexts(ctx, sc.ID, q.ID)
+		if err != nil {
+			return nil, fmt.Errorf("release: %w", err)
+		}
+		tags := make(map[string]bool, len(pend))
+		for _, p := range pend {
+			tags[p.Tag] = true
+		}
+		if len(tags) >= k {
+			out[q.ID] = pend
+		}
+	}
+	return out, nil
 }
 
 // build makes release number n from counters, audited with prev.
