@@ -9,7 +9,10 @@
 // The number becomes bot.Event.User, which the router turns into a pseudonym
 // at once; it is never stored, logged or put in a URL. Baraza answers 200
 // only once the event is stored and its replies were handed to Kannel;
-// anything else makes Kannel retry (http-request-retry).
+// anything else makes Kannel retry (http-request-retry). A message handled
+// that far is marked (by a hash of Kannel's id, nothing of the person), and
+// a repeat of it — Kannel's retry after a lost answer, a late replay, even
+// after the dialog ended — is answered with silence.
 //
 // Outbound: each reply is rendered for a phone (numbered options, keywords
 // instead of buttons and commands, the SMS consent), kept to GSM-7 when it
@@ -243,7 +246,31 @@ func (a *Adapter) inbound(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.HandleTimeout)
 	defer cancel()
-	if err := a.handle(ctx, h, in); err != nil {
+	ref := eventRef(in.ID)
+	if done, err := a.ledger.handled(ctx, ref); err != nil {
+		a.m.inbound.WithLabelValues("error").Inc()
+		a.log.Warn("inbound message failed; Kannel will retry", "event", ref, "err", err)
+		http.Error(w, "retry", http.StatusServiceUnavailable)
+		return
+	} else if done {
+		// Kannel's retry of a message whose answer was lost, or a late
+		// replay: everything it asked for was sent. Silence, whatever
+		// became of the dialog since (it may have ended, and nothing of
+		// an ended dialog says which language the person spoke).
+		a.m.inbound.WithLabelValues("repeat").Inc()
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	held, err := a.handle(ctx, h, in)
+	if err == nil && !held {
+		// A mark that cannot be written only costs silence on a repeat:
+		// the router and the sent marks still keep it from counting or
+		// sending twice.
+		if err := a.ledger.done(context.WithoutCancel(ctx), ref); err != nil {
+			a.log.Warn("inbound message not marked handled", "event", ref, "err", err)
+		}
+	}
+	if err != nil {
 		// Kannel retries with the same id: what was stored is not stored
 		// again, what was sent is not sent again.
 		a.m.inbound.WithLabelValues("error").Inc()
@@ -256,11 +283,11 @@ func (a *Adapter) inbound(w http.ResponseWriter, r *http.Request) {
 }
 
 // handle turns one inbound SMS into an event, hands it to the router and
-// sends the replies.
-func (a *Adapter) handle(ctx context.Context, h bot.Handler, in Inbound) error {
+// sends the replies; held reports a reply not sent because of the cap.
+func (a *Adapter) handle(ctx context.Context, h bot.Handler, in Inbound) (held bool, err error) {
 	resp, err := h.Handle(ctx, a.event(in))
 	if err != nil {
-		return err
+		return false, err
 	}
 	return a.deliver(ctx, in, resp)
 }
@@ -305,8 +332,8 @@ func (a *Adapter) resolve(keyword string) string {
 }
 
 // deliver sends a response's messages to the phone, each at most once per
-// step.
-func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) error {
+// step; held reports one not sent because of the cap.
+func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) (held bool, err error) {
 	step := resp.Step
 	if step == "" {
 		// Not a dialog step (a refusal, help): once per inbound message.
@@ -319,7 +346,7 @@ func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) er
 		}
 		fresh, err := a.ledger.claim(ctx, step, i)
 		if err != nil {
-			return err
+			return held, err
 		}
 		if !fresh {
 			a.m.repeats.Inc()
@@ -329,20 +356,21 @@ func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) er
 			_ = a.ledger.release(context.WithoutCancel(ctx), step, i)
 			if errors.Is(err, errCap) {
 				a.held(resp.Consultation)
+				held = true
 				continue
 			}
-			return err
+			return held, err
 		}
 		if err := a.send(ctx, in.From, text, seg, resp.Consultation); err != nil {
 			bg := context.WithoutCancel(ctx)
 			_ = a.ledger.refund(bg, resp.Consultation, seg.Parts)
 			_ = a.ledger.release(bg, step, i)
-			return err
+			return held, err
 		}
 		a.m.messages.WithLabelValues(a.label(resp.Consultation)).Inc()
 		a.m.segments.WithLabelValues(a.label(resp.Consultation)).Add(float64(seg.Parts))
 	}
-	return nil
+	return held, nil
 }
 
 // send paces and sends one message, retrying Kannel's temporary failures.
