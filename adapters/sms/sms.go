@@ -88,14 +88,17 @@ type Config struct {
 	Keywords map[string]string
 	// Consultations lists the consultation ids (for JOIN <id>).
 	Consultations func() []string
-	// CodesInStart passes an invite code sent with JOIN (JOIN SAFETY
-	// K7QM4-XPD9R, or JOIN K7QM4-XPD9R) to the router as /start's argument,
-	// where a core with invite codes (issue 12) redeems it for the
-	// consultation it belongs to. HOOK(issue 12): false until that core
-	// lands; meanwhile a code is accepted by its form (4-16 letters, digits,
-	// dashes, a digit at least), not checked, and JOIN opens the keyword's
-	// consultation. A code typed alone reaches the router as text.
+	// CodesInStart passes an invite code sent with JOIN (JOIN K7QM4-XPD9R,
+	// JOIN SAFETY K7QM4-XPD9R, the code typed with a space for its dash) to
+	// the router as /start's argument, where it is redeemed for the
+	// invite-only consultation it belongs to; a JOIN keyword naming a
+	// consultation that is not invite-only opens that consultation and the
+	// code is ignored. Off, a code is accepted by its form and ignored.
+	// A code typed alone reaches the router as text, which redeems it too.
 	CodesInStart bool
+	// InviteOnly reports whether consultation id takes invite codes only;
+	// nil: any of them may (a code sent with JOIN is always passed on).
+	InviteOnly func(id string) bool
 	// ShortCode is the number people text, for InviteText.
 	ShortCode string
 	// HandleTimeout bounds handling one inbound message, sending included
@@ -301,14 +304,36 @@ func (a *Adapter) event(in Inbound) bot.Event {
 		return ev
 	}
 	id, code := a.resolve(p.Keyword), p.Code
-	if p.Keyword == "" && code != "" && slices.Contains(a.consultations(), strings.ToLower(code)) {
-		id, code = strings.ToLower(code), "" // JOIN night-2026: an id, not a code
+	if p.Keyword == "" && code != "" {
+		// JOIN night-2026 or JOIN N1GHT: an id or a keyword, not a code.
+		if kw, ok := a.cfg.Keywords[strings.ToUpper(code)]; ok {
+			id, code = kw, ""
+		} else if slices.Contains(a.consultations(), strings.ToLower(code)) {
+			id, code = strings.ToLower(code), ""
+		}
 	}
 	ev.Arg = id
-	if code != "" && a.cfg.CodesInStart {
+	if code != "" && a.cfg.CodesInStart && (id == "" && a.anyInviteOnly() || id != "" && a.inviteOnly(id)) {
 		ev.Arg = code
 	}
 	return ev
+}
+
+// anyInviteOnly reports whether some consultation takes invite codes:
+// without one, JOIN CODE opens the default consultation.
+func (a *Adapter) anyInviteOnly() bool {
+	if a.cfg.InviteOnly == nil {
+		return true
+	}
+	return slices.ContainsFunc(a.consultations(), a.cfg.InviteOnly)
+}
+
+// inviteOnly reports whether consultation id takes invite codes.
+func (a *Adapter) inviteOnly(id string) bool {
+	if a.cfg.InviteOnly == nil {
+		return true
+	}
+	return a.cfg.InviteOnly(id)
 }
 
 func (a *Adapter) consultations() []string {
