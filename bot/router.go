@@ -363,15 +363,8 @@ func (r *Router) noSession(ctx context.Context, ev Event, pid, eventKey string, 
 	}
 	switch {
 	case ev.Kind == KindButton:
-		// A press that ended the dialog (the last answer, a refused
-		// consent), delivered again because its reply was lost, gets the
-		// silence of a duplicate; a new press of an old button is told
-		// it was already answered.
-		if ended, err := r.cfg.Store.Ended(ctx, r.cfg.Catalog.IDs(), eventKey); err != nil {
-			return Response{}, "", fmt.Errorf("router: ended: %w", err)
-		} else if ended {
-			return Response{}, "duplicate", nil
-		}
+		// A new press of an old button (a re-delivered press that ended
+		// the dialog got silence above) is told it was already answered.
 		return Response{Notice: dialogs.UI(lang, "already_answered")}, "stale", nil
 	case ev.Kind == KindCommand && (ev.Command == "back" || ev.Command == "skip" || ev.Command == "lang"):
 		return textResponse(lang, dialogs.UI(lang, "no_session")), "no_session", nil
