@@ -9,6 +9,7 @@ import (
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/release"
+	"github.com/baraza/baraza/internal/results"
 )
 
 // publishedResults answers /results [id]: the latest release of a
@@ -48,7 +49,17 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 		b.WriteString(dialogs.UI(lang, "results_not_enough", k))
 		return textResponse(lang, b.String()), nil
 	}
-	b.WriteString(dialogs.UI(lang, "results_completed", strconv.FormatInt(*sum.Completed, 10)))
+	dp := sum.Mode == results.ModeDP
+	// A count as the chat shows it: the number, "≈ N (noise added)" in a
+	// DP release.
+	count := func(n int64) string {
+		if dp {
+			return dialogs.UI(lang, "results_noisy", strconv.FormatInt(n, 10))
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	b.WriteString(dialogs.UI(lang, "results_completed", count(*sum.Completed)))
+	anyHidden := false
 	for _, q := range sum.Questions {
 		if len(q.Options) == 0 {
 			continue
@@ -60,14 +71,23 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 			b.WriteString(o.Label)
 			b.WriteString(": ")
 			if o.Count == nil {
-				b.WriteString(dialogs.UI(lang, "results_hidden", k))
+				// Whatever the reason (small, or hidden to protect a
+				// small one): never "fewer than k", which may be false.
+				b.WriteString(dialogs.UI(lang, "results_hidden"))
+				anyHidden = true
 				continue
 			}
-			b.WriteString(strconv.FormatInt(*o.Count, 10))
+			b.WriteString(count(*o.Count))
 			if q.Answered != nil && *q.Answered > 0 {
 				fmt.Fprintf(&b, " (%d%%)", (*o.Count*100+*q.Answered/2) / *q.Answered)
 			}
 		}
+	}
+	switch {
+	case dp:
+		b.WriteString("\n\n" + dialogs.UI(lang, "results_why_noise"))
+	case anyHidden:
+		b.WriteString("\n\n" + dialogs.UI(lang, "results_why_hidden", k-1))
 	}
 	return textResponse(lang, b.String()), nil
 }

@@ -80,3 +80,42 @@ func TestLoadPublish(t *testing.T) {
 		})
 	}
 }
+
+func TestXLSFormPublishDP(t *testing.T) {
+	survey := [][]string{{"type", "name", "label"}, {"text", "q", "Question?"}}
+	for _, c := range []struct {
+		settings []string
+		eps      string
+		releases int
+		err      string
+	}{
+		{[]string{"yes", "", ""}, "", 0, ""},
+		{[]string{"dp", "1.0", ""}, "1", DefaultDPReleases, ""},
+		{[]string{"DP", "0.5", "2"}, "0.5", 2, ""},
+		{[]string{"dp", "", ""}, "", 0, "needs an epsilon"},
+		{[]string{"dp", "-1", ""}, "", 0, "needs an epsilon"},
+		{[]string{"dp", "1", "0"}, "", 0, "releases must be 1 to 100"},
+	} {
+		settings := [][]string{{"form_id", "publish", "epsilon", "releases"}, append([]string{"f"}, c.settings...)}
+		conv := convert(t, "f.xlsx", form(t, survey, nil, settings))
+		if c.err != "" {
+			if len(conv.Errors) == 0 || !strings.Contains(conv.Errors.Error(), c.err) {
+				t.Errorf("%v: errors %v, want %q", c.settings, conv.Errors, c.err)
+			}
+			continue
+		}
+		s := mustScript(t, conv)
+		if !s.Publish {
+			t.Errorf("%v: not published", c.settings)
+		}
+		if c.eps == "" {
+			if s.DP != nil {
+				t.Errorf("%v: DP %+v", c.settings, *s.DP)
+			}
+			continue
+		}
+		if s.DP == nil || s.DP.Epsilon.String() != c.eps || s.DP.Releases != c.releases {
+			t.Errorf("%v: DP %+v", c.settings, s.DP)
+		}
+	}
+}

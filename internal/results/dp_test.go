@@ -1,6 +1,7 @@
 package results
 
 import (
+	"bytes"
 	"encoding/json"
 	"maps"
 	"math"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
@@ -215,5 +217,42 @@ func TestNoisyScale(t *testing.T) {
 	want := 2 * q / ((1 - q) * (1 - q))
 	if math.Abs(v-want) > 0.3*want {
 		t.Errorf("noise variance %.0f, want %.0f (scale %d)", v, want, Sensitivity(s))
+	}
+}
+
+// TestDPExports: the JSON and the XLSX read-me of a DP release say so: the
+// mode, the ε spent, and the noise explained instead of suppression (no
+// "hidden" anywhere, since nothing is).
+func TestDPExports(t *testing.T) {
+	s := testScript()
+	n, err := Noisy(s, testCounters(t, s, testProfiles, ""), mustEps(t, "0.25"), seededNoise(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := RenderNoisy(s, n, 5, "open", "en", mustEps(t, "0.5"))
+	sum.Release = 2
+	var js bytes.Buffer
+	if err := WriteJSON(&js, sum); err != nil {
+		t.Fatal(err)
+	}
+	var back map[string]any
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil {
+		t.Fatal(err)
+	}
+	if back["mode"] != "dp" || back["epsilon_spent"] != 0.5 || back["release"] != 2.0 {
+		t.Errorf("JSON mode %v, ε spent %v, release %v", back["mode"], back["epsilon_spent"], back["release"])
+	}
+	var x bytes.Buffer
+	if err := WriteXLSX(&x, sum, "en"); err != nil {
+		t.Fatal(err)
+	}
+	dump := string(dumpWorkbook(t, x.Bytes(), time.Now().UTC()))
+	for _, want := range []string{"s Release\nB5\tn 2", "differential privacy (random noise added to every count)", "Privacy budget ε spent so far\nB7\ts 0.5", "Every count in this file has random noise added"} {
+		if !strings.Contains(dump, want) {
+			t.Errorf("XLSX read-me lacks %q:\n%s", want, dump[:min(len(dump), 1500)])
+		}
+	}
+	if strings.Contains(dump, "hidden") || strings.Contains(dump, "fewer than k") {
+		t.Errorf("a DP workbook speaks of hidden counts:\n%s", dump)
 	}
 }
