@@ -8,13 +8,14 @@ import (
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/results"
 )
 
-// publishedResults answers /results [id]: the suppressed results of a
-// consultation whose script says publish: true, as plain text. Every
-// number comes from results.Build, that is through the one suppression
-// function; percentages are given only when both numbers are shown.
+// publishedResults answers /results [id]: the latest release of a
+// consultation whose script says publish: true, as plain text (never the
+// live counters: internal/release); percentages are given only when both
+// numbers are shown.
 func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (Response, error) {
 	id := strings.TrimSpace(ev.Arg)
 	if id == "" {
@@ -28,16 +29,19 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 	if !s.Publish {
 		return textResponse(lang, dialogs.UI(lang, "results_not_published")), nil
 	}
-	counters, err := r.cfg.Store.Counters(ctx, s.ID)
-	if err != nil {
-		return Response{}, fmt.Errorf("router: results: %w", err)
-	}
 	def := r.cfg.K
 	if def == 0 {
 		def = privacy.DefaultK
 	}
 	k := s.Threshold(def)
-	sum := results.Build(s, counters, k, "", lang)
+	rel := r.cfg.Releases
+	if rel == nil {
+		rel = &release.Service{Store: r.cfg.Store, K: func(sc *dialogs.Script) int { return sc.Threshold(def) }}
+	}
+	sum, err := rel.Summary(ctx, s, "", lang)
+	if err != nil {
+		return Response{}, fmt.Errorf("router: results: %w", err)
+	}
 	var b strings.Builder
 	b.WriteString(s.Text(s.Title, lang))
 	b.WriteString("\n")
@@ -45,7 +49,17 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 		b.WriteString(dialogs.UI(lang, "results_not_enough", k))
 		return textResponse(lang, b.String()), nil
 	}
-	b.WriteString(dialogs.UI(lang, "results_completed", strconv.FormatInt(*sum.Completed, 10)))
+	dp := sum.Mode == results.ModeDP
+	// A count as the chat shows it: the number, "≈ N (noise added)" in a
+	// DP release.
+	count := func(n int64) string {
+		if dp {
+			return dialogs.UI(lang, "results_noisy", strconv.FormatInt(n, 10))
+		}
+		return strconv.FormatInt(n, 10)
+	}
+	b.WriteString(dialogs.UI(lang, "results_completed", count(*sum.Completed)))
+	anyHidden := false
 	for _, q := range sum.Questions {
 		if len(q.Options) == 0 {
 			continue
@@ -57,14 +71,23 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 			b.WriteString(o.Label)
 			b.WriteString(": ")
 			if o.Count == nil {
-				b.WriteString(dialogs.UI(lang, "results_hidden", k))
+				// Whatever the reason (small, or hidden to protect a
+				// small one): never "fewer than k", which may be false.
+				b.WriteString(dialogs.UI(lang, "results_hidden"))
+				anyHidden = true
 				continue
 			}
-			b.WriteString(strconv.FormatInt(*o.Count, 10))
+			b.WriteString(count(*o.Count))
 			if q.Answered != nil && *q.Answered > 0 {
 				fmt.Fprintf(&b, " (%d%%)", (*o.Count*100+*q.Answered/2) / *q.Answered)
 			}
 		}
+	}
+	switch {
+	case dp:
+		b.WriteString("\n\n" + dialogs.UI(lang, "results_why_noise"))
+	case anyHidden:
+		b.WriteString("\n\n" + dialogs.UI(lang, "results_why_hidden", k-1))
 	}
 	return textResponse(lang, b.String()), nil
 }

@@ -24,8 +24,8 @@ func askResults(t *testing.T, env *testenv.Env, arg, locale string) string {
 	return resp.Messages[0].Text
 }
 
-// TestResultsCommand: /results shows nothing below k, then suppressed
-// counts; unpublished scripts say so; nothing is stored for the reader.
+// TestResultsCommand: /results shows nothing before the first release,
+// then the release's suppressed counts; unpublished scripts say so; nothing is stored for the reader.
 func TestResultsCommand(t *testing.T) {
 	env := testenv.New(t)
 	script := env.Catalog.Get("community-safety")
@@ -39,11 +39,15 @@ func TestResultsCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if got := askResults(t, env, "community-safety", "en"); !strings.Contains(got, "Not enough people") {
+		t.Errorf("7 answers before the first release: %q", got)
+	}
+	env.Release(t)
 	got := askResults(t, env, "community-safety", "en")
 	if !strings.Contains(got, "7 people have answered.") {
 		t.Errorf("completed count missing: %q", got)
 	}
-	if !strings.Contains(got, "fewer than 5") {
+	if !strings.Contains(got, "hidden to protect respondents") || !strings.Contains(got, "Hidden numbers count 1 to 4 people") || strings.Contains(got, "fewer than") {
 		t.Errorf("no suppressed cell among 7 answers split over many options: %q", got)
 	}
 	for _, line := range strings.Split(got, "\n") {
@@ -54,7 +58,7 @@ func TestResultsCommand(t *testing.T) {
 			}
 		}
 	}
-	if got := askResults(t, env, "community-safety", "fr"); !strings.Contains(got, "moins de 5") && !strings.Contains(got, "7 personnes") {
+	if got := askResults(t, env, "community-safety", "fr"); !strings.Contains(got, "masqué pour protéger les répondants") && !strings.Contains(got, "7 personnes") {
 		t.Errorf("French results: %q", got)
 	}
 	if got := askResults(t, env, "incident-report", "en"); !strings.Contains(got, "not public") {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
 )
@@ -40,6 +41,8 @@ type RouterConfig struct {
 	// K is the default suppression threshold for scripts without their
 	// own (BARAZA_K); 0 means 5.
 	K int
+	// Releases reads the releases /results shows; nil: one on Store.
+	Releases *release.Service
 	// NetworkLimit is the number of completions of one open consultation
 	// accepted per client network per hour, where the platform shows the
 	// network (the web chat): 0 means DefaultNetworkLimit, negative off.
@@ -348,25 +351,30 @@ func (r *Router) noSession(ctx context.Context, ev Event, pid, eventKey string, 
 		return r.redeem(ctx, ev, pid, eventKey, version, code)
 	case ev.Kind == KindCommand && ev.Command == "help":
 		return textResponse(lang, dialogs.UI(lang, "help")), "help", nil
+	}
+	// Nothing of an ended dialog stays with the person, not even its
+	// events; the event that ended it is remembered, unlinked, with the
+	// consultation, so the platform re-delivering it gets the silence a
+	// duplicate gets, not a "send /start" hint. A dialog ends on a typed
+	// answer or on a command (SKIP of the last question, an SMS keyword),
+	// and a button may end it too: each is checked. One round trip, only
+	// for someone without a session.
+	if ended, err := r.cfg.Store.Ended(ctx, r.cfg.Catalog.IDs(), eventKey); err != nil {
+		return Response{}, "", fmt.Errorf("router: ended: %w", err)
+	} else if ended {
+		return Response{}, "duplicate", nil
+	}
+	switch {
 	case ev.Kind == KindButton:
+		// A new press of an old button (a re-delivered press that ended
+		// the dialog got silence above) is told it was already answered.
 		return Response{Notice: dialogs.UI(lang, "already_answered")}, "stale", nil
 	case ev.Kind == KindCommand && (ev.Command == "back" || ev.Command == "skip" || ev.Command == "lang"):
 		return textResponse(lang, dialogs.UI(lang, "no_session")), "no_session", nil
 	case ev.Kind == KindCommand:
 		return textResponse(lang, dialogs.UI(lang, "unknown_command")), "refused", nil
-	default:
-		// Nothing of an ended dialog stays with the person, not even its
-		// events; the event that ended it is remembered, unlinked, with
-		// the consultation, so the platform re-delivering it gets the
-		// silence a duplicate gets, not a "send /start" hint. One round
-		// trip, only for text from someone without a session.
-		if ended, err := r.cfg.Store.Ended(ctx, r.cfg.Catalog.IDs(), eventKey); err != nil {
-			return Response{}, "", fmt.Errorf("router: ended: %w", err)
-		} else if ended {
-			return Response{}, "duplicate", nil
-		}
-		return textResponse(lang, dialogs.UI(lang, "no_session")), "no_session", nil
 	}
+	return textResponse(lang, dialogs.UI(lang, "no_session")), "no_session", nil
 }
 
 // begin starts a session of consultation id; code is the normalised

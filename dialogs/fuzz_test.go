@@ -20,6 +20,7 @@ func FuzzLoad(f *testing.F) {
 		}
 	}
 	f.Add([]byte(head + qa))
+	f.Add([]byte(strings.Replace(head, "questions:", "publish: {mode: dp, epsilon: 1.0, releases: 4}\nquestions:", 1) + qa))
 	f.Add([]byte("a: &a [*a, *a]\nb: *a\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Load("fuzz.yaml", data)

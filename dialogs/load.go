@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/baraza/baraza/internal/privacy"
 )
 
 //go:embed scripts/*.yaml
@@ -196,6 +198,78 @@ func join(field, key string) string {
 var scriptKeys = []string{"id", "version", "kind", "languages", "title", "intro", "consent", "outro",
 	"k", "publish", "access", "questions", "safe_words", "erase_as_you_go", "opens", "closes"}
 
+var publishKeys = []string{"mode", "epsilon", "releases"}
+
+// Publication modes (publish: {mode: …}).
+const (
+	PublishSuppress = "suppress"
+	PublishDP       = "dp"
+)
+
+// publish reads publish: {mode: suppress} (the same as publish: true) or
+// publish: {mode: dp, epsilon: 1.0, releases: 5}.
+func (l *loader) publish(n *yaml.Node) (bool, *DP) {
+	var mode string
+	var eps, rels *yaml.Node
+	for _, p := range l.pairs(n, "publish", publishKeys) {
+		k, v := p[0], p[1]
+		f := "publish." + k.Value
+		l.ln[f] = v.Line
+		switch k.Value {
+		case "mode":
+			mode = l.str(v, f)
+		case "epsilon":
+			eps = v
+		case "releases":
+			rels = v
+		}
+	}
+	switch mode {
+	case PublishSuppress:
+		for _, x := range []*yaml.Node{eps, rels} {
+			if x != nil {
+				l.errf(x, "publish", "", "use publish: {mode: dp, epsilon: 1.0}", "epsilon and releases need mode: dp")
+				return true, nil
+			}
+		}
+		return true, nil
+	case PublishDP:
+	case "":
+		l.errf(n, "publish.mode", "", "e.g. publish: {mode: dp, epsilon: 1.0}", "publish needs a mode: suppress or dp")
+		return false, nil
+	default:
+		l.errf(n, "publish.mode", mode, suggest(mode, []string{PublishSuppress, PublishDP}), "unknown publish mode, want suppress or dp")
+		return false, nil
+	}
+	dp := &DP{Releases: DefaultDPReleases}
+	if eps == nil {
+		l.errf(n, "publish.epsilon", "", "e.g. publish: {mode: dp, epsilon: 1.0}: the whole budget over every release", "mode: dp needs an epsilon")
+		return false, nil
+	}
+	if l.scalar(eps, "publish.epsilon", "a number such as 1.0") {
+		e, err := privacy.ParseEpsilon(eps.Value)
+		if err != nil {
+			l.errf(eps, "publish.epsilon", eps.Value, "e.g. 1.0 or 0.5; smaller hides more", "%v", err)
+			return false, nil
+		}
+		dp.Epsilon = e
+	} else {
+		return false, nil
+	}
+	if rels != nil {
+		dp.Releases = l.intOr(rels, "publish.releases", DefaultDPReleases)
+		if dp.Releases < 1 || dp.Releases > MaxDPReleases {
+			l.errf(rels, "publish.releases", rels.Value, "", "publish.releases must be 1 to %d", MaxDPReleases)
+			return false, nil
+		}
+	}
+	if dp.PerRelease().IsZero() {
+		l.errf(eps, "publish.epsilon", eps.Value, "", "epsilon %v shared by %d releases leaves less than 0.000001 each", dp.Epsilon, dp.Releases)
+		return false, nil
+	}
+	return true, dp
+}
+
 var questionKeys = []string{"id", "type", "text", "segment", "optional", "max_length", "min", "max",
 	"options", "relevant", "integer", "step", "hint", "constraint", "constraint_message", "required_message",
 	"default", "read_only", "choice_filter", "calculation", "repeat", "cap", "repeat_count"}
@@ -248,7 +322,11 @@ func (l *loader) load(data []byte) *Script {
 		case "k":
 			s.K = l.int(v, "k")
 		case "publish":
-			s.Publish = l.bool(v, "publish")
+			if v.Kind == yaml.MappingNode {
+				s.Publish, s.DP = l.publish(v)
+			} else {
+				s.Publish = l.bool(v, "publish")
+			}
 		case "access":
 			s.Access = l.str(v, "access")
 		case "safe_words":

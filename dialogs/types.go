@@ -7,7 +7,11 @@
 // without Redis or a network.
 package dialogs
 
-import "time"
+import (
+	"time"
+
+	"github.com/baraza/baraza/internal/privacy"
+)
 
 // Kinds of script.
 const (
@@ -132,6 +136,10 @@ type Script struct {
 	Outro     Text
 	K         int  // suppression threshold, >= 2 (default from config when 0)
 	Publish   bool // /public/{id} shows results
+	// DP is set when the script publishes with differential privacy
+	// (publish: {mode: dp, epsilon: 1.0}); Publish is then true. Nil: the
+	// outputs are protected by audited suppression only.
+	DP *DP
 	// Access is AccessOpen (the default), AccessInvite or AccessPlatform.
 	Access string
 	// SafeWords end the session like /stop when sent as a whole message
@@ -148,6 +156,33 @@ type Script struct {
 
 	// index maps question id -> position; built by the loader (Index).
 	index map[string]int
+}
+
+// DP is a script's differential-privacy setting. Epsilon is the whole
+// budget: the ε every respondent is promised over all of the
+// consultation's releases together (they compose: their ε add up). Each
+// release spends PerRelease, an equal share of it; once Releases releases
+// have spent it all, a further release is refused and the last one stays
+// published.
+type DP struct {
+	Epsilon  privacy.Epsilon
+	Releases int
+}
+
+// DefaultDPReleases is how many releases a DP budget is shared by when a
+// script does not say.
+const DefaultDPReleases = 5
+
+// MaxDPReleases bounds releases: beyond it each release's share is so
+// small that its noise drowns every count.
+const MaxDPReleases = 100
+
+// PerRelease is the ε each release spends: Epsilon/Releases rounded down
+// to the millionth, so that the releases together never exceed Epsilon.
+func (d DP) PerRelease() privacy.Epsilon {
+	n := int64(max(d.Releases, 1))
+	e, _ := privacy.EpsilonFromMicro(d.Epsilon.Micro() / n)
+	return e
 }
 
 // Expr is a parsed relevant expression.

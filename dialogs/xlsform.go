@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/baraza/baraza/internal/privacy"
 )
 
 // XLSForm: the workbook format of KoboToolbox and ODK (xlsform.org), read
@@ -560,6 +562,31 @@ func (x *xlsLoader) text(t *table, row []string, key string) Text {
 	return out
 }
 
+// dp reads the settings publish = dp with its epsilon and releases
+// columns, as the YAML's publish: {mode: dp, epsilon: …, releases: …}.
+func (x *xlsLoader) dp(sheet, eps, releases string) (bool, *DP) {
+	dp := &DP{Releases: DefaultDPReleases}
+	e, err := privacy.ParseEpsilon(strings.TrimSpace(eps))
+	if err != nil {
+		x.errf(sheet, 2, "epsilon", eps, "publish dp needs an epsilon column: %v", err)
+		return false, nil
+	}
+	dp.Epsilon = e
+	if v := strings.TrimSpace(releases); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > MaxDPReleases {
+			x.errf(sheet, 2, "releases", v, "releases must be 1 to %d", MaxDPReleases)
+			return false, nil
+		}
+		dp.Releases = n
+	}
+	if dp.PerRelease().IsZero() {
+		x.errf(sheet, 2, "epsilon", eps, "epsilon %v shared by %d releases leaves less than 0.000001 each", dp.Epsilon, dp.Releases)
+		return false, nil
+	}
+	return true, dp
+}
+
 func (x *xlsLoader) settings(s *Script, row []string) {
 	t := x.sheets["settings"]
 	base := strings.TrimSuffix(path.Base(strings.ReplaceAll(x.file, "\\", "/")), path.Ext(x.file))
@@ -585,7 +612,11 @@ func (x *xlsLoader) settings(s *Script, row []string) {
 			}
 			s.K = k
 		}
-		s.Publish = yes(t.get(row, "publish"))
+		if strings.EqualFold(strings.TrimSpace(t.get(row, "publish")), PublishDP) {
+			s.Publish, s.DP = x.dp(t.name, t.get(row, "epsilon"), t.get(row, "releases"))
+		} else {
+			s.Publish = yes(t.get(row, "publish"))
+		}
 		for _, k := range []string{"id", "version", "kind", "k", "languages", "title", "intro", "consent", "outro"} {
 			x.ln[k] = 2
 			x.sheetOf[k] = t.name

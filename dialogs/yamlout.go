@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -36,7 +37,20 @@ func MarshalYAML(s *Script) ([]byte, error) {
 	if s.K != 0 {
 		add("k", intNode(s.K))
 	}
-	if s.Publish {
+	switch {
+	case s.DP != nil:
+		eps := s.DP.Epsilon.String()
+		if !strings.Contains(eps, ".") {
+			eps += ".0" // a float to YAML, as a script author writes it
+		}
+		pub := &yaml.Node{Kind: yaml.MappingNode, Style: yaml.FlowStyle}
+		pub.Content = append(pub.Content, scalar("mode"), scalar(PublishDP),
+			scalar("epsilon"), &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: eps})
+		if s.DP.Releases != DefaultDPReleases {
+			pub.Content = append(pub.Content, scalar("releases"), intNode(s.DP.Releases))
+		}
+		add("publish", pub)
+	case s.Publish:
 		add("publish", boolNode(true))
 	}
 	if len(s.SafeWords) > 0 {

@@ -200,6 +200,33 @@ func TestRedeliveryAndRestartSendOnce(t *testing.T) {
 	}
 }
 
+// A message replayed after its dialog ended (here by STOP, which leaves
+// nothing of the dialog behind) is answered with silence, not with the
+// no-session hint in English to a French phone; a new message is answered.
+func TestReplayAfterEndIsSilent(t *testing.T) {
+	r := newRig(t, nil)
+	r.mo(t, "m1", phone, "REJOINDRE SAFETY")
+	r.mo(t, "m2", phone, "2") // Français
+	r.mo(t, "m3", phone, "ARRET")
+	if got := r.kannel.to(phone); len(got) != 2 {
+		t.Fatalf("got %d messages, want 2 (no answer to STOP): %+v", len(got), got)
+	}
+	for _, id := range []string{"m2", "m1", "m3", "m2"} {
+		if st := r.mo(t, id, phone, map[string]string{"m1": "REJOINDRE SAFETY", "m2": "2", "m3": "ARRET"}[id]); st != 200 {
+			t.Fatalf("replay of %s: status %d", id, st)
+		}
+	}
+	r.start(t) // a restart forgets nothing of what was handled
+	r.mo(t, "m2", phone, "2")
+	if got := r.kannel.to(phone); len(got) != 2 {
+		t.Fatalf("replays after the end: got %d messages, want 2: %+v", len(got), got[2:])
+	}
+	r.mo(t, "m4", phone, "2")
+	if got := r.kannel.to(phone); len(got) != 3 {
+		t.Fatalf("a new message after the end got no answer: %+v", got)
+	}
+}
+
 func TestTemporaryFailuresRetried(t *testing.T) {
 	r := newRig(t, nil)
 	r.kannel.fail(503, 503)

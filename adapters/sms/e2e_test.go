@@ -24,6 +24,8 @@ import (
 	"unicode/utf16"
 
 	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/facilitate"
+	"github.com/baraza/baraza/internal/invite"
 	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
@@ -50,18 +52,19 @@ func TestKannelEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts Kannel")
 	}
-	if os.Getenv("BARAZA_SMS_E2E") == "" {
-		// Known regression, found at the end of the session that landed the
-		// store redesign (random session versions, nothing per person after
-		// a dialog): under Kannel's retries, replays and a restart, a phone
-		// mid-dialog was sometimes answered with the no-session hint. Run it
-		// with BARAZA_SMS_E2E=1 while that is fixed (issue 16 stays open).
-		t.Skip("known regression: set BARAZA_SMS_E2E=1 to run (see the issue 16 note)")
-	}
 	bins := kannelBinaries(t)
 	env := testenv.New(t)
 	script := env.Catalog.Get("community-safety")
 	dir := t.TempDir()
+	// An invite-only consultation beside it, with printed codes: one phone
+	// sends JOIN and its code, one the code alone as typed from a card.
+	night := *script
+	night.ID, night.Access = "night-2026", dialogs.AccessInvite
+	env.Catalog.Replace(append(env.Catalog.All(), &night))
+	codes, err := facilitate.MakeInvites(context.Background(), env.Store, env.Keys, &night, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	// Baraza behind the fault-injecting proxy; Kannel posts to the proxy.
 	px := &proxy{pending: map[string][]*http.Request{}}
@@ -82,8 +85,10 @@ func TestKannelEndToEnd(t *testing.T) {
 			DLRURL: proxySrv.URL + "/sms/kannel/dlr?k=" + kannelSecret + "&status=%d&c="},
 		Redis: env.RDB, Prefix: env.Redis.Prefix + "baraza:", Secret: kannelSecret,
 		Rate: 200, Burst: 20, Backoff: 50 * time.Millisecond,
-		Keywords:      map[string]string{"SAFETY": "community-safety", "SECURITE": "community-safety", "امان": "community-safety"},
-		Consultations: func() []string { return []string{"community-safety", "incident-report"} },
+		Keywords:      map[string]string{"SAFETY": "community-safety", "SECURITE": "community-safety", "امان": "community-safety", "NIGHT": "night-2026"},
+		Consultations: env.Catalog.IDs,
+		CodesInStart:  true,
+		InviteOnly:    func(id string) bool { s := env.Catalog.Get(id); return s != nil && s.Access == dialogs.AccessInvite },
 		Logger:        env.Logger,
 	}
 	// start runs a Baraza (adapter and router) as a new process would:
@@ -146,15 +151,23 @@ func TestKannelEndToEnd(t *testing.T) {
 	}
 	px.mu0.Unlock()
 
-	// 20 phones complete, 2 stop in the middle.
+	// 20 phones complete, 2 stop in the middle, 2 more complete the
+	// invite-only consultation: "JOIN NIGHT K7QM4-XPD9R" in English, the
+	// code alone, lower case with a space for its dash, in Arabic.
 	var phones []*handset
 	langs := []string{"en", "fr", "ar"}
-	for i := range 22 {
+	for i := range 24 {
 		p := &handset{number: fmt.Sprintf("+2547001000%02d", i), lang: langs[i%3], script: script,
 			rng: rand.New(rand.NewPCG(uint64(i), 16)), given: dialogs.Answers{}, air: air, keys: env.Keys, store: env.Store}
 		p.stopAfter = -1
-		if i >= 20 {
+		if i == 20 || i == 21 {
 			p.stopAfter = 3
+		}
+		switch i {
+		case 22:
+			p.lang, p.script, p.join = "en", &night, "JOIN NIGHT "+invite.Format(codes[0])
+		case 23:
+			p.lang, p.script, p.join = "ar", &night, strings.ToLower(codes[1][:5]+" "+codes[1][5:])
 		}
 		p.back = i%5 == 1
 		phones = append(phones, p)
@@ -192,37 +205,27 @@ func TestKannelEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	none, _ := a.Costs(context.Background(), "")
-	handed := int(cost.Messages + none.Messages)
+	nightCost, _ := a.Costs(context.Background(), "night-2026")
+	handed := int(cost.Messages + none.Messages + nightCost.Messages)
 	testenv.WaitFor(t, time.Minute, "every message at the phones", func() bool { return air.total() >= handed })
-	// A delivery replayed after its dialog ended finds no session: nothing
-	// per person outlives a dialog (issue 12), so only the ending message
-	// is recognised, and an older one replayed later is answered with the
-	// no-session hint. It is the one extra message allowed, after the
-	// outro, at most one per late replay.
-	after := 0
+	// Every repeat, even one replayed after its dialog ended (when nothing
+	// per person is left to say which language the phone speaks), is
+	// answered with silence: each phone got exactly one message per message
+	// it sent, and no more was handed to Kannel.
 	for _, p := range phones {
-		box := air.inbox(p.number)
-		extra := 0
-		for i := len(box) - 1; i >= p.replies && box[i].text == "Send JOIN to begin."; i-- {
-			extra++
-		}
-		after += extra
-		if got := len(box) - extra; got != p.replies {
-			t.Errorf("%s %s: got %d messages (and %d hints after the end), want %d", p.lang, p.number[len(p.number)-2:], got, extra, p.replies)
+		if got := len(air.inbox(p.number)); got != p.replies {
+			var texts []string
+			for _, m := range air.inbox(p.number)[min(p.replies, got):] {
+				texts = append(texts, clip(m.text))
+			}
+			t.Errorf("%s %s: got %d messages, want %d; extra: %q", p.lang, p.number[len(p.number)-2:], got, p.replies, texts)
 		}
 	}
-	px.mu.Lock()
-	replayed := px.replayed
-	px.mu.Unlock()
-	if after > replayed {
-		t.Errorf("%d no-session hints after the end, more than the %d late replays", after, replayed)
+	if handed != want {
+		t.Errorf("messages handed to Kannel: got %d, want %d (one per message sent by a phone)", handed, want)
 	}
-	t.Logf("no-session hints answering replays after a dialog ended: %d", after)
-	if handed != want+after {
-		t.Errorf("messages handed to Kannel: got %d, want %d (one per message sent by a phone, plus %d hints)", handed, want+after, after)
-	}
-	if got := air.total(); got != want+after {
-		t.Errorf("messages at the phones: got %d, want %d", got, want+after)
+	if got := air.total(); got != want {
+		t.Errorf("messages at the phones: got %d, want %d", got, want)
 	}
 	px.mu0.Lock()
 	if restartErr != nil {
@@ -239,18 +242,37 @@ func TestKannelEndToEnd(t *testing.T) {
 	}
 
 	// Exact counts.
-	wantCounts := map[string]int64{}
+	wantCounts := map[string]map[string]int64{script.ID: {}, night.ID: {}}
 	for _, p := range phones {
+		want := wantCounts[p.script.ID]
 		if p.stopAfter >= 0 {
-			wantCounts["started"]++
-			wantCounts["quit"]++
+			want["started"]++
+			want["quit"]++
 			continue
 		}
-		for _, f := range append(results.Increments(script, p.given, results.Week(time.Now())), "started") {
-			wantCounts[f]++
+		for _, f := range append(results.Increments(p.script, p.given, results.Week(time.Now())), "started") {
+			want[f]++
 		}
 	}
-	testenv.AssertCounters(t, env.Counters(t, "community-safety"), wantCounts)
+	for id, want := range wantCounts {
+		testenv.AssertCounters(t, env.Counters(t, id), want)
+	}
+
+	// A used code and a made-up one open nothing: each gets one polite
+	// answer, not the language choice, and nothing is counted.
+	for i, join := range []string{"JOIN " + invite.Format(codes[0]), "JOIN 23456-789AB"} {
+		p := &handset{number: fmt.Sprintf("+25470020000%d", i), lang: "en", air: air}
+		msg, err := p.send(join, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(msg, "1. English") || msg == ui("en", "no_session") {
+			t.Errorf("%s: got %q, want a refusal", join, clip(msg))
+		}
+		t.Logf("%s: %q", join, clip(msg))
+		phones = append(phones, p)
+	}
+	testenv.AssertCounters(t, env.Counters(t, night.ID), wantCounts[night.ID])
 
 	// Segments: each message took the parts the GSM-7/UCS-2 rules say, in
 	// the encoding they say, and the costs add up to what arrived.
@@ -267,7 +289,8 @@ func TestKannelEndToEnd(t *testing.T) {
 			}
 		}
 	}
-	if got := cost.Segments + none.Segments; got != int64(parts) {
+	none, _ = a.Costs(context.Background(), "")
+	if got := cost.Segments + none.Segments + nightCost.Segments; got != int64(parts) {
 		t.Errorf("segments counted: got %d, want %d (the parts that arrived)", got, parts)
 	}
 	if ucs == 0 || ucs == air.total() {
@@ -292,7 +315,12 @@ func TestKannelEndToEnd(t *testing.T) {
 	var needles []string
 	for _, p := range phones {
 		needles = append(needles, p.number, strings.TrimPrefix(p.number, "+"))
+	}
+	for _, p := range phones {
 		needles = append(needles, p.planted...)
+	}
+	for _, c := range codes {
+		needles = append(needles, c, invite.Format(c)) // the codes are kept as keyed hashes only
 	}
 	env.AssertNoLeak(t, needles...)
 	for _, f := range []string{"bearerbox.log", "smsbox.log", "bearerbox.console", "smsbox.console"} {
@@ -319,6 +347,7 @@ type handset struct {
 	keys         *privacy.Keys
 	store        *store.Store
 	planted      []string
+	join         string // the first message, if not JOIN and the keyword
 }
 
 // send types one SMS and, unless it is STOP, waits for the answer.
@@ -345,7 +374,10 @@ func (p *handset) isStop(text string) bool { return text == "STOP" || text == "�
 
 func (p *handset) play() error {
 	join := map[string]string{"en": "JOIN SAFETY", "fr": "rejoindre securite", "ar": "انضم امان"}[p.lang]
-	msg, err := p.send(join, p.lang == "ar")
+	if p.join != "" {
+		join = p.join
+	}
+	msg, err := p.send(join, p.lang == "ar" && p.join == "")
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,8 @@ import (
 func TestEvent(t *testing.T) {
 	newAdapter := func(codes bool) *Adapter {
 		a, err := New(Config{Kannel: &Kannel{URL: "http://kannel.invalid"}, Redis: redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"}),
-			Secret: "0123456789abcdef", Keywords: map[string]string{"SAFETY": "community-safety"}, CodesInStart: codes,
+			Secret: "0123456789abcdef", Keywords: map[string]string{"SAFETY": "community-safety", "NIGHT": "night-2026", "N1GHT": "night-2026"},
+			CodesInStart: codes, InviteOnly: func(id string) bool { return id == "night-2026" },
 			Consultations: func() []string { return []string{"community-safety", "night-2026"} }})
 		if err != nil {
 			t.Fatal(err)
@@ -31,8 +32,14 @@ func TestEvent(t *testing.T) {
 		{"JOIN night-2026", false, "start", "night-2026", ""},
 		{"JOIN SAFETY K7QM4-XPD9R", false, "start", "community-safety", ""},
 		{"JOIN K7QM4-XPD9R", false, "start", "", ""},
-		{"JOIN SAFETY K7QM4-XPD9R", true, "start", "K7QM4-XPD9R", ""},
+		{"JOIN SAFETY K7QM4-XPD9R", true, "start", "community-safety", ""}, // not invite-only: the code is not needed
+		{"JOIN NIGHT K7QM4-XPD9R", true, "start", "K7QM4-XPD9R", ""},
+		{"JOIN NIGHT k7qm4 xpd9r", true, "start", "K7QM4-XPD9R", ""},
 		{"JOIN K7QM4-XPD9R", true, "start", "K7QM4-XPD9R", ""},
+		{"join kqmtx-xpdar", true, "start", "KQMTX-XPDAR", ""}, // no digit: still Baraza's code form
+		{"JOIN K7QM4 XPD9R", true, "start", "K7QM4-XPD9R", ""},
+		{"JOIN N1GHT", true, "start", "night-2026", ""}, // a keyword with a digit, not a code
+		{"انضم K7QM4-XPD9R", true, "start", "K7QM4-XPD9R", "ar"},
 		{"JOIN UNKNOWN", false, "start", "unknown", ""},
 		{"REJOINDRE SAFETY", false, "start", "community-safety", "fr"},
 		{"توقف", false, "stop", "", "ar"},

@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/internal/invite"
 )
 
 // keywords maps a whole message (upper-cased, accents folded, a leading
@@ -44,7 +45,7 @@ type Parsed struct {
 func ParseText(body string) Parsed {
 	t := strings.TrimSpace(strings.ToValidUTF8(body, "\uFFFD"))
 	words := strings.Fields(t)
-	if len(words) == 0 || len(words) > 3 || len(t) > 100 {
+	if len(words) == 0 || len(words) > 4 || len(t) > 100 {
 		return Parsed{Kind: bot.KindText, Text: body}
 	}
 	first := normWord(words[0])
@@ -53,18 +54,24 @@ func ParseText(body string) Parsed {
 	}
 	if lang, ok := joinWords[first]; ok {
 		p := Parsed{Kind: bot.KindCommand, Command: "start", Lang: lang}
-		switch rest := words[1:]; len(rest) {
-		case 1:
-			if isCode(rest[0]) {
-				p.Code = strings.ToUpper(rest[0])
-			} else {
-				p.Keyword = normWord(rest[0])
-			}
-		case 2:
-			if !isCode(rest[1]) {
+		rest := words[1:]
+		// The invite code last: one word, or a printed code typed with a
+		// space for its dash ("K7QM4 XPD9R").
+		if n := len(rest); n >= 2 && len(rest[n-2]) == invite.Length/2 && len(rest[n-1]) == invite.Length/2 &&
+			isInvite(rest[n-2]+rest[n-1]) {
+			p.Code, rest = strings.ToUpper(rest[n-2]+"-"+rest[n-1]), rest[:n-2]
+		} else if n >= 1 && (n == 2 || isCode(rest[n-1])) {
+			if !isCode(rest[n-1]) {
 				return Parsed{Kind: bot.KindText, Text: body}
 			}
-			p.Keyword, p.Code = normWord(rest[0]), strings.ToUpper(rest[1])
+			p.Code, rest = strings.ToUpper(rest[n-1]), rest[:n-1]
+		}
+		switch len(rest) {
+		case 0:
+		case 1:
+			p.Keyword = normWord(rest[0])
+		default:
+			return Parsed{Kind: bot.KindText, Text: body}
 		}
 		if p.Keyword != "" && !validKeyword(p.Keyword) {
 			return Parsed{Kind: bot.KindText, Text: body}
@@ -100,10 +107,14 @@ func normWord(w string) string {
 	return b.String()
 }
 
-// isCode reports whether w looks like an invite code: 4 to 16 letters,
-// digits or dashes with at least one digit (so a keyword word is never
-// taken for a code).
+// isCode reports whether w looks like an invite code: one in Baraza's
+// alphabet (ten characters, a dash or none), or 4 to 16 letters, digits or
+// dashes with at least one digit (so a keyword word is never taken for a
+// code).
 func isCode(w string) bool {
+	if isInvite(w) {
+		return true
+	}
 	if n := utf8.RuneCountInString(w); n < 4 || n > 16 {
 		return false
 	}
@@ -118,6 +129,13 @@ func isCode(w string) bool {
 		}
 	}
 	return digit
+}
+
+// isInvite reports whether w is an invite code of Baraza's own form
+// (internal/invite), which may be all letters.
+func isInvite(w string) bool {
+	_, ok := invite.Normalize(w)
+	return ok && !strings.ContainsAny(w, " _")
 }
 
 // validKeyword is a consultation keyword or id as typed.

@@ -20,6 +20,10 @@ import (
 //
 //	sms:sent:<step key>:<n>  "1", 48-49 h   message n of a step was handed to Kannel
 //	                                        (expires on a whole hour)
+//	sms:in:<message ref>     "1", 48-49 h   the inbound message with this Kannel id was
+//	                                        handled and its replies handed to Kannel
+//	                                        (a hash of Kannel's random id; expires on
+//	                                        a whole hour)
 //	{c:<id>}:sms             hash           messages, segments, held, dlr_delivered,
 //	                                        dlr_failed, dlr_other of consultation id
 type ledger struct {
@@ -39,13 +43,39 @@ func (l *ledger) costKey(consultation string) string {
 	return l.prefix + "{c:" + consultation + "}:sms"
 }
 
+func (l *ledger) inKey(ref string) string {
+	return l.prefix + "sms:in:" + ref
+}
+
+// expiry is when a mark set now expires: ttl later, rounded up to a whole
+// hour, so a TTL to the millisecond does not date one person's step in a
+// Redis dump.
+func (l *ledger) expiry() time.Time {
+	return time.Now().Add(l.ttl).Truncate(time.Hour).Add(time.Hour)
+}
+
+// handled reports whether the inbound message ref was handled already and
+// everything it asked for was handed to Kannel.
+func (l *ledger) handled(ctx context.Context, ref string) (bool, error) {
+	n, err := l.rdb.Exists(ctx, l.inKey(ref)).Result()
+	if err != nil {
+		return false, fmt.Errorf("sms: handled: %w", err)
+	}
+	return n == 1, nil
+}
+
+// done marks the inbound message ref as handled.
+func (l *ledger) done(ctx context.Context, ref string) error {
+	if err := l.rdb.SetArgs(ctx, l.inKey(ref), "1", redis.SetArgs{ExpireAt: l.expiry()}).Err(); err != nil {
+		return fmt.Errorf("sms: mark handled: %w", err)
+	}
+	return nil
+}
+
 // claim marks message n of step as being sent and reports whether it was
 // not already: at most once, even across replicas and restarts.
 func (l *ledger) claim(ctx context.Context, step string, n int) (bool, error) {
-	// The mark expires on a whole hour, not ttl after the send: a TTL to the
-	// millisecond would date one person's step in a Redis dump.
-	at := time.Now().Add(l.ttl).Truncate(time.Hour).Add(time.Hour)
-	res, err := l.rdb.SetArgs(ctx, l.sentKey(step, n), "1", redis.SetArgs{Mode: "NX", ExpireAt: at}).Result()
+	res, err := l.rdb.SetArgs(ctx, l.sentKey(step, n), "1", redis.SetArgs{Mode: "NX", ExpireAt: l.expiry()}).Result()
 	if errors.Is(err, redis.Nil) {
 		return false, nil
 	}

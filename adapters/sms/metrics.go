@@ -18,7 +18,7 @@ type metrics struct {
 func newMetrics(reg prometheus.Registerer) *metrics {
 	m := &metrics{
 		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baraza_sms_inbound_total",
-			Help: "Inbound SMS requests from Kannel by result: ok, malformed, unauthorized, error (retried by Kannel)."}, []string{"result"}),
+			Help: "Inbound SMS requests from Kannel by result: ok, repeat (handled already: silence), malformed, unauthorized, error (retried by Kannel)."}, []string{"result"}),
 		messages: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baraza_sms_messages_out_total",
 			Help: "Outbound SMS messages handed to Kannel, by consultation (\"all\" unless /metrics is behind a token)."}, []string{"consultation"}),
 		segments: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "baraza_sms_segments_out_total",

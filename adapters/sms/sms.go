@@ -9,7 +9,10 @@
 // The number becomes bot.Event.User, which the router turns into a pseudonym
 // at once; it is never stored, logged or put in a URL. Baraza answers 200
 // only once the event is stored and its replies were handed to Kannel;
-// anything else makes Kannel retry (http-request-retry).
+// anything else makes Kannel retry (http-request-retry). A message handled
+// that far is marked (by a hash of Kannel's id, nothing of the person), and
+// a repeat of it — Kannel's retry after a lost answer, a late replay, even
+// after the dialog ended — is answered with silence.
 //
 // Outbound: each reply is rendered for a phone (numbered options, keywords
 // instead of buttons and commands, the SMS consent), kept to GSM-7 when it
@@ -85,14 +88,17 @@ type Config struct {
 	Keywords map[string]string
 	// Consultations lists the consultation ids (for JOIN <id>).
 	Consultations func() []string
-	// CodesInStart passes an invite code sent with JOIN (JOIN SAFETY
-	// K7QM4-XPD9R, or JOIN K7QM4-XPD9R) to the router as /start's argument,
-	// where a core with invite codes (issue 12) redeems it for the
-	// consultation it belongs to. HOOK(issue 12): false until that core
-	// lands; meanwhile a code is accepted by its form (4-16 letters, digits,
-	// dashes, a digit at least), not checked, and JOIN opens the keyword's
-	// consultation. A code typed alone reaches the router as text.
+	// CodesInStart passes an invite code sent with JOIN (JOIN K7QM4-XPD9R,
+	// JOIN SAFETY K7QM4-XPD9R, the code typed with a space for its dash) to
+	// the router as /start's argument, where it is redeemed for the
+	// invite-only consultation it belongs to; a JOIN keyword naming a
+	// consultation that is not invite-only opens that consultation and the
+	// code is ignored. Off, a code is accepted by its form and ignored.
+	// A code typed alone reaches the router as text, which redeems it too.
 	CodesInStart bool
+	// InviteOnly reports whether consultation id takes invite codes only;
+	// nil: any of them may (a code sent with JOIN is always passed on).
+	InviteOnly func(id string) bool
 	// ShortCode is the number people text, for InviteText.
 	ShortCode string
 	// HandleTimeout bounds handling one inbound message, sending included
@@ -243,7 +249,31 @@ func (a *Adapter) inbound(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), a.cfg.HandleTimeout)
 	defer cancel()
-	if err := a.handle(ctx, h, in); err != nil {
+	ref := eventRef(in.ID)
+	if done, err := a.ledger.handled(ctx, ref); err != nil {
+		a.m.inbound.WithLabelValues("error").Inc()
+		a.log.Warn("inbound message failed; Kannel will retry", "event", ref, "err", err)
+		http.Error(w, "retry", http.StatusServiceUnavailable)
+		return
+	} else if done {
+		// Kannel's retry of a message whose answer was lost, or a late
+		// replay: everything it asked for was sent. Silence, whatever
+		// became of the dialog since (it may have ended, and nothing of
+		// an ended dialog says which language the person spoke).
+		a.m.inbound.WithLabelValues("repeat").Inc()
+		w.WriteHeader(http.StatusOK)
+		return
+	}
+	held, err := a.handle(ctx, h, in)
+	if err == nil && !held {
+		// A mark that cannot be written only costs silence on a repeat:
+		// the router and the sent marks still keep it from counting or
+		// sending twice.
+		if err := a.ledger.done(context.WithoutCancel(ctx), ref); err != nil {
+			a.log.Warn("inbound message not marked handled", "event", ref, "err", err)
+		}
+	}
+	if err != nil {
 		// Kannel retries with the same id: what was stored is not stored
 		// again, what was sent is not sent again.
 		a.m.inbound.WithLabelValues("error").Inc()
@@ -256,11 +286,11 @@ func (a *Adapter) inbound(w http.ResponseWriter, r *http.Request) {
 }
 
 // handle turns one inbound SMS into an event, hands it to the router and
-// sends the replies.
-func (a *Adapter) handle(ctx context.Context, h bot.Handler, in Inbound) error {
+// sends the replies; held reports a reply not sent because of the cap.
+func (a *Adapter) handle(ctx context.Context, h bot.Handler, in Inbound) (held bool, err error) {
 	resp, err := h.Handle(ctx, a.event(in))
 	if err != nil {
-		return err
+		return false, err
 	}
 	return a.deliver(ctx, in, resp)
 }
@@ -274,14 +304,36 @@ func (a *Adapter) event(in Inbound) bot.Event {
 		return ev
 	}
 	id, code := a.resolve(p.Keyword), p.Code
-	if p.Keyword == "" && code != "" && slices.Contains(a.consultations(), strings.ToLower(code)) {
-		id, code = strings.ToLower(code), "" // JOIN night-2026: an id, not a code
+	if p.Keyword == "" && code != "" {
+		// JOIN night-2026 or JOIN N1GHT: an id or a keyword, not a code.
+		if kw, ok := a.cfg.Keywords[strings.ToUpper(code)]; ok {
+			id, code = kw, ""
+		} else if slices.Contains(a.consultations(), strings.ToLower(code)) {
+			id, code = strings.ToLower(code), ""
+		}
 	}
 	ev.Arg = id
-	if code != "" && a.cfg.CodesInStart {
+	if code != "" && a.cfg.CodesInStart && (id == "" && a.anyInviteOnly() || id != "" && a.inviteOnly(id)) {
 		ev.Arg = code
 	}
 	return ev
+}
+
+// anyInviteOnly reports whether some consultation takes invite codes:
+// without one, JOIN CODE opens the default consultation.
+func (a *Adapter) anyInviteOnly() bool {
+	if a.cfg.InviteOnly == nil {
+		return true
+	}
+	return slices.ContainsFunc(a.consultations(), a.cfg.InviteOnly)
+}
+
+// inviteOnly reports whether consultation id takes invite codes.
+func (a *Adapter) inviteOnly(id string) bool {
+	if a.cfg.InviteOnly == nil {
+		return true
+	}
+	return a.cfg.InviteOnly(id)
 }
 
 func (a *Adapter) consultations() []string {
@@ -305,8 +357,8 @@ func (a *Adapter) resolve(keyword string) string {
 }
 
 // deliver sends a response's messages to the phone, each at most once per
-// step.
-func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) error {
+// step; held reports one not sent because of the cap.
+func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) (held bool, err error) {
 	step := resp.Step
 	if step == "" {
 		// Not a dialog step (a refusal, help): once per inbound message.
@@ -319,7 +371,7 @@ func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) er
 		}
 		fresh, err := a.ledger.claim(ctx, step, i)
 		if err != nil {
-			return err
+			return held, err
 		}
 		if !fresh {
 			a.m.repeats.Inc()
@@ -329,20 +381,21 @@ func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) er
 			_ = a.ledger.release(context.WithoutCancel(ctx), step, i)
 			if errors.Is(err, errCap) {
 				a.held(resp.Consultation)
+				held = true
 				continue
 			}
-			return err
+			return held, err
 		}
 		if err := a.send(ctx, in.From, text, seg, resp.Consultation); err != nil {
 			bg := context.WithoutCancel(ctx)
 			_ = a.ledger.refund(bg, resp.Consultation, seg.Parts)
 			_ = a.ledger.release(bg, step, i)
-			return err
+			return held, err
 		}
 		a.m.messages.WithLabelValues(a.label(resp.Consultation)).Inc()
 		a.m.segments.WithLabelValues(a.label(resp.Consultation)).Add(float64(seg.Parts))
 	}
-	return nil
+	return held, nil
 }
 
 // send paces and sends one message, retrying Kannel's temporary failures.

@@ -111,6 +111,11 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("first event: got %+v, want /start night-safety with locale en-US", first)
 	}
 	user := first.User
+	// The address keeps no ?c= (it may be a one-time invite code): the
+	// history entry the phone keeps names no consultation and no code.
+	if got := browsertest.Eval[string](t, ctx, `location.href`); got != srv.URL+"/chat" {
+		t.Errorf("address after start: got %q, want %q (no ?c= in history)", got, srv.URL+"/chat")
+	}
 	focused := func() string {
 		return browsertest.Eval[string](t, ctx, `document.activeElement ? (document.activeElement.id || document.activeElement.innerText.trim()) : ''`)
 	}

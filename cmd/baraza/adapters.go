@@ -14,6 +14,7 @@ import (
 	"github.com/baraza/baraza/adapters/sms"
 	"github.com/baraza/baraza/adapters/telegram"
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/store"
 	"github.com/baraza/baraza/internal/web"
 )
@@ -111,6 +112,13 @@ func smsAdapter(cfg config, st *store.Store, log *slog.Logger, rc *bot.RouterCon
 				ids = append(ids, s.ID)
 			}
 			return ids
+		},
+		// Invite codes (issue 12) are redeemed by the router: JOIN CODE and
+		// JOIN KEYWORD CODE pass the code on, a code alone arrives as text.
+		CodesInStart: true,
+		InviteOnly: func(id string) bool {
+			s := catalog.Get(id)
+			return s != nil && s.Access == dialogs.AccessInvite
 		},
 		Logger: log, Registerer: reg, MetricsByConsultation: c.MetricsByConsultation,
 	})

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 	"sync"
 )
 
@@ -34,6 +35,11 @@ type Keys struct {
 
 	sealOnce sync.Once
 	seal     cipher.AEAD // built once: every step seals and opens a session
+
+	// macs holds HMAC-SHA256 states keyed with secret, reset between
+	// uses: every event hashes the respondent and the event id, and a
+	// fresh hmac.New costs two SHA-256 states and the key schedule.
+	macs sync.Pool
 }
 
 // NewKeys returns Keys for secret. The slice is copied. Callers check the
@@ -53,6 +59,21 @@ func RandomSecret() []byte {
 	return b
 }
 
+// sum is mac(k.secret, parts...) with a pooled HMAC state.
+func (k *Keys) sum(parts ...string) []byte {
+	h, _ := k.macs.Get().(hash.Hash)
+	if h == nil {
+		h = hmac.New(sha256.New, k.secret)
+	}
+	for _, p := range parts {
+		h.Write([]byte(p))
+	}
+	out := h.Sum(make([]byte, 0, sha256.Size))
+	h.Reset()
+	k.macs.Put(h)
+	return out
+}
+
 func mac(key []byte, parts ...string) []byte {
 	h := hmac.New(sha256.New, key)
 	for _, p := range parts {
@@ -66,7 +87,7 @@ func mac(key []byte, parts ...string) []byte {
 // consultation, so it must only key short-lived state (a session), never
 // anything kept after completion.
 func (k *Keys) Respondent(platform, user string) string {
-	return hex.EncodeToString(mac(k.secret, platform, ":", user))
+	return hex.EncodeToString(k.sum(platform, ":", user))
 }
 
 // Participation is the marker kept after completion for "already answered"
@@ -82,7 +103,7 @@ func (k *Keys) Participation(consultation, platform, user string) string {
 // update or interaction id, for de-duplicating re-delivered updates
 // without storing the platform's ids.
 func (k *Keys) Event(platform, id string) string {
-	return hex.EncodeToString(mac(k.secret, "event\x00", platform, ":", id))[:16]
+	return hex.EncodeToString(k.sum("event\x00", platform, ":", id)[:8])
 }
 
 // CounterKey is the key internal/store seals counter field names with

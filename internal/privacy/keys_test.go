@@ -3,6 +3,7 @@ package privacy
 import (
 	"bytes"
 	"regexp"
+	"sync"
 	"testing"
 )
 
@@ -72,4 +73,28 @@ func TestRandomSecret(t *testing.T) {
 	if bytes.Equal(a, b) {
 		t.Error("two random secrets are equal")
 	}
+}
+
+// The HMAC states are pooled and reset between uses: values stay the same
+// however calls interleave across goroutines.
+func TestKeysPooledStates(t *testing.T) {
+	k := NewKeys(testSecret)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 200; i++ {
+				if got := k.Respondent("telegram", "12345"); got != "7081b8db46eadb47a82f092e207a30132a93c761bf03c14a7f7524178cd93fd2" {
+					t.Errorf("respondent after reuse: %s", got)
+					return
+				}
+				if got := k.Event("telegram", "987"); got != "34802e6c93c1efb6" {
+					t.Errorf("event after reuse: %s", got)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -422,6 +422,7 @@ type builder struct {
 	k      int
 	lang   string
 	forced map[string]string // field -> reason, hidden besides the rules
+	noisy  bool              // a DP release's noisy counters: nothing is hidden
 
 	hideAll  bool               // completed is hidden
 	marginal map[string]optMask // question id -> hidden options
@@ -435,6 +436,9 @@ func (b *builder) get(field string) int64 { return max(b.c[field], 0) }
 // count is a lone count of field; hidden also when hide.
 func (b *builder) count(field string, hide bool) (*int64, string) {
 	n := b.get(field)
+	if b.noisy {
+		return &n, ""
+	}
 	hide = hide || b.forced[field] != ""
 	m := privacy.Suppress(b.k, privacy.Table{Cells: [][]int64{{n}}, Hidden: [][]bool{{hide}}})
 	if m[0][0] {
@@ -519,7 +523,7 @@ func (b *builder) build(status string) Summary {
 			}
 		}
 	}
-	if s.Kind == dialogs.KindReport {
+	if s.Kind == dialogs.KindReport && !b.noisy {
 		sum.Weeks = b.weeks()
 	}
 	return sum
@@ -557,6 +561,9 @@ func (b *builder) question(q *dialogs.Question) Question {
 		RowTotals: []int64{answered},
 		Hidden:    hide,
 	})
+	if b.noisy {
+		m = all(1, len(row), false)
+	}
 	hidden := make(optMask)
 	out.Options = make([]Option, len(q.Options))
 	for j, o := range q.Options {
@@ -602,6 +609,9 @@ func (b *builder) breakdown(qi, bi int) Breakdown {
 			}
 		}
 		m = privacy.Suppress(b.k, privacy.Table{Cells: cells, RowTotals: rows, ColTotals: cols, Hidden: hidden})
+		if b.noisy {
+			m = all(len(rq.Options), len(cq.Options), false)
+		}
 		b.pairs[key] = m
 	}
 	// Cells in DESIGN.md's order: by segment option, then option.

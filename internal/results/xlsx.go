@@ -3,6 +3,7 @@ package results
 import (
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -13,73 +14,121 @@ import (
 // xlsxWords are the words of the XLSX export, by language.
 var xlsxWords = map[string]map[string]string{
 	"en": {
-		"readme":    "Read me",
-		"weeks":     "Weeks",
-		"hidden":    "hidden",
-		"title":     "Consultation",
-		"id":        "Id",
-		"status":    "Status",
-		"k":         "Threshold k",
-		"started":   "Started",
-		"completed": "Completed",
-		"declined":  "Declined",
-		"generated": "Generated on",
-		"what":      "This file holds the aggregated, anonymous results of a Baraza consultation. It holds no answers of any single person, and no free-text comments.",
-		"how1":      "Every count of fewer than k people (here k = %d) is hidden, so that no small group can be singled out. Zero is shown.",
-		"how2":      "Complementary suppression hides a few more counts, so that a hidden count cannot be worked out by subtracting the shown counts from a total.",
-		"how3":      "A cell marked \"hidden\" therefore holds fewer than k people, or was hidden to protect one that does. Until k people have completed, every count is hidden.",
-		"answered":  "Answered",
-		"option":    "Option",
-		"label":     "Label",
-		"count":     "Count",
-		"by":        "By",
-		"week":      "Week",
+		"readme":            "Read me",
+		"release":           "Release",
+		"released_at":       "Released on",
+		"mode":              "Protection",
+		"mode_suppress":     "suppression of small counts (k = %d), checked by an auditor",
+		"mode_dp":           "differential privacy (random noise added to every count)",
+		"eps_spent":         "Privacy budget ε spent so far",
+		"dp1":               "Every count in this file has random noise added (discrete Laplace noise, drawn once for this release), so that no one's answers can be worked out from the numbers, even by comparing releases. Counts are close to the true ones, not equal to them: a small group may show a few people more or fewer than it has, and a total may differ from the sum of the true counts.",
+		"dp2":               "The noise is made consistent afterwards (no negative counts, options add up to their total); that uses the noisy numbers only and costs no privacy.",
+		"hidden_list":       "Hidden cells and why",
+		"question":          "Question",
+		"by_option":         "By option",
+		"reason":            "Why",
+		"why_small":         "small: it counts 1 to k-1 people",
+		"why_complementary": "complementary: hidden so that a small count cannot be worked out from it",
+		"why_coarsened":     "coarsened: its whole table (or release) is withheld",
+		"none_hidden":       "No cell is hidden.",
+		"weeks":             "Weeks",
+		"hidden":            "hidden to protect respondents",
+		"title":             "Consultation",
+		"id":                "Id",
+		"status":            "Status",
+		"k":                 "Threshold k",
+		"started":           "Started",
+		"completed":         "Completed",
+		"declined":          "Declined",
+		"generated":         "Generated on",
+		"what":              "This file holds the aggregated, anonymous results of a Baraza consultation. It holds no answers of any single person, and no free-text comments.",
+		"how1":              "Every count of fewer than k people (here k = %d) is hidden, so that no small group can be singled out. Zero is shown.",
+		"how2":              "Complementary suppression hides a few more counts, so that a hidden count cannot be worked out by subtracting the shown counts from a total.",
+		"how3":              "A cell marked \"hidden to protect respondents\" therefore holds fewer than k people, or was hidden to protect one that does; the list below says which. Until k people have completed, every count is hidden.",
+		"answered":          "Answered",
+		"option":            "Option",
+		"label":             "Label",
+		"count":             "Count",
+		"by":                "By",
+		"week":              "Week",
 	},
 	"fr": {
-		"readme":    "Lisez-moi",
-		"weeks":     "Semaines",
-		"hidden":    "masqué",
-		"title":     "Consultation",
-		"id":        "Identifiant",
-		"status":    "Statut",
-		"k":         "Seuil k",
-		"started":   "Ont commencé",
-		"completed": "Ont terminé",
-		"declined":  "Ont refusé",
-		"generated": "Généré le",
-		"what":      "Ce fichier contient les résultats agrégés et anonymes d'une consultation Baraza. Il ne contient les réponses d'aucune personne en particulier, ni les commentaires libres.",
-		"how1":      "Tout effectif de moins de k personnes (ici k = %d) est masqué, pour qu'aucun petit groupe ne puisse être isolé. Zéro est affiché.",
-		"how2":      "La suppression complémentaire masque quelques effectifs de plus, pour qu'un effectif masqué ne puisse pas être retrouvé en soustrayant d'un total les effectifs affichés.",
-		"how3":      "Une cellule « masqué » compte donc moins de k personnes, ou a été masquée pour en protéger une qui en compte moins. Tant que k personnes n'ont pas terminé, tous les effectifs sont masqués.",
-		"answered":  "Ont répondu",
-		"option":    "Option",
-		"label":     "Libellé",
-		"count":     "Effectif",
-		"by":        "Par",
-		"week":      "Semaine",
+		"readme":            "Lisez-moi",
+		"release":           "Publication",
+		"released_at":       "Publiée le",
+		"mode":              "Protection",
+		"mode_suppress":     "masquage des petits effectifs (k = %d), vérifié par un auditeur",
+		"mode_dp":           "confidentialité différentielle (bruit aléatoire ajouté à chaque effectif)",
+		"eps_spent":         "Budget de confidentialité ε dépensé",
+		"dp1":               "Chaque effectif de ce fichier contient un bruit aléatoire (bruit de Laplace discret, tiré une fois pour cette publication), pour que personne ne puisse retrouver les réponses de quelqu'un, même en comparant les publications. Les effectifs sont proches des vrais, sans leur être égaux : un petit groupe peut afficher quelques personnes de plus ou de moins qu'il n'en compte.",
+		"dp2":               "Le bruit est rendu cohérent ensuite (aucun effectif négatif, les options s'additionnent à leur total) ; cela n'utilise que les nombres bruités et ne coûte aucune confidentialité.",
+		"hidden_list":       "Cellules masquées et pourquoi",
+		"question":          "Question",
+		"by_option":         "Option de ventilation",
+		"reason":            "Pourquoi",
+		"why_small":         "petit effectif : de 1 à k-1 personnes",
+		"why_complementary": "complémentaire : masquée pour qu'un petit effectif ne puisse pas en être déduit",
+		"why_coarsened":     "regroupée : tout son tableau (ou la publication) est retenu",
+		"none_hidden":       "Aucune cellule n'est masquée.",
+		"weeks":             "Semaines",
+		"hidden":            "masqué pour protéger les répondants",
+		"title":             "Consultation",
+		"id":                "Identifiant",
+		"status":            "Statut",
+		"k":                 "Seuil k",
+		"started":           "Ont commencé",
+		"completed":         "Ont terminé",
+		"declined":          "Ont refusé",
+		"generated":         "Généré le",
+		"what":              "Ce fichier contient les résultats agrégés et anonymes d'une consultation Baraza. Il ne contient les réponses d'aucune personne en particulier, ni les commentaires libres.",
+		"how1":              "Tout effectif de moins de k personnes (ici k = %d) est masqué, pour qu'aucun petit groupe ne puisse être isolé. Zéro est affiché.",
+		"how2":              "La suppression complémentaire masque quelques effectifs de plus, pour qu'un effectif masqué ne puisse pas être retrouvé en soustrayant d'un total les effectifs affichés.",
+		"how3":              "Une cellule « masqué pour protéger les répondants » compte donc moins de k personnes, ou a été masquée pour en protéger une qui en compte moins ; la liste ci-dessous dit laquelle. Tant que k personnes n'ont pas terminé, tous les effectifs sont masqués.",
+		"answered":          "Ont répondu",
+		"option":            "Option",
+		"label":             "Libellé",
+		"count":             "Effectif",
+		"by":                "Par",
+		"week":              "Semaine",
 	},
 	"ar": {
-		"readme":    "اقرأني",
-		"weeks":     "الأسابيع",
-		"hidden":    "مخفي",
-		"title":     "الاستشارة",
-		"id":        "المعرّف",
-		"status":    "الحالة",
-		"k":         "العتبة k",
-		"started":   "بدأوا",
-		"completed": "أكملوا",
-		"declined":  "رفضوا",
-		"generated": "تاريخ الإنشاء",
-		"what":      "يحتوي هذا الملف على النتائج المجمّعة والمجهولة لاستشارة بارازا. لا يحتوي على إجابات أي شخص بعينه، ولا على التعليقات النصية.",
-		"how1":      "كل عدد يقل عن k أشخاص (هنا k = %d) مخفي، حتى لا يمكن تمييز أي مجموعة صغيرة. يظهر الصفر.",
-		"how2":      "يُخفي الإخفاء التكميلي بعض الأعداد الأخرى، حتى لا يمكن استنتاج عدد مخفي بطرح الأعداد الظاهرة من المجموع.",
-		"how3":      "لذلك فإن الخلية المكتوب فيها «مخفي» تضم أقل من k أشخاص، أو أُخفيت لحماية خلية كذلك. وإلى أن يُكمل k أشخاص الاستشارة، تبقى كل الأعداد مخفية.",
-		"answered":  "أجابوا",
-		"option":    "الخيار",
-		"label":     "التسمية",
-		"count":     "العدد",
-		"by":        "حسب",
-		"week":      "الأسبوع",
+		"readme":            "اقرأني",
+		"release":           "الإصدار",
+		"released_at":       "تاريخ الإصدار",
+		"mode":              "الحماية",
+		"mode_suppress":     "إخفاء الأعداد الصغيرة (k = %d)، يتحقق منه مدقق",
+		"mode_dp":           "الخصوصية التفاضلية (ضجيج عشوائي مضاف إلى كل عدد)",
+		"eps_spent":         "ميزانية الخصوصية ε المستهلكة",
+		"dp1":               "أُضيف ضجيج عشوائي إلى كل عدد في هذا الملف (ضجيج لابلاس منفصل، سُحب مرة واحدة لهذا الإصدار)، حتى لا يمكن استنتاج إجابات أي شخص من الأعداد، ولو بمقارنة الإصدارات. الأعداد قريبة من الحقيقية لا مساوية لها: قد تظهر مجموعة صغيرة بأشخاص أكثر أو أقل مما فيها.",
+		"dp2":               "يُجعل الضجيج متسقًا بعد ذلك (لا أعداد سالبة، والخيارات تساوي مجموعها)؛ ولا يستخدم ذلك إلا الأعداد المشوشة فلا يكلف شيئًا من الخصوصية.",
+		"hidden_list":       "الخلايا المخفية وسبب إخفائها",
+		"question":          "السؤال",
+		"by_option":         "خيار التقسيم",
+		"reason":            "السبب",
+		"why_small":         "صغير: يعدّ من 1 إلى k-1 أشخاص",
+		"why_complementary": "تكميلي: أُخفي حتى لا يمكن استنتاج عدد صغير منه",
+		"why_coarsened":     "مدمج: جدوله كله (أو الإصدار) محجوب",
+		"none_hidden":       "لا توجد خلية مخفية.",
+		"weeks":             "الأسابيع",
+		"hidden":            "مخفي لحماية المشاركين",
+		"title":             "الاستشارة",
+		"id":                "المعرّف",
+		"status":            "الحالة",
+		"k":                 "العتبة k",
+		"started":           "بدأوا",
+		"completed":         "أكملوا",
+		"declined":          "رفضوا",
+		"generated":         "تاريخ الإنشاء",
+		"what":              "يحتوي هذا الملف على النتائج المجمّعة والمجهولة لاستشارة بارازا. لا يحتوي على إجابات أي شخص بعينه، ولا على التعليقات النصية.",
+		"how1":              "كل عدد يقل عن k أشخاص (هنا k = %d) مخفي، حتى لا يمكن تمييز أي مجموعة صغيرة. يظهر الصفر.",
+		"how2":              "يُخفي الإخفاء التكميلي بعض الأعداد الأخرى، حتى لا يمكن استنتاج عدد مخفي بطرح الأعداد الظاهرة من المجموع.",
+		"how3":              "لذلك فإن الخلية المكتوب فيها «مخفي لحماية المشاركين» تضم أقل من k أشخاص، أو أُخفيت لحماية خلية كذلك؛ والقائمة أدناه تبيّن أيهما. وإلى أن يُكمل k أشخاص الاستشارة، تبقى كل الأعداد مخفية.",
+		"answered":          "أجابوا",
+		"option":            "الخيار",
+		"label":             "التسمية",
+		"count":             "العدد",
+		"by":                "حسب",
+		"week":              "الأسبوع",
 	},
 }
 
@@ -189,15 +238,34 @@ func (x *xlsx) write(s Summary) error {
 	x.line(x.word("id"), s.ID)
 	x.line(x.word("status"), s.Status)
 	x.line(x.word("k"), s.K)
+	x.line(x.word("release"), s.Release)
+	if s.ReleasedAt != "" {
+		x.line(x.word("released_at"), s.ReleasedAt)
+	}
+	dp := s.Mode == ModeDP
+	if dp {
+		x.line(x.word("mode"), x.word("mode_dp"))
+		if s.EpsilonSpent != nil {
+			x.line(x.word("eps_spent"), strconv.FormatFloat(*s.EpsilonSpent, 'f', -1, 64))
+		}
+	} else {
+		x.line(x.word("mode"), fmt.Sprintf(x.word("mode_suppress"), s.K))
+	}
 	x.line(x.word("started"), s.Started)
 	x.line(x.word("completed"), s.Completed)
 	x.line(x.word("declined"), s.Declined)
 	x.line(x.word("generated"), day)
 	x.line()
 	x.line(x.word("what"))
-	x.line(fmt.Sprintf(x.word("how1"), s.K))
-	x.line(x.word("how2"))
-	x.line(x.word("how3"))
+	if dp {
+		x.line(x.word("dp1"))
+		x.line(x.word("dp2"))
+	} else {
+		x.line(fmt.Sprintf(x.word("how1"), s.K))
+		x.line(x.word("how2"))
+		x.line(x.word("how3"))
+		x.hiddenList(s)
+	}
 
 	questions := make(map[string]*Question, len(s.Questions))
 	for i := range s.Questions {
@@ -232,6 +300,67 @@ func (x *xlsx) write(s Summary) error {
 		Creator: "Baraza", Title: s.Title,
 		Created: day + "T00:00:00Z", Modified: day + "T00:00:00Z",
 	})
+}
+
+// hiddenList writes, on the Read me sheet, every hidden cell with the
+// reason it is hidden (Summary's reasons: small, complementary,
+// coarsened), so a reader can tell a small count from one hidden to
+// protect it.
+func (x *xlsx) hiddenList(s Summary) {
+	x.line()
+	x.line(x.word("hidden_list"))
+	x.line(x.word("question"), x.word("option"), x.word("by"), x.word("by_option"), x.word("reason"))
+	n := 0
+	why := func(r string) string {
+		switch r {
+		case ReasonSmall, ReasonComplementary, ReasonCoarsened:
+			return x.word("why_" + r)
+		}
+		return r
+	}
+	for _, t := range []struct{ field, reason string }{
+		{x.word("started"), s.StartedReason}, {x.word("completed"), s.CompletedReason}, {x.word("declined"), s.DeclinedReason},
+	} {
+		if t.reason != "" {
+			x.line(t.field, nil, nil, nil, why(t.reason))
+			n++
+		}
+	}
+	for _, q := range s.Questions {
+		if q.AnsweredReason != "" {
+			x.line(q.ID, x.word("answered"), nil, nil, why(q.AnsweredReason))
+			n++
+		}
+		for _, o := range q.Options {
+			if o.Count == nil {
+				x.line(q.ID, o.ID, nil, nil, why(o.Reason))
+				n++
+			}
+		}
+	}
+	for _, b := range s.Breakdowns {
+		for _, c := range b.Cells {
+			if c.Count == nil {
+				x.line(b.Question, c.Option, b.By, c.ByOption, why(c.Reason))
+				n++
+			}
+		}
+	}
+	for _, w := range s.Weeks {
+		if w.Completed == nil {
+			x.line(x.word("week")+" "+w.Week, nil, nil, nil, why(w.Reason))
+			n++
+		}
+		for _, c := range w.Cells {
+			if c.Count == nil {
+				x.line(x.word("week")+" "+w.Week+": "+c.Question, c.Option, nil, nil, why(c.Reason))
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		x.line(x.word("none_hidden"))
+	}
 }
 
 // breakdown writes b as a table: q's options down, by's options across.

@@ -30,6 +30,9 @@ type Action struct {
 	Kind ActionKind
 	Data string // ActPress
 	Text string // ActText
+	// Toggle marks a press that flips an option of a multiple-choice
+	// question: pressing it again is a new answer, not a double tap.
+	Toggle bool
 }
 
 // Player is a simulated respondent that answers a script through whatever
@@ -184,7 +187,7 @@ func (p *Player) multi(q *dialogs.Question, last bot.Message) (Action, error) {
 		for _, b := range last.Buttons {
 			if strings.TrimSpace(strings.TrimPrefix(b.Label, "✓")) == label && !b.Nav {
 				p.toggled[id] = true
-				return Action{Kind: ActPress, Data: b.Data}, nil
+				return Action{Kind: ActPress, Data: b.Data, Toggle: true}, nil
 			}
 		}
 		return Action{}, fmt.Errorf("player: no toggle labelled %q for %s", label, q.ID)

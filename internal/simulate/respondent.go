@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/baraza/baraza/bot"
@@ -38,6 +39,26 @@ type Respondent struct {
 	seq   int
 	rng   *rand.Rand
 	inbox []bot.Message
+	trail []string // the last few deliveries, for a lost respondent's error
+}
+
+// remember keeps a one-line account of a delivery for lost().
+func (r *Respondent) remember(ev bot.Event, tries int, resp bot.Response) {
+	first := ""
+	if len(resp.Messages) > 0 {
+		first = clip(resp.Messages[0].Text)
+	}
+	line := fmt.Sprintf("%v(%s%s) id=%s tries=%d -> %d msgs %q notice %q ended=%v",
+		ev.Kind, ev.Command, ev.Data, ev.ID, tries, len(resp.Messages), first, resp.Notice, resp.Ended)
+	r.trail = append(r.trail, line)
+	if len(r.trail) > 6 {
+		r.trail = r.trail[1:]
+	}
+}
+
+// lost wraps a lost respondent's error with its last deliveries.
+func (r *Respondent) lost(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format+"\n\tlast deliveries:\n\t%s", append(append([]any{ErrLost}, args...), strings.Join(r.trail, "\n\t"))...)
 }
 
 // ErrLost means the player could not follow the dialog.
@@ -45,10 +66,11 @@ var ErrLost = errors.New("simulate: respondent lost")
 
 func (r *Respondent) deliver(ctx context.Context, ev bot.Event) (bot.Response, error) {
 	backoff := time.Millisecond
-	for {
+	for tries := 1; ; tries++ {
 		r.Events++
 		resp, err := r.Handler().Handle(ctx, ev)
 		if err == nil {
+			r.remember(ev, tries, resp)
 			return resp, nil
 		}
 		select {
@@ -97,12 +119,12 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 	r.apply(resp)
 	for steps := 0; steps < 300; steps++ {
 		if len(r.inbox) == 0 {
-			return fmt.Errorf("%w: no message after /start", ErrLost)
+			return r.lost("no message after /start")
 		}
 		last := r.inbox[len(r.inbox)-1]
 		act, err := r.Player.Act(last)
 		if err != nil {
-			return fmt.Errorf("%w: %v", ErrLost, err)
+			return r.lost("%v", err)
 		}
 		if r.Player.Done() {
 			return nil
@@ -116,7 +138,7 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 			ev = r.event(bot.KindText)
 			ev.Text = act.Text
 		default:
-			return fmt.Errorf("%w: no action", ErrLost)
+			return r.lost("no action")
 		}
 		resp, err := r.deliver(ctx, ev)
 		if err != nil {
@@ -138,8 +160,10 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 			}
 			r.apply(dup)
 		}
-		toggle := len(resp.Messages) > 0 && resp.Messages[0].ReplaceButtons
-		if act.Kind == ActPress && !toggle && r.rng.Float64() < r.Chaos.DoubleTapRate {
+		// Whether the press toggled is known from the question, not from
+		// the reply's shape: a press retried after a Redis blip is answered
+		// by the duplicate path with the whole prompt again.
+		if act.Kind == ActPress && !act.Toggle && r.rng.Float64() < r.Chaos.DoubleTapRate {
 			// A second, genuine press of a button already answered.
 			again := r.event(bot.KindButton)
 			again.Data = act.Data
@@ -148,7 +172,7 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 				return err
 			}
 			if len(resp.Messages) != 0 || resp.Notice == "" {
-				return fmt.Errorf("simulate: double tap got %d messages, notice %q; want none and a notice", len(resp.Messages), resp.Notice)
+				return r.lost("double tap got %d messages, notice %q; want none and a notice", len(resp.Messages), resp.Notice)
 			}
 		}
 	}
@@ -156,7 +180,7 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 	if len(r.inbox) > 0 {
 		last = r.inbox[len(r.inbox)-1].Text
 	}
-	return fmt.Errorf("%w: the dialog did not end; last message %q", ErrLost, last)
+	return r.lost("the dialog did not end; last message %q", last)
 }
 
 // ended checks, the way a person would by sending /start again, that a
@@ -174,7 +198,7 @@ func (r *Respondent) ended(ctx context.Context, consultation string) error {
 	}
 	want := dialogs.UI(r.Player.Lang, "already_participated")
 	if len(resp.Messages) != 1 || resp.Messages[0].Text != want {
-		return fmt.Errorf("%w: the dialog ended in silence and /start answered %+v, want %q", ErrLost, resp.Messages, want)
+		return r.lost("the dialog ended in silence and /start answered %+v, want %q", resp.Messages, want)
 	}
 	return nil
 }

@@ -17,7 +17,8 @@ import (
 )
 
 // TestBrowser drives the dashboard in headless Chromium: sign in, open a
-// consultation, see a chart and a hidden count drawn as "fewer than 5",
+// consultation, see a chart and a hidden count drawn as "hidden" (its
+// table cell "hidden to protect respondents", a link to why),
 // download the CSV through the page's link, switch to Arabic, and read the
 // public page without signing in. The pages run no script, so any CSP
 // violation or error in the page fails the test.
@@ -46,8 +47,12 @@ func TestBrowser(t *testing.T) {
 	browsertest.ClickText(t, ctx, "Safety in town")
 	browsertest.WaitText(t, ctx, "Response rate")
 	browsertest.WaitFor(t, ctx, "a drawn bar", `document.querySelector('#q-area > figure > svg.chart rect.bar').getBBox().width > 100`)
-	browsertest.WaitFor(t, ctx, "a hidden count drawn as fewer than 5",
-		`Array.from(document.querySelectorAll('#q-area > figure > svg.chart text.val-hidden')).map(e => e.textContent).join('|') === 'fewer than 5|fewer than 5|fewer than 5'`)
+	browsertest.WaitFor(t, ctx, "a hidden count drawn as hidden",
+		`Array.from(document.querySelectorAll('#q-area > figure > svg.chart text.val-hidden')).map(e => e.textContent).join('|') === 'hidden|hidden|hidden'`)
+	browsertest.WaitFor(t, ctx, "a hidden table cell linking to why it is hidden",
+		`Array.from(document.querySelectorAll('td.hidden-count')).length > 0 &&
+		 Array.from(document.querySelectorAll('td.hidden-count')).every(td => td.textContent.trim() === 'hidden to protect respondents' && td.querySelector('a[href="#why-hidden"]')) &&
+		 document.getElementById('why-hidden') !== null && !document.body.textContent.includes('fewer than')`)
 	browsertest.WaitFor(t, ctx, "the stylesheet applied", `getComputedStyle(document.querySelector('.hidden-count')).fontStyle === 'italic'`)
 	browsertest.WaitFor(t, ctx, "every table captioned, every chart titled and described, one h1",
 		`Array.from(document.querySelectorAll('table')).every(t => t.caption && t.caption.textContent.trim() !== '') &&
@@ -74,7 +79,7 @@ func TestBrowser(t *testing.T) {
 	browsertest.ClickText(t, ctx, "العربية")
 	browsertest.WaitFor(t, ctx, "dir=rtl", `document.documentElement.dir === 'rtl' && document.documentElement.lang === 'ar'`)
 	browsertest.WaitText(t, ctx, "معدل الاستجابة")
-	browsertest.WaitFor(t, ctx, "an Arabic hidden count", `Array.from(document.querySelectorAll('#q-area > figure > svg.chart text.val-hidden')).some(e => e.textContent === 'أقل من 5')`)
+	browsertest.WaitFor(t, ctx, "an Arabic hidden count", `Array.from(document.querySelectorAll('#q-area > figure > svg.chart text.val-hidden')).some(e => e.textContent === 'مخفي')`)
 	if *update {
 		browsertest.Screenshot(t, ctx, filepath.Join("testdata", "consultation-ar.png"))
 	}

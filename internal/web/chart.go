@@ -9,10 +9,13 @@ import (
 )
 
 // bar is one row of a horizontal bar chart, already suppressed and
-// formatted: a hidden count has Shown false and Value "fewer than k".
+// formatted: a hidden count has Shown false and Value "hidden to protect
+// respondents"; a noisy one (DP) has Value "≈ 40 (noise added)".
 type bar struct {
 	Label string
-	Value string  // "40", "0" or "fewer than 5"
+	Value string  // "40", "0", "hidden to protect respondents" or "≈ 40 (noise added)"
+	Short string  // beside a bar in a chart, when Value is long: "hidden", "≈ 40"
+	Noisy bool    // the count has noise added (a DP release)
 	Share string  // "34%" or "" when the share is not shown
 	N     int64   // the shown count (0 when hidden)
 	Shown bool    // false: the count is hidden
@@ -67,7 +70,7 @@ func scale(bars []bar) {
 func (c chart) SVG() template.HTML {
 	valueW := 40
 	for _, r := range c.Bars {
-		valueW = max(valueW, textW(r.valueText(), 40)+8)
+		valueW = max(valueW, textW(r.mark(), 40)+8)
 	}
 	barMax := chartW - 2*chartPad - valueW
 	lines := make([][]string, len(c.Bars))
@@ -116,15 +119,27 @@ func (c chart) SVG() template.HTML {
 			fmt.Fprintf(&b, `<rect class="bar" x="%d" y="%d" width="%d" height="%d" fill="#1f5fa8"/>`, barX, by, length, barH)
 		}
 		if c.RTL {
-			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d" text-anchor="end" fill="#1a1a1a">%s</text>`, valClass(r), barX-6, ty, esc(value))
+			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d" text-anchor="end" fill="#1a1a1a">%s</text>`, valClass(r), barX-6, ty, esc(r.mark()))
 		} else {
-			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d" text-anchor="start" fill="#1a1a1a">%s</text>`, valClass(r), barX+length+6, ty, esc(value))
+			fmt.Fprintf(&b, `<text class="%s" x="%d" y="%d" text-anchor="start" fill="#1a1a1a">%s</text>`, valClass(r), barX+length+6, ty, esc(r.mark()))
 		}
 		b.WriteString(`</g>`)
 		y += barH + rowGap
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String()) // every text above is escaped
+}
+
+// mark is what is written beside a bar in a chart: valueText, shortened
+// (the chart's title, description and row titles carry the whole text).
+func (r bar) mark() string {
+	if r.Short == "" {
+		return r.valueText()
+	}
+	if r.Share != "" {
+		return r.Short + " (" + r.Share + ")"
+	}
+	return r.Short
 }
 
 // valueText is what is written beside a bar: the count and its share.

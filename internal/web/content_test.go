@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -24,7 +25,7 @@ func TestConsultationPage(t *testing.T) {
 		"18 (56%)", // area: shares of the shown answered count
 		// South (9) is hidden too: with it shown, East and West (5 together)
 		// would each lie in 1..4, narrower than k (the auditor's rule).
-		"South: fewer than 5", "East: fewer than 5", "West: fewer than 5",
+		"South: hidden to protect respondents", "East: hidden to protect respondents", "West: hidden to protect respondents",
 		"Mean not shown: it needs at least 5 answers and no hidden count.", // safe: 1 and 2 hidden
 		"Several answers were allowed",
 		"Broken down by: Are you a woman or a man?",
@@ -63,7 +64,7 @@ func TestPublicPage(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Fatalf("got %d, want 200", res.StatusCode)
 	}
-	for _, s := range []string{"Published results", "East: fewer than 5", "<svg"} {
+	for _, s := range []string{"Published results", "East: hidden to protect respondents", "<svg"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("public page lacks %q", s)
 		}
@@ -79,7 +80,7 @@ func TestArabic(t *testing.T) {
 	f := newFixture(t)
 	b := f.signIn(t, official)
 	_, page := b.get("/consultations/town?lang=ar")
-	for _, s := range []string{`<html lang="ar" dir="rtl">`, "أين تسكن؟", "الشرق: أقل من 5", "نتائج بارازا"} {
+	for _, s := range []string{`<html lang="ar" dir="rtl">`, "أين تسكن؟", "الشرق: مخفي لحماية المشاركين", "نتائج بارازا"} {
 		if !strings.Contains(page, s) {
 			t.Errorf("Arabic page lacks %q", s)
 		}
@@ -155,7 +156,7 @@ func TestViewRules(t *testing.T) {
 		t.Errorf("rate: got enough=%v started shown=%v %q, want the rate hidden", v.Enough, v.StartedShown, v.RateText)
 	}
 	a := v.Questions[0]
-	if a.Chart.Bars[0].Share != "" || a.Chart.Bars[1].Value != "fewer than 5" || a.Chart.Bars[1].Shown {
+	if a.Chart.Bars[0].Share != "" || a.Chart.Bars[1].Value != "hidden to protect respondents" || a.Chart.Bars[1].Shown {
 		t.Errorf("answered hidden: got bars %+v, want no share and the hidden one as fewer than 5", a.Chart.Bars)
 	}
 	if got := v.Questions[1].Mean; got != "Mean: 1.5 (scale 1 to 2, 20 answers)" {
@@ -165,7 +166,7 @@ func TestViewRules(t *testing.T) {
 		t.Errorf("mean with a hidden count: got %q, want hidden", got)
 	}
 	bd := v.Questions[1].Breakdowns[0]
-	if bd.Rows[0].Cells[0].Share != "50%" || bd.Rows[0].Cells[1].Share != "" || bd.Rows[0].Cells[1].Value != "fewer than 5" {
+	if bd.Rows[0].Cells[0].Share != "50%" || bd.Rows[0].Cells[1].Share != "" || bd.Rows[0].Cells[1].Value != "hidden to protect respondents" {
 		t.Errorf("breakdown: got %+v, want shares only in the fully shown group", bd.Rows[0].Cells)
 	}
 	sum.Completed = p(4)
@@ -173,7 +174,7 @@ func TestViewRules(t *testing.T) {
 		t.Errorf("completed < k: got enough=%v with %d questions, want nothing", v.Enough, len(v.Questions))
 	}
 	sum.Completed = nil
-	if v := buildView(sum, nil, "en"); v.Enough || v.Completed != "fewer than 5" {
+	if v := buildView(sum, nil, "en"); v.Enough || v.Completed != "hidden to protect respondents" {
 		t.Errorf("completed hidden: got enough=%v %q", v.Enough, v.Completed)
 	}
 }
@@ -194,6 +195,7 @@ func TestCommentsNeedKAnswers(t *testing.T) {
 		}
 	}
 
+	f.env.Release(t)
 	_, page := f.signIn(t, official).get("/consultations/quiet")
 	if strings.Contains(page, "Not enough responses yet.") {
 		t.Fatalf("quiet with 5 completed: page says not enough responses, want results")
@@ -247,6 +249,107 @@ func TestWrap(t *testing.T) {
 		}
 		if strings.Join(strings.Fields(strings.Join(got, " ")), " ") != strings.Join(strings.Fields(tc.in), " ") {
 			t.Errorf("wrap(%q): lost text: %q", tc.in, got)
+		}
+	}
+}
+
+// TestLabelsDP: in a DP release every count reads "≈ N (noise added)", the
+// note explains the noise and the ε spent, and nothing says hidden.
+func TestLabelsDP(t *testing.T) {
+	eps := 0.4
+	sum := results.Summary{ID: "x", Title: "X", Status: "open", K: 5, Mode: results.ModeDP, EpsilonSpent: &eps,
+		Started: p(30), Completed: p(3), Declined: p(0),
+		Questions: []results.Question{
+			{ID: "a", Type: "choice", Text: "A", Answered: p(3), Options: []results.Option{
+				{ID: "1", Label: "one", Count: p(2)}, {ID: "2", Label: "two", Count: p(1)}}},
+			{ID: "seg", Type: "choice", Text: "Seg", Answered: p(3), Options: []results.Option{
+				{ID: "x", Label: "X", Count: p(3)}, {ID: "y", Label: "Y", Count: p(0)}}},
+		},
+		Breakdowns: []results.Breakdown{{Question: "a", By: "seg", Cells: []results.Cell{
+			{ByOption: "x", Option: "1", Count: p(2)}, {ByOption: "x", Option: "2", Count: p(1)},
+			{ByOption: "y", Option: "1", Count: p(0)}, {ByOption: "y", Option: "2", Count: p(0)}}}},
+	}
+	v := buildView(sum, nil, "en")
+	// Three noisy completions are a release all the same: shown.
+	if !v.Enough || !v.DP || v.EpsilonSpent != "0.4" || v.Completed != "≈ 3 (noise added)" {
+		t.Fatalf("view: enough %v dp %v ε %q completed %q", v.Enough, v.DP, v.EpsilonSpent, v.Completed)
+	}
+	bars := v.Questions[0].Chart.Bars
+	if bars[0].Value != "≈ 2 (noise added)" || bars[0].mark() != "≈ 2 (67%)" || !bars[0].Shown {
+		t.Errorf("bar %+v, mark %q", bars[0], bars[0].mark())
+	}
+	if v.Questions[0].Answered != "Answered by ≈ 3 (noise added)" {
+		t.Errorf("answered %q", v.Questions[0].Answered)
+	}
+	ps, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "fr", "ar"} {
+		var b strings.Builder
+		v := buildView(sum, nil, lang)
+		if err := ps["public"].ExecuteTemplate(&b, "layout", page{Lang: lang, Dir: dir(lang), Title: "X", Body: v}); err != nil {
+			t.Fatal(err)
+		}
+		html := b.String()
+		for _, want := range []string{`id="why-noise"`, tr(lang, "noisy", "2"), tr(lang, "public_note_dp"), "0.4"} {
+			if !strings.Contains(html, want) {
+				t.Errorf("%s: the DP page lacks %q", lang, want)
+			}
+		}
+		for _, bad := range []string{tr(lang, "hidden_label"), `id="why-hidden"`, "fewer than 5", "moins de 5", "أقل من 5"} {
+			if strings.Contains(html, bad) {
+				t.Errorf("%s: the DP page says %q", lang, bad)
+			}
+		}
+	}
+}
+
+// TestLabelsHidden: a hidden count reads "hidden to protect respondents"
+// and links to the explanation, whatever its reason; never "fewer than k"
+// (false for a count hidden to protect another).
+func TestLabelsHidden(t *testing.T) {
+	sum := results.Summary{ID: "x", Title: "X", Status: "open", K: 5, Mode: results.ModeSuppress,
+		Started: p(30), Completed: p(20), Declined: nil, DeclinedReason: results.ReasonSmall,
+		Questions: []results.Question{
+			{ID: "a", Type: "choice", Text: "A", Answered: p(20), Options: []results.Option{
+				{ID: "1", Label: "one", Count: p(17)}, {ID: "2", Label: "two", Suppressed: true, Reason: results.ReasonSmall},
+				{ID: "3", Label: "three", Suppressed: true, Reason: results.ReasonComplementary}}},
+			{ID: "seg", Type: "choice", Text: "Seg", Answered: p(20), Options: []results.Option{
+				{ID: "x", Label: "X", Count: p(12)}, {ID: "y", Label: "Y", Count: p(8)}}},
+		},
+		Breakdowns: []results.Breakdown{{Question: "a", By: "seg", Cells: []results.Cell{
+			{ByOption: "x", Option: "1", Suppressed: true, Reason: results.ReasonCoarsened}, {ByOption: "x", Option: "2", Suppressed: true, Reason: results.ReasonCoarsened},
+			{ByOption: "x", Option: "3", Suppressed: true, Reason: results.ReasonCoarsened},
+			{ByOption: "y", Option: "1", Suppressed: true, Reason: results.ReasonCoarsened}, {ByOption: "y", Option: "2", Suppressed: true, Reason: results.ReasonCoarsened},
+			{ByOption: "y", Option: "3", Suppressed: true, Reason: results.ReasonCoarsened}}}},
+	}
+	ps, err := parsePages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"en", "fr", "ar"} {
+		var b strings.Builder
+		if err := ps["public"].ExecuteTemplate(&b, "layout", page{Lang: lang, Dir: dir(lang), Title: "X", Body: buildView(sum, nil, lang)}); err != nil {
+			t.Fatal(err)
+		}
+		html := b.String()
+		link := `<a href="#why-hidden">` + template.HTMLEscapeString(tr(lang, "hidden_label")) + `</a>`
+		if n := strings.Count(html, link); n != 6 {
+			t.Errorf("%s: %d hidden breakdown cells link to why, want 6", lang, n)
+		}
+		if !strings.Contains(html, `id="why-hidden"`) {
+			t.Errorf("%s: no explanation to link to", lang)
+		}
+		for _, want := range []string{tr(lang, "hidden"), tr(lang, "why_hidden", 4)} {
+			if !strings.Contains(html, template.HTMLEscapeString(want)) {
+				t.Errorf("%s: the page lacks %q", lang, want)
+			}
+		}
+		for _, bad := range []string{"fewer than", "moins de 5", "أقل من", tr(lang, "noisy", "")} {
+			if strings.Contains(html, bad) {
+				t.Errorf("%s: the page says %q", lang, bad)
+			}
 		}
 	}
 }

@@ -233,8 +233,8 @@ func (s *server) handleList() http.Handler {
 			}
 			row := listRow{ID: c.ID, Title: c.Title, Kind: tr(lang, "kind_"+c.Kind),
 				Status: tr(lang, "status_"+c.Status), StatusID: c.Status, Dates: dates(lang, c.Opens, c.Closes)}
-			row.Started, row.StartedShown = shown(lang, c.K, c.Started)
-			row.Completed, row.CompletedShown = shown(lang, c.K, c.Completed)
+			row.Started, row.StartedShown = shown(lang, c.Started)
+			row.Completed, row.CompletedShown = shown(lang, c.Completed)
 			rows = append(rows, row)
 		}
 		p := s.newPage(r, tr(lang, "consultations"), rows)
@@ -245,13 +245,14 @@ func (s *server) handleList() http.Handler {
 	})
 }
 
-// shown formats an already suppressed count: the number, or "fewer than
-// k" when it is hidden (nil).
-func shown(lang string, k int, n *int64) (string, bool) {
-	if n == nil {
-		return tr(lang, "fewer", k), false
-	}
-	return num(lang, *n), true
+// shown formats an already suppressed count: the number, or "hidden to
+// protect respondents" when it is hidden (nil), whatever the reason.
+func shown(lang string, n *int64) (string, bool) { return shownMode(lang, false, n) }
+
+// shownMode is shown, and in a DP release (dp) "≈ N (noise added)".
+func shownMode(lang string, dp bool, n *int64) (string, bool) {
+	b := countBar(lang, dp, "", n)
+	return b.Value, b.Shown
 }
 
 func dates(lang string, opens, closes time.Time) string {

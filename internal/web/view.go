@@ -24,10 +24,14 @@ type consultView struct {
 	Started, Completed           string
 	StartedShown, CompletedShown bool
 	RateText                     string
-	Questions                    []questionView
-	Trends                       []tableView
-	CommentsShown                bool
-	Comments                     []commentsView
+	// DP: the counts have noise added (a DP release); EpsilonSpent is the
+	// ε every release so far spent together.
+	DP            bool
+	EpsilonSpent  string
+	Questions     []questionView
+	Trends        []tableView
+	CommentsShown bool
+	Comments      []commentsView
 
 	// Dashboard only.
 	Facilitate, CanOpen, CanClose, Live bool
@@ -141,9 +145,16 @@ func buildView(sum results.Summary, sc *dialogs.Script, lang string) consultView
 		v.Kind = tr(lang, "kind_"+sc.Kind)
 		v.Dates = dates(lang, sc.Opens, sc.Closes)
 	}
-	v.Started, v.StartedShown = shown(lang, sum.K, sum.Started)
-	v.Completed, v.CompletedShown = shown(lang, sum.K, sum.Completed)
-	v.Enough = sum.Completed != nil && *sum.Completed >= int64(sum.K)
+	dp := sum.Mode == results.ModeDP
+	v.DP = dp
+	if dp && sum.EpsilonSpent != nil {
+		v.EpsilonSpent = strconv.FormatFloat(*sum.EpsilonSpent, 'f', -1, 64)
+	}
+	v.Started, v.StartedShown = shownMode(lang, dp, sum.Started)
+	v.Completed, v.CompletedShown = shownMode(lang, dp, sum.Completed)
+	// A DP release shows its noisy counts whatever they are: the release
+	// itself was made only once k people had completed.
+	v.Enough = sum.Completed != nil && (dp || *sum.Completed >= int64(sum.K))
 	if !v.Enough {
 		return v
 	}
@@ -168,7 +179,8 @@ func buildView(sum results.Summary, sc *dialogs.Script, lang string) consultView
 	for _, q := range sum.Questions {
 		qv := questionView{ID: q.ID, Text: q.Text}
 		if q.Answered != nil {
-			qv.Answered, qv.AnsweredShown = tr(lang, "answered", num(lang, *q.Answered)), true
+			n, _ := shownMode(lang, dp, q.Answered)
+			qv.Answered, qv.AnsweredShown = tr(lang, "answered", n), true
 		} else {
 			qv.Answered = tr(lang, "answered_hidden")
 		}
@@ -177,7 +189,7 @@ func buildView(sum results.Summary, sc *dialogs.Script, lang string) consultView
 			qv.Multi = q.Type == dialogs.TypeMulti
 			bars := make([]bar, len(q.Options))
 			for i, o := range q.Options {
-				bars[i] = countBar(lang, sum.K, o.Label, o.Count)
+				bars[i] = countBar(lang, dp, o.Label, o.Count)
 				if o.Count != nil && q.Answered != nil && *q.Answered > 0 {
 					bars[i].Share = pct(lang, float64(*o.Count)/float64(*q.Answered))
 				}
@@ -190,7 +202,7 @@ func buildView(sum results.Summary, sc *dialogs.Script, lang string) consultView
 			}
 			for _, b := range sum.Breakdowns {
 				if b.Question == q.ID {
-					qv.Breakdowns = append(qv.Breakdowns, breakdown(lang, sum.K, rtl, q, b, texts[b.By], labelsOf(sum, b.By), types[q.ID]))
+					qv.Breakdowns = append(qv.Breakdowns, breakdown(lang, dp, rtl, q, b, texts[b.By], labelsOf(sum, b.By), types[q.ID]))
 				}
 			}
 		}
@@ -223,10 +235,16 @@ func top(lang string, bars []bar) string {
 	return tr(lang, "most_chosen", strings.Join(names, " / "), value)
 }
 
-// countBar is one bar for a suppressed count (nil: hidden).
-func countBar(lang string, k int, label string, n *int64) bar {
+// countBar is one bar for a published count: nil is hidden ("hidden to
+// protect respondents", whatever the reason: never "fewer than k", which
+// would be false for a cell hidden to protect another), and in a DP
+// release (dp) a count is "≈ N (noise added)".
+func countBar(lang string, dp bool, label string, n *int64) bar {
 	if n == nil {
-		return bar{Label: label, Value: tr(lang, "fewer", k)}
+		return bar{Label: label, Value: tr(lang, "hidden_label"), Short: tr(lang, "hidden")}
+	}
+	if dp {
+		return bar{Label: label, Value: tr(lang, "noisy", num(lang, *n)), Short: tr(lang, "noisy_short", num(lang, *n)), N: *n, Shown: true, Noisy: true}
 	}
 	return bar{Label: label, Value: num(lang, *n), N: *n, Shown: true}
 }
@@ -285,7 +303,7 @@ func labelsOf(sum results.Summary, q string) []optLabel {
 // breakdown builds the table of q by a segment
 // question. A group's shares are shown only for single-answer questions
 // and only when every cell of the group is shown (the base is their sum).
-func breakdown(lang string, k int, rtl bool, q results.Question, b results.Breakdown, byText string, byOpts []optLabel, qType string) breakdownView {
+func breakdown(lang string, dp bool, rtl bool, q results.Question, b results.Breakdown, byText string, byOpts []optLabel, qType string) breakdownView {
 	idx := make(map[[2]string]results.Cell, len(b.Cells))
 	for _, c := range b.Cells {
 		idx[[2]string{c.Option, c.ByOption}] = c
@@ -303,7 +321,7 @@ func breakdown(lang string, k int, rtl bool, q results.Question, b results.Break
 		complete := qType != dialogs.TypeMulti
 		for i, o := range q.Options {
 			c := idx[[2]string{o.ID, bo.ID}]
-			bars[i] = countBar(lang, k, o.Label, c.Count)
+			bars[i] = countBar(lang, dp, o.Label, c.Count)
 			if c.Count == nil {
 				complete = false
 			} else {
@@ -334,6 +352,7 @@ func trends(lang string, sum results.Summary) []tableView {
 	if len(sum.Weeks) == 0 {
 		return nil
 	}
+	dp := sum.Mode == results.ModeDP
 	var out []tableView
 	for _, q := range sum.Questions {
 		if len(q.Options) == 0 {
@@ -345,7 +364,7 @@ func trends(lang string, sum results.Summary) []tableView {
 			tv.Cols = append(tv.Cols, o.Label)
 		}
 		for _, w := range sum.Weeks {
-			row := tableRow{Label: w.Week, Cells: []bar{countBar(lang, sum.K, w.Week, w.Completed)}}
+			row := tableRow{Label: w.Week, Cells: []bar{countBar(lang, dp, w.Week, w.Completed)}}
 			cells := make(map[string]*int64)
 			for _, c := range w.Cells {
 				if c.Question == q.ID {
@@ -353,7 +372,7 @@ func trends(lang string, sum results.Summary) []tableView {
 				}
 			}
 			for _, o := range q.Options {
-				row.Cells = append(row.Cells, countBar(lang, sum.K, o.Label, cells[o.ID]))
+				row.Cells = append(row.Cells, countBar(lang, dp, o.Label, cells[o.ID]))
 			}
 			tv.Rows = append(tv.Rows, row)
 		}

@@ -66,9 +66,12 @@
   }
   setLanguage(navigator.language || 'en');
 
-  // The consultation this page was opened for, kept in memory only (the
-  // address loses it at Stop) so "Start again" can reopen it.
+  // The consultation this page was opened for, kept in memory only so
+  // "Start again" can reopen it. The address loses it at once: ?c= may be a
+  // one-time invite code, and the browser's history must not keep it (nor
+  // show anyone who picks up the phone which consultation was opened).
   const consultation = new URLSearchParams(location.search).get('c');
+  if (consultation !== null) history.replaceState(null, '', location.pathname);
   let localeSent = false;
   let inSession = false;
   let queue = Promise.resolve();

@@ -1,0 +1,201 @@
+package results
+
+import (
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
+)
+
+// The differential-privacy mode (publish: {mode: dp, epsilon: …}).
+//
+// A DP release publishes every count of the summary with discrete Laplace
+// noise instead of hiding small ones. Noise is drawn once, when the
+// release is made (Noisy), and the noisy counters are what the release
+// keeps: every later view renders them (RenderNoisy) and draws nothing,
+// so a reader who reloads a page a thousand times sees the same numbers
+// and cannot average the noise away.
+//
+// The unit protected is one response: Sensitivity is how much one
+// response can change all the published counters together (L1), and
+// every counter gets noise of scale Sensitivity/ε, which gives the whole
+// release ε-differential privacy. The set of counters is taken from the
+// script, never from the data, so which counters exist says nothing
+// either. A report's weekly trend is not published in DP mode (which
+// weeks exist would tell when someone answered).
+
+// dpTable is a group of published counter fields with the most one
+// response adds to them together.
+type dpTable struct {
+	fields  []string
+	contrib int64
+}
+
+// dpTables lists every counter a DP release publishes, grouped, in a
+// fixed order (the order noise is drawn in).
+func dpTables(s *dialogs.Script) []dpTable {
+	// A response either declines, or starts and possibly completes: at
+	// most 2 in the respondent totals.
+	out := []dpTable{{fields: []string{FieldStarted, FieldCompleted, FieldDeclined}, contrib: 2}}
+	width := func(q *dialogs.Question) int64 {
+		if q.Type == dialogs.TypeMulti {
+			return int64(len(q.Options))
+		}
+		return 1
+	}
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		if !Listed(q) {
+			continue
+		}
+		out = append(out, dpTable{fields: []string{AnsweredField(q.ID)}, contrib: 1})
+		if !hasOptions(q) {
+			continue
+		}
+		t := dpTable{contrib: width(q)}
+		for _, o := range q.Options {
+			t.fields = append(t.fields, OptionField(q.ID, o.ID))
+		}
+		out = append(out, t)
+	}
+	for _, p := range dpPairs(s) {
+		q, by := p[0], p[1]
+		t := dpTable{contrib: width(q) * width(by)}
+		for _, o := range q.Options {
+			for _, bo := range by.Options {
+				t.fields = append(t.fields, BreakdownField(q.ID, o.ID, by.ID, bo.ID))
+			}
+		}
+		out = append(out, t)
+	}
+	return out
+}
+
+// dpPairs lists the breakdown tables as Render reads them: question by
+// segment, a pair of segment questions once, in script order.
+func dpPairs(s *dialogs.Script) [][2]*dialogs.Question {
+	var out [][2]*dialogs.Question
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		if !hasOptions(q) {
+			continue
+		}
+		for j := range s.Questions {
+			by := &s.Questions[j]
+			if i == j || !by.Segment || !hasOptions(by) || (q.Segment && j < i) {
+				continue
+			}
+			out = append(out, [2]*dialogs.Question{q, by})
+		}
+	}
+	return out
+}
+
+// Sensitivity is the most one response changes the counters a DP release
+// of s publishes, summed over all of them (the L1 sensitivity): 2 for the
+// respondent totals, 1 for each answered count, 1 for a choice or scale
+// question's options (a multi-select: its number of options) and, for
+// each breakdown, the product of the two questions' widths.
+func Sensitivity(s *dialogs.Script) int64 {
+	var d int64
+	for _, t := range dpTables(s) {
+		d += t.contrib
+	}
+	return d
+}
+
+// Noisy draws the noise of one DP release of s spending eps: every
+// counter the release publishes gets discrete Laplace noise of scale
+// Sensitivity(s)/eps from z, then, by post-processing only (nothing but
+// the noisy values is used):
+//
+//   - every count is clipped at 0 (after the noise, never before);
+//   - started is at least completed, a question's answered count at most
+//     completed (exactly completed when everyone is asked it);
+//   - a choice or scale question's options add up to its answered count
+//     (privacy.FitToTotal), a multi-select option is at most it;
+//   - a breakdown by a choice segment asked of everyone has rows adding up to the question's option counts; any
+//     other breakdown cell is at most both of its marginal counts.
+//
+// The map it returns is what the release stores and every view renders
+// (RenderNoisy). A pair of segment questions is noised once and written
+// under both fields, so both views of the table agree.
+func Noisy(s *dialogs.Script, counters map[string]int64, eps privacy.Epsilon, z *privacy.Noise) (map[string]int64, error) {
+	scale := eps.Scale(Sensitivity(s))
+	n := make(map[string]int64)
+	for _, t := range dpTables(s) {
+		for _, f := range t.fields {
+			x, err := z.Laplace(scale)
+			if err != nil {
+				return nil, err
+			}
+			n[f] = max(counters[f], 0) + x
+		}
+	}
+	out := make(map[string]int64, len(n))
+	completed := privacy.Clip(n[FieldCompleted])
+	out[FieldCompleted] = completed
+	out[FieldStarted] = max(privacy.Clip(n[FieldStarted]), completed)
+	out[FieldDeclined] = privacy.Clip(n[FieldDeclined])
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		if !Listed(q) {
+			continue
+		}
+		a := min(privacy.Clip(n[AnsweredField(q.ID)]), completed)
+		if always(q) {
+			a = completed
+		}
+		out[AnsweredField(q.ID)] = a
+		if !hasOptions(q) {
+			continue
+		}
+		row := make([]int64, len(q.Options))
+		for j, o := range q.Options {
+			row[j] = n[OptionField(q.ID, o.ID)]
+		}
+		if single(q) {
+			row = privacy.FitToTotal(row, a)
+		} else {
+			row = privacy.CapAt(row, a)
+		}
+		for j, o := range q.Options {
+			out[OptionField(q.ID, o.ID)] = row[j]
+		}
+	}
+	for _, p := range dpPairs(s) {
+		q, by := p[0], p[1]
+		fit := single(by) && always(by)
+		for _, o := range q.Options {
+			total := out[OptionField(q.ID, o.ID)]
+			row := make([]int64, len(by.Options))
+			for j, bo := range by.Options {
+				row[j] = n[BreakdownField(q.ID, o.ID, by.ID, bo.ID)]
+			}
+			if fit {
+				row = privacy.FitToTotal(row, total)
+			} else {
+				for j, bo := range by.Options {
+					row[j] = min(privacy.Clip(row[j]), total, out[OptionField(by.ID, bo.ID)])
+				}
+			}
+			for j, bo := range by.Options {
+				out[BreakdownField(q.ID, o.ID, by.ID, bo.ID)] = row[j]
+				if q.Segment {
+					out[BreakdownField(by.ID, bo.ID, q.ID, o.ID)] = row[j]
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// RenderNoisy renders a DP release's stored noisy counters (from Noisy):
+// every count shown, Mode "dp", EpsilonSpent the ε every release so far
+// has spent together. It draws no noise.
+func RenderNoisy(s *dialogs.Script, noisy map[string]int64, k int, status, lang string, spent privacy.Epsilon) Summary {
+	b := builder{s: s, c: noisy, k: max(k, privacy.MinK), lang: lang, noisy: true}
+	sum := b.build(status)
+	sum.Mode = ModeDP
+	e := float64(spent.Micro()) / 1e6
+	sum.EpsilonSpent = &e
+	return sum
+}
