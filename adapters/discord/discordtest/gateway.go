@@ -339,6 +339,11 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) {
 	}
 	sess.conn = c
 	c.sess = sess
+	// Counted before the replay: a test that sees a replayed event
+	// handled must also see the resume.
+	s.mu.Lock()
+	s.resumes++
+	s.mu.Unlock()
 	for i := r.Seq; i < int64(len(sess.log)); i++ {
 		e := sess.log[i]
 		if !e.replay {
@@ -349,9 +354,6 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) {
 		}
 	}
 	s.controlLocked(sess, "RESUMED", map[string]any{})
-	s.mu.Lock()
-	s.resumes++
-	s.mu.Unlock()
 }
 
 // RefusedResumes counts resumes answered with op 9 (wrong URL, unknown
