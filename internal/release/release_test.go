@@ -420,3 +420,44 @@ func TestTextBatch(t *testing.T) {
 		t.Fatalf("pending: %v %v", pend, err)
 	}
 }
+
+// TestScriptChanged: a reload may add a segment or an option to a
+// consultation under way; its latest release, made with the old script,
+// is shown with the new one only after an audit for it.
+func TestScriptChanged(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "six.yaml", 52, store.Options{})
+	svc := e.service()
+	e.complete(t, 52)
+	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+		t.Fatalf("release: %v %v", made, err)
+	}
+	changed := loadScript(t, "six.yaml")
+	for i := range changed.Questions {
+		if changed.Questions[i].ID == "community" {
+			changed.Questions[i].Segment = true
+		}
+	}
+	if release.Fingerprint(changed) == release.Fingerprint(e.sc) {
+		t.Fatal("a new segment does not change the fingerprint")
+	}
+	st, err := svc.Latest(ctx, changed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := svc.SummaryOf(changed, st, "open", "en")
+	p, _ := results.Model(changed, []results.Published{{Counters: st.Latest.Counters, Summary: sum}})
+	rep := privacy.Audit(5, p)
+	for _, f := range rep.Findings {
+		t.Errorf("release shown with the changed script leaks: %s", f.String(p))
+	}
+	// The release as made, shown with the changed script unaudited, would
+	// not pass: the new segment's breakdowns read 0 against its marginal.
+	raw := results.Render(changed, st.Latest.Counters, 5, "open", "en", nil)
+	p, _ = results.Model(changed, []results.Published{{Counters: st.Latest.Counters, Summary: raw}})
+	unaudited := len(privacy.Audit(5, p).Findings)
+	if unaudited == 0 {
+		t.Errorf("the unaudited render passes too: the test shows nothing")
+	}
+	t.Logf("unaudited render with the changed script: %d findings; audited: %d", unaudited, len(rep.Findings))
+}

@@ -34,8 +34,10 @@ type Service struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 
-	mu    sync.Mutex
-	cache map[string]*Release // consultation -> latest release read
+	mu     sync.Mutex
+	cache  map[string]*Release // consultation -> latest release read
+	redone map[string]*Release // "<id>/<number>/<script fingerprint>" -> re-audited
+	prints sync.Map            // *dialogs.Script -> Fingerprint
 }
 
 func (s *Service) now() time.Time {
@@ -98,7 +100,47 @@ func (s *Service) Latest(ctx context.Context, sc *dialogs.Script) (State, error)
 	if err != nil {
 		return State{}, err
 	}
-	return State{Latest: r, Pending: pol.Pending(&r.Entry, completed)}, nil
+	return State{Latest: s.forScript(sc, r), Pending: pol.Pending(&r.Entry, completed)}, nil
+}
+
+// forScript returns r as it may be shown with script sc. A release made
+// with another version of the script (a reload added a question, an
+// option, a segment) was not audited as sc renders it: it is audited
+// again for sc, once per process, hiding at least what the release hid.
+func (s *Service) forScript(sc *dialogs.Script, r *Release) *Release {
+	fp, ok := s.prints.Load(sc)
+	if !ok {
+		fp, _ = s.prints.LoadOrStore(sc, Fingerprint(sc))
+	}
+	if r.Script == "" || r.Script == fp.(string) {
+		return r
+	}
+	key := fmt.Sprintf("%s/%d/%s", sc.ID, r.Number, fp)
+	s.mu.Lock()
+	done := s.redone[key]
+	s.mu.Unlock()
+	if done != nil {
+		return done
+	}
+	lang := "en"
+	if len(sc.Languages) > 0 {
+		lang = sc.Languages[0]
+	}
+	_, forced, _ := results.Audited(sc, r.Counters, r.K, "", lang, nil)
+	for f, why := range r.Forced {
+		if _, ok := forced[f]; !ok {
+			forced[f] = why
+		}
+	}
+	c := *r
+	c.Forced = forced
+	s.mu.Lock()
+	if s.redone == nil {
+		s.redone = make(map[string]*Release)
+	}
+	s.redone[key] = &c
+	s.mu.Unlock()
+	return &c
 }
 
 // body returns the release e names, from the cache when it holds it.
@@ -193,6 +235,7 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		if prev, err = s.body(ctx, sc.ID, e); err != nil {
 			return false, err
 		}
+		prev = s.forScript(sc, prev)
 	}
 	pol := s.Policy(sc)
 	now := s.now()
