@@ -354,10 +354,14 @@ func TestStopErasesBotMessages(t *testing.T) {
 }
 
 // TestInteractionsAckedWhileHandlersBlock: 100 users press buttons while
-// every handler call is blocked; all interactions are still acknowledged
-// within the deadline, because the ack never waits for the handler.
+// every handler call is blocked; all interactions are still acknowledged,
+// because the ack never waits for the handler: the handlers are released
+// only after every ack arrived. Discord's 3 s window is widened here: on
+// a loaded 2-core runner under -race the slowest of 200 acks took over
+// 3 s with nothing wrong but CPU starvation (a wall-clock assertion would
+// make the test flaky); the slowest ack is logged.
 func TestInteractionsAckedWhileHandlersBlock(t *testing.T) {
-	f := discordtest.New(t, discordtest.Options{})
+	f := discordtest.New(t, discordtest.Options{InteractionDeadline: time.Minute})
 	release := make(chan struct{})
 	var once sync.Once
 	defer once.Do(func() { close(release) })
@@ -402,7 +406,7 @@ func TestInteractionsAckedWhileHandlersBlock(t *testing.T) {
 			ids = append(ids, id)
 		}
 	}
-	await(t, f, "every press acknowledged", func() bool {
+	if !f.Await(2*time.Minute, func() bool { // a hang detector
 		acked := 0
 		for _, r := range f.Interactions() {
 			if r.AckType != 0 {
@@ -410,7 +414,9 @@ func TestInteractionsAckedWhileHandlersBlock(t *testing.T) {
 			}
 		}
 		return acked == len(ids)
-	})
+	}) {
+		t.Fatal("not every press was acknowledged")
+	}
 	var worst time.Duration
 	for _, r := range f.Interactions() {
 		if r.Late || r.AckType != 6 {
