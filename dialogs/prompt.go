@@ -100,6 +100,12 @@ func questionReply(s *Script, st State) Reply {
 	}
 	tok := token(s, st.Seq)
 	r := Reply{Text: text, Lang: lang}
+	if q.Type == TypeText {
+		r.TextMax = q.MaxLength
+		if r.TextMax <= 0 {
+			r.TextMax = defaultMaxLength
+		}
+	}
 	n := len(vis) + 4
 	r.Buttons = make([]Button, 0, n)
 	for _, i := range vis {

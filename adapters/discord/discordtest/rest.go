@@ -611,6 +611,14 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) (int, any) {
 			in.choices = append(in.choices, fmt.Sprint(c.Value))
 		}
 	case 9:
+		if in.Type != 2 && in.Type != 3 {
+			return http.StatusBadRequest, apiError{Message: "Interaction response type 9 is not valid for this interaction", Code: codeInvalidFormBody}
+		}
+		m, err := checkModal(req.Data)
+		if err != nil {
+			return badBody(err)
+		}
+		in.modal = m
 	default:
 		return http.StatusBadRequest, apiError{Message: "Invalid Form Body: type", Code: codeInvalidFormBody}
 	}
