@@ -45,11 +45,13 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 	var b strings.Builder
 	b.WriteString(s.Text(s.Title, lang))
 	b.WriteString("\n")
-	if sum.Completed == nil || *sum.Completed < int64(k) {
+	dp := sum.Mode == results.ModeDP
+	// A DP release shows its noisy counts whatever they are (it was made
+	// once k people had completed; its noisy count may read fewer).
+	if sum.Completed == nil || (!dp && *sum.Completed < int64(k)) {
 		b.WriteString(dialogs.UI(lang, "results_not_enough", k))
 		return textResponse(lang, b.String()), nil
 	}
-	dp := sum.Mode == results.ModeDP
 	// A count as the chat shows it: the number, "≈ N (noise added)" in a
 	// DP release.
 	count := func(n int64) string {

@@ -78,8 +78,11 @@ type Info struct {
 	Closes    time.Time `json:"closes,omitzero"`
 	Started   *int64    `json:"started"`
 	Completed *int64    `json:"completed"`
-	// Release is the number of the latest release (0: none yet).
-	Release int `json:"release"`
+	// Release is the number of the latest release (0: none yet), Mode
+	// how it is protected (results.ModeSuppress or results.ModeDP: the
+	// counts have noise added).
+	Release int    `json:"release"`
+	Mode    string `json:"mode,omitempty"`
 }
 
 func (s *Service) now() time.Time {
@@ -123,7 +126,7 @@ func (s *Service) List(ctx context.Context, lang string) ([]Info, error) {
 		k := s.KFor(sc)
 		out = append(out, Info{ID: sc.ID, Title: sc.Text(sc.Title, lang), Kind: sc.Kind, Status: st[sc.ID], K: k,
 			Publish: sc.Publish, Opens: sc.Opens, Closes: sc.Closes,
-			Started: sum.Started, Completed: sum.Completed, Release: sum.Release})
+			Started: sum.Started, Completed: sum.Completed, Release: sum.Release, Mode: sum.Mode})
 	}
 	return out, nil
 }

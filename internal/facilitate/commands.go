@@ -175,7 +175,7 @@ func (c *Commands) list(ctx context.Context, lang string) (bot.Message, error) {
 		}
 		b.WriteString("\n")
 		b.WriteString(text(lang, "list_line", in.ID, in.Title, status,
-			countText(lang, in.Started, in.K, in.Release), countText(lang, in.Completed, in.K, in.Release)))
+			countText(lang, in.Started, in.Release, in.Mode), countText(lang, in.Completed, in.Release, in.Mode)))
 	}
 	return reply(b.String()), nil
 }
@@ -215,7 +215,6 @@ func (c *Commands) stats(ctx context.Context, lang, arg string) (bot.Message, er
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("facilitate: stats: %w", err)
 	}
-	k := c.consult.KFor(sc)
 	// Numbers of the latest release, never of the live counters.
 	sum, err := c.consult.Release().Summary(ctx, sc, statuses[sc.ID], lang)
 	if err != nil {
@@ -248,7 +247,7 @@ func (c *Commands) stats(ctx context.Context, lang, arg string) (bot.Message, er
 		rel = text(lang, "release_line", sum.Release, *sum.Pending)
 	}
 	return reply(text(lang, "stats", sc.ID, sc.Text(sc.Title, lang), status,
-		countText(lang, started, k, sum.Release), countText(lang, completed, k, sum.Release), rate) + "\n" + rel), nil
+		countText(lang, started, sum.Release, sum.Mode), countText(lang, completed, sum.Release, sum.Mode), rate) + "\n" + rel), nil
 }
 
 // pendingOf is the number of completions the next release needs.
@@ -350,14 +349,19 @@ func statusText(lang, status string) string {
 	return status
 }
 
-// countText shows a count of release rel: the number, that it is hidden,
-// or that nothing is released yet.
-func countText(lang string, n *int64, k, rel int) string {
+// countText shows a count of release rel: the number ("≈ N (noise
+// added)" in a DP release), that it is hidden (to protect respondents,
+// whatever the reason: never "fewer than k", false for a count hidden to
+// protect another), or that nothing is released yet.
+func countText(lang string, n *int64, rel int, mode string) string {
 	if rel == 0 {
 		return text(lang, "unreleased")
 	}
 	if n == nil {
-		return text(lang, "hidden", k)
+		return text(lang, "hidden")
+	}
+	if mode == results.ModeDP {
+		return text(lang, "noisy", strconv.FormatInt(*n, 10))
 	}
 	return strconv.FormatInt(*n, 10)
 }

@@ -60,9 +60,11 @@ type Entry struct {
 	// Final is true for the release made on close.
 	Final bool `json:"final,omitempty"`
 	// Mode is results.ModeSuppress or results.ModeDP; EpsilonSpent is the
-	// privacy budget used by every release up to this one (dp only).
+	// privacy budget used by every release up to this one and Epsilon
+	// what this release spent of it (dp only).
 	Mode         string   `json:"mode"`
 	EpsilonSpent *float64 `json:"epsilon_spent,omitempty"`
+	Epsilon      *float64 `json:"epsilon,omitempty"`
 	// Texts is how many free-text answers this release's batch released,
 	// per question (absent: none).
 	Texts map[string]int `json:"texts,omitempty"`
@@ -82,11 +84,22 @@ type Release struct {
 	// Script is the script's fingerprint when the release was made.
 	Script string `json:"script,omitempty"`
 	// Noise is, in dp mode, the noise drawn once for this release per
-	// counter field (added to Counters when shown); filled by the DP
-	// mode, absent otherwise.
+	// published counter field (results.Noisy, after its post-processing):
+	// what is shown is Counters plus Noise, for the fields in Noise only.
+	// Absent otherwise.
 	Noise map[string]int64 `json:"noise,omitempty"`
-	// Epsilon is the privacy budget this release used (dp only).
-	Epsilon float64 `json:"epsilon,omitempty"`
+	// Ledger is, in dp mode, the consultation's ε account after this
+	// release: the budget and what each release spent (exact decimals).
+	Ledger *privacy.Ledger `json:"ledger,omitempty"`
+}
+
+// noisy is what a DP release shows: Counters plus Noise, field by field.
+func (r *Release) noisy() map[string]int64 {
+	out := make(map[string]int64, len(r.Noise))
+	for f, d := range r.Noise {
+		out[f] = max(r.Counters[f], 0) + d
+	}
+	return out
 }
 
 // Policy says when a release is due.
@@ -166,7 +179,14 @@ func Fingerprint(s *dialogs.Script) string {
 
 // summary renders release r of script s in lang.
 func summary(s *dialogs.Script, r *Release, status, lang string) results.Summary {
-	sum := results.Render(s, r.Counters, r.K, status, lang, r.Forced)
+	var sum results.Summary
+	if r.Mode == results.ModeDP && r.Ledger != nil {
+		// Every output of a DP release shows its noisy counts, drawn when
+		// the release was made: a view draws nothing.
+		sum = results.RenderNoisy(s, r.noisy(), r.K, status, lang, r.Ledger.Spent())
+	} else {
+		sum = results.Render(s, r.Counters, r.K, status, lang, r.Forced)
+	}
 	sum.Release = r.Number
 	sum.ReleasedAt = r.CreatedAt.UTC().Format(time.RFC3339)
 	sum.Mode = r.Mode

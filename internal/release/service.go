@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -275,7 +276,10 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	if !pol.Due(pe, counters[results.FieldCompleted], now, closing) {
 		return false, nil
 	}
-	r := s.build(sc, pol.K, status, counters, prev, now, closing, count+1)
+	r, err := s.build(sc, pol.K, status, counters, prev, now, closing, count+1)
+	if err != nil {
+		return false, err
+	}
 	texts, err := s.textBatch(ctx, sc, pol.K)
 	if err != nil {
 		return false, err
@@ -332,9 +336,14 @@ func (s *Service) textBatch(ctx context.Context, sc *dialogs.Script, k int) (map
 	return out, nil
 }
 
-// build makes release number n from counters, audited with prev.
+// build makes release number n from counters, audited with prev; for a
+// DP script (publish: {mode: dp}), its noise drawn and its ε charged
+// instead (dp).
 func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[string]int64, prev *Release,
-	now time.Time, final bool, n int) *Release {
+	now time.Time, final bool, n int) (*Release, error) {
+	if sc.DP != nil {
+		return s.dp(sc, k, counters, prev, now, final, n)
+	}
 	lang := "en"
 	if len(sc.Languages) > 0 {
 		lang = sc.Languages[0]
@@ -350,7 +359,47 @@ func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[s
 		Counters: counters,
 		Forced:   forced,
 		Script:   Fingerprint(sc),
+	}, nil
+}
+
+// dp makes DP release number n: it charges the release's share of the
+// budget (sc.DP.PerRelease) to the ledger carried from prev and draws the
+// noise of every published counter once (results.Noisy, from
+// crypto/rand). Every output of the release shows those noisy counts,
+// officials' too: publishing exact suppressed tables beside noisy ones
+// would let the noise narrow the hidden cells, and the suppressed tables
+// have no ε to account for. A release that would take the ledger over the
+// budget is refused (an error matching privacy.ErrOverBudget, saying how
+// much is spent and left); nothing is stored, so the last release stays
+// published.
+func (s *Service) dp(sc *dialogs.Script, k int, counters map[string]int64, prev *Release,
+	now time.Time, final bool, n int) (*Release, error) {
+	ledger := &privacy.Ledger{Budget: sc.DP.Epsilon}
+	if prev != nil && prev.Ledger != nil {
+		ledger.Charges = slices.Clone(prev.Ledger.Charges)
 	}
+	share := sc.DP.PerRelease()
+	if err := ledger.Charge(int64(n), share); err != nil {
+		return nil, fmt.Errorf("release: %s: %w", sc.ID, err)
+	}
+	noisy, err := results.Noisy(sc, counters, share, privacy.NewNoise(nil))
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	noise := make(map[string]int64, len(noisy))
+	for f, v := range noisy {
+		noise[f] = v - max(counters[f], 0)
+	}
+	spent, each := float64(ledger.Spent().Micro())/1e6, float64(share.Micro())/1e6
+	return &Release{
+		Entry: Entry{Shape: Shape, Number: n, CreatedAt: now.UTC().Truncate(Grain),
+			Completions: counters[results.FieldCompleted], K: k, Final: final, Mode: results.ModeDP,
+			EpsilonSpent: &spent, Epsilon: &each},
+		Counters: counters,
+		Noise:    noise,
+		Ledger:   ledger,
+		Script:   Fingerprint(sc),
+	}, nil
 }
 
 // Tick makes every release that is due, once.
