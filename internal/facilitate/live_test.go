@@ -18,6 +18,7 @@ import (
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/browsertest"
+	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
 )
@@ -538,4 +539,29 @@ func TestLiveSlotsPerLink(t *testing.T) {
 	}
 	cancel()
 	resp.Body.Close()
+}
+
+// TestLiveRoomInBrowserDP: a DP consultation's live view shows its
+// release's noisy counts as "≈ N" and says noise is added.
+func TestLiveRoomInBrowserDP(t *testing.T) {
+	sc := loadScript(t, "night-safety.yaml")
+	eps, err := privacy.ParseEpsilon("1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Publish, sc.DP = true, &dialogs.DP{Epsilon: eps, Releases: 5}
+	c := newCore(t, []*dialogs.Script{sc}, nil, "")
+	l, srv, _ := newObservedLive(t, c)
+	ctx := browsertest.New(t)
+	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+l.NewViewLink("night-safety", 0)+"&q=area"))
+	browsertest.WaitText(t, ctx, "Random noise is added to every count")
+	for range 3 {
+		c.completeOne(t, "north", "1")
+	}
+	c.release(t)
+	browsertest.WaitText(t, ctx, "Release 1")
+	browsertest.WaitFor(t, ctx, "noisy counts", `Array.from(document.querySelectorAll('[data-option] .count')).length === 2 &&
+		Array.from(document.querySelectorAll('[data-option] .count')).every(e => /^≈ \d+$/.test(e.textContent)) &&
+		/^≈ \d+ responses · Release 1$/.test(document.getElementById('total').textContent)`)
+	browsertest.NoErrors(t, ctx)
 }
