@@ -12,7 +12,7 @@ func prompt(s *Script, st State) []Reply {
 	case PhaseLanguage:
 		return []Reply{langReply(s, st)}
 	case PhaseConsent:
-		return []Reply{consentReply(s, st)}
+		return consentReplies(s, st)
 	case PhaseQuestion:
 		return []Reply{questionReply(s, st)}
 	}
@@ -35,23 +35,51 @@ func langReply(s *Script, st State) Reply {
 	return r
 }
 
-// consentReply is the title, intro and consent with accept and decline.
-func consentReply(s *Script, st State) Reply {
-	var parts []string
-	for _, t := range []Text{s.Title, s.Intro, s.Consent} {
-		if v := s.Text(t, st.Lang); v != "" {
-			parts = append(parts, v)
+// consentReplies ask for consent in few words: the title with a More
+// button, behind which the intro waits, then the consent (at most 50
+// words in the bundled scripts) with accept and decline, last, so it is
+// the message the person answers. A script without an intro sends one
+// message: the title and the consent.
+func consentReplies(s *Script, st State) []Reply {
+	ask := consentAsk(s, st)
+	if s.Text(s.Intro, st.Lang) == "" {
+		if title := s.Text(s.Title, st.Lang); title != "" {
+			ask.Text = strings.TrimSpace(title + "\n\n" + ask.Text)
 		}
+		return []Reply{ask}
 	}
+	title := s.Text(s.Title, st.Lang)
+	if title == "" {
+		title = UI(st.Lang, "more")
+	}
+	more := Reply{Text: title, Lang: st.Lang,
+		Buttons: []Button{{Label: UI(st.Lang, "more"), Data: token(s, st.Seq) + ":m", Nav: true}}}
+	return []Reply{more, ask}
+}
+
+// consentAsk is the consent with accept first and decline second.
+func consentAsk(s *Script, st State) Reply {
 	tok := token(s, st.Seq)
 	return Reply{
-		Text: strings.Join(parts, "\n\n"),
+		Text: s.Text(s.Consent, st.Lang),
 		Lang: st.Lang,
 		Buttons: []Button{
 			{Label: UI(st.Lang, "accept"), Data: tok + ":y"},
 			{Label: UI(st.Lang, "decline"), Data: tok + ":n"},
 		},
 	}
+}
+
+// moreReplies answer More: the title and the intro, then the consent
+// again, so its buttons are at hand.
+func moreReplies(s *Script, st State) []Reply {
+	var parts []string
+	for _, t := range []Text{s.Title, s.Intro} {
+		if v := s.Text(t, st.Lang); v != "" {
+			parts = append(parts, v)
+		}
+	}
+	return []Reply{{Text: strings.Join(parts, "\n\n"), Lang: st.Lang}, consentAsk(s, st)}
 }
 
 // questionText is a question's text with its hint on the next line.

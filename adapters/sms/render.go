@@ -20,6 +20,7 @@ var smsUI = map[string]map[string]string{
 		"reply_amount": "Reply with a number.",
 		"nav_skip":     "SKIP to skip",
 		"nav_back":     "BACK to go back",
+		"nav_more":     "MORE for details",
 		"consent": "Your answers are anonymous: we keep no name and no phone number, only answers added to everyone else's. " +
 			"Reply STOP at any time to end and delete your answers. SMS cannot be deleted from your phone: delete them yourself if you need to. Do you agree?",
 		"no_session":           "Send JOIN to begin.",
@@ -38,6 +39,7 @@ var smsUI = map[string]map[string]string{
 		"reply_amount": "Répondez par un nombre.",
 		"nav_skip":     "PASSER pour passer",
 		"nav_back":     "RETOUR pour revenir",
+		"nav_more":     "PLUS pour en savoir plus",
 		"consent": "Vos réponses sont anonymes : nous ne gardons ni nom ni numéro de téléphone, seulement les réponses additionnées à celles des autres. " +
 			"Envoyez ARRET à tout moment pour arrêter et effacer vos réponses. Les SMS ne peuvent pas être effacés de votre téléphone : effacez-les vous-même si besoin. Acceptez-vous ?",
 		"no_session":           "Envoyez REJOINDRE pour commencer.",
@@ -56,8 +58,9 @@ var smsUI = map[string]map[string]string{
 		"reply_amount": "أرسل عددًا.",
 		"nav_skip":     "تخطي للتخطي",
 		"nav_back":     "رجوع للعودة",
+		"nav_more":     "المزيد للتفاصيل",
 		"consent": "إجاباتك مجهولة الهوية: لا نحتفظ باسمك ولا برقم هاتفك، بل بالإجابات فقط مجمّعة مع إجابات الآخرين. " +
-			"أرسل توقف في أي وقت لإنهاء المحادثة وحذف إجاباتك. لا يمكن حذف الرسائل من هاتفك: احذفها بنفسك إن لزم. هل توافق؟",
+			"أرسل توقف في أي وقت للإنهاء وحذف إجاباتك. لا يمكن حذف الرسائل من هاتفك: احذفها بنفسك. هل توافق؟",
 		"no_session":           "أرسل انضم للبدء.",
 		"invalid_choice":       "يرجى إرسال رقم إجابتك.",
 		"unknown_command":      "لا أعرف هذه الكلمة. أرسل مساعدة لمعرفة ما يمكنك فعله.",
@@ -146,10 +149,14 @@ func Render(m bot.Message) string {
 		}
 	}
 	if consent {
-		// Keep the title (the first paragraph); the chat consent promises
-		// an erased conversation, which SMS cannot keep.
-		title, _, _ := strings.Cut(text, "\n\n")
-		text = title + "\n\n" + ui(lang, "consent")
+		// Keep what comes before the consent (the last paragraph: the
+		// title, the intro after MORE); the chat consent promises an
+		// erased conversation, which SMS cannot keep.
+		head := ""
+		if i := strings.LastIndex(text, "\n\n"); i >= 0 {
+			head = text[:i] + "\n\n"
+		}
+		text = head + ui(lang, "consent")
 	}
 
 	var b strings.Builder
@@ -180,12 +187,47 @@ func Render(m bot.Message) string {
 			keys = append(keys, ui(lang, "nav_skip"))
 		case "b":
 			keys = append(keys, ui(lang, "nav_back"))
+		case "m":
+			keys = append(keys, ui(lang, "nav_more"))
 		}
 	}
 	if len(keys) > 0 {
 		b.WriteString("\n" + strings.Join(keys, ", "))
 	}
 	return b.String()
+}
+
+// Join makes one SMS of what a chat shows as two messages for one step:
+// a message whose only button is More (the title above the consent) and
+// a message without buttons (the intro, after MORE) are joined to the
+// consent that follows them, so the consent step costs one SMS.
+func Join(msgs []bot.Message) []bot.Message {
+	out := make([]bot.Message, 0, len(msgs))
+	for i := 0; i < len(msgs); i++ {
+		m := msgs[i]
+		if i+1 < len(msgs) && isConsent(msgs[i+1]) && (len(m.Buttons) == 0 || onlyMore(m)) {
+			next := msgs[i+1]
+			next.Text = strings.TrimSpace(m.Text) + "\n\n" + next.Text
+			next.Buttons = append(append([]bot.Button(nil), next.Buttons...), m.Buttons...)
+			msgs[i+1] = next
+			continue
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+func isConsent(m bot.Message) bool {
+	for _, b := range m.Buttons {
+		if x := suffix(b.Data); x == "y" || x == "n" {
+			return true
+		}
+	}
+	return false
+}
+
+func onlyMore(m bot.Message) bool {
+	return len(m.Buttons) == 1 && m.Buttons[0].Nav && suffix(m.Buttons[0].Data) == "m"
 }
 
 // numberRange reports whether the answer labels are consecutive whole
