@@ -35,51 +35,41 @@ func langReply(s *Script, st State) Reply {
 	return r
 }
 
-// consentReplies ask for consent in few words: the title with a More
-// button, behind which the intro waits, then the consent (at most 50
-// words in the bundled scripts) with accept and decline, last, so it is
-// the message the person answers. A script without an intro sends one
-// message: the title and the consent.
+// consentReplies ask for consent in few words: the title and the consent
+// (at most 50 words in the bundled scripts) with accept first, decline
+// second, and, when the script has an intro, a More button after them
+// (navigation, like Back) behind which the intro waits.
 func consentReplies(s *Script, st State) []Reply {
-	ask := consentAsk(s, st)
-	if s.Text(s.Intro, st.Lang) == "" {
-		if title := s.Text(s.Title, st.Lang); title != "" {
-			ask.Text = strings.TrimSpace(title + "\n\n" + ask.Text)
-		}
-		return []Reply{ask}
+	r := consentAsk(s, st, s.Title, s.Consent)
+	if s.Text(s.Intro, st.Lang) != "" {
+		r.Buttons = append(r.Buttons, Button{Label: UI(st.Lang, "more"), Data: token(s, st.Seq) + ":m", Nav: true})
 	}
-	title := s.Text(s.Title, st.Lang)
-	if title == "" {
-		title = UI(st.Lang, "more")
-	}
-	more := Reply{Text: title, Lang: st.Lang,
-		Buttons: []Button{{Label: UI(st.Lang, "more"), Data: token(s, st.Seq) + ":m", Nav: true}}}
-	return []Reply{more, ask}
+	return []Reply{r}
 }
 
-// consentAsk is the consent with accept first and decline second.
-func consentAsk(s *Script, st State) Reply {
+// moreReplies answer More: the title, the intro and the consent, with
+// accept and decline.
+func moreReplies(s *Script, st State) []Reply {
+	return []Reply{consentAsk(s, st, s.Title, s.Intro, s.Consent)}
+}
+
+// consentAsk is texts, one paragraph each, with accept and decline.
+func consentAsk(s *Script, st State, texts ...Text) Reply {
+	var parts []string
+	for _, t := range texts {
+		if v := s.Text(t, st.Lang); v != "" {
+			parts = append(parts, v)
+		}
+	}
 	tok := token(s, st.Seq)
 	return Reply{
-		Text: s.Text(s.Consent, st.Lang),
+		Text: strings.Join(parts, "\n\n"),
 		Lang: st.Lang,
 		Buttons: []Button{
 			{Label: UI(st.Lang, "accept"), Data: tok + ":y"},
 			{Label: UI(st.Lang, "decline"), Data: tok + ":n"},
 		},
 	}
-}
-
-// moreReplies answer More: the title and the intro, then the consent
-// again, so its buttons are at hand.
-func moreReplies(s *Script, st State) []Reply {
-	var parts []string
-	for _, t := range []Text{s.Title, s.Intro} {
-		if v := s.Text(t, st.Lang); v != "" {
-			parts = append(parts, v)
-		}
-	}
-	return []Reply{{Text: strings.Join(parts, "\n\n"), Lang: st.Lang}, consentAsk(s, st)}
 }
 
 // questionText is a question's text with its hint on the next line.

@@ -35,7 +35,7 @@ func Estimates(s *dialogs.Script) []Estimate {
 			}
 			msgs = append(msgs, m)
 		}
-		for _, m := range Join(msgs) {
+		for _, m := range msgs {
 			text, seg := Prepare(Render(m))
 			out = append(out, Estimate{Step: step, Lang: lang, Segments: seg, Text: text})
 		}

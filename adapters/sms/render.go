@@ -197,39 +197,6 @@ func Render(m bot.Message) string {
 	return b.String()
 }
 
-// Join makes one SMS of what a chat shows as two messages for one step:
-// a message whose only button is More (the title above the consent) and
-// a message without buttons (the intro, after MORE) are joined to the
-// consent that follows them, so the consent step costs one SMS.
-func Join(msgs []bot.Message) []bot.Message {
-	out := make([]bot.Message, 0, len(msgs))
-	for i := 0; i < len(msgs); i++ {
-		m := msgs[i]
-		if i+1 < len(msgs) && isConsent(msgs[i+1]) && (len(m.Buttons) == 0 || onlyMore(m)) {
-			next := msgs[i+1]
-			next.Text = strings.TrimSpace(m.Text) + "\n\n" + next.Text
-			next.Buttons = append(append([]bot.Button(nil), next.Buttons...), m.Buttons...)
-			msgs[i+1] = next
-			continue
-		}
-		out = append(out, m)
-	}
-	return out
-}
-
-func isConsent(m bot.Message) bool {
-	for _, b := range m.Buttons {
-		if x := suffix(b.Data); x == "y" || x == "n" {
-			return true
-		}
-	}
-	return false
-}
-
-func onlyMore(m bot.Message) bool {
-	return len(m.Buttons) == 1 && m.Buttons[0].Nav && suffix(m.Buttons[0].Data) == "m"
-}
-
 // numberRange reports whether the answer labels are consecutive whole
 // numbers (a scale), and its ends.
 func numberRange(bs []bot.Button) (lo, hi string, ok bool) {

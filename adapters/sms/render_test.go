@@ -51,29 +51,22 @@ func TestRender(t *testing.T) {
 // conversation: an SMS cannot be deleted from the phone.
 func TestRenderConsent(t *testing.T) {
 	for _, lang := range []string{"en", "fr", "ar"} {
-		// The consent step as the core sends it: the title with More, then
-		// the consent; after MORE: the title and intro, then the consent.
+		// The consent as the core sends it, with More; after MORE: the
+		// title, the intro, the consent, without More.
 		tests := []struct {
-			msgs []bot.Message
+			m    bot.Message
 			want string
 		}{
-			{[]bot.Message{
-				{Lang: lang, Text: "Title", Buttons: []bot.Button{{Label: dialogs.UI(lang, "more"), Data: "t:m", Nav: true}}},
-				{Lang: lang, Text: "send /stop and this conversation is erased", Buttons: []bot.Button{
-					{Label: dialogs.UI(lang, "accept"), Data: "t:y"}, {Label: dialogs.UI(lang, "decline"), Data: "t:n"}}},
-			}, "Title\n\n" + ui(lang, "consent")},
-			{[]bot.Message{
-				{Lang: lang, Text: "Title\n\nIntro"},
-				{Lang: lang, Text: "send /stop and this conversation is erased", Buttons: []bot.Button{
-					{Label: dialogs.UI(lang, "accept"), Data: "t:y"}, {Label: dialogs.UI(lang, "decline"), Data: "t:n"}}},
-			}, "Title\n\nIntro\n\n" + ui(lang, "consent")},
+			{bot.Message{Lang: lang, Text: "Title\n\nsend /stop and this conversation is erased", Buttons: []bot.Button{
+				{Label: dialogs.UI(lang, "accept"), Data: "t:y"}, {Label: dialogs.UI(lang, "decline"), Data: "t:n"},
+				{Label: dialogs.UI(lang, "more"), Data: "t:m", Nav: true}}},
+				"Title\n\n" + ui(lang, "consent")},
+			{bot.Message{Lang: lang, Text: "Title\n\nIntro\n\nsend /stop and this conversation is erased", Buttons: []bot.Button{
+				{Label: dialogs.UI(lang, "accept"), Data: "t:y"}, {Label: dialogs.UI(lang, "decline"), Data: "t:n"}}},
+				"Title\n\nIntro\n\n" + ui(lang, "consent")},
 		}
 		for i, tt := range tests {
-			joined := Join(tt.msgs)
-			if len(joined) != 1 {
-				t.Fatalf("%s %d: the consent step is %d SMS, want 1", lang, i, len(joined))
-			}
-			got := Render(joined[0])
+			got := Render(tt.m)
 			if !strings.HasPrefix(got, tt.want) {
 				t.Errorf("%s %d: got %q, want it to begin with %q", lang, i, got, tt.want)
 			}

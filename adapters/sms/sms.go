@@ -364,7 +364,7 @@ func (a *Adapter) deliver(ctx context.Context, in Inbound, resp bot.Response) (h
 		// Not a dialog step (a refusal, help): once per inbound message.
 		step = eventRef(in.ID)
 	}
-	for i, m := range Join(resp.Messages) {
+	for i, m := range resp.Messages {
 		text, seg := Prepare(Render(m))
 		if strings.TrimSpace(text) == "" {
 			continue

@@ -337,7 +337,6 @@
     let focus = null;
     let last = null;
     let asks = false;
-    let retired = false;
     for (const m of r.messages || []) {
       if (m.lang) setLanguage(m.lang);
       if (m.replace_buttons && ctx.li && ctx.li.isConnected) {
@@ -349,10 +348,7 @@
         }
         continue;
       }
-      // The earlier messages' buttons retire, not those of this reply:
-      // the consent's title keeps its More button beside the consent.
-      if (!retired) log.querySelectorAll('li.bot').forEach(retire);
-      retired = true;
+      log.querySelectorAll('li.bot').forEach(retire);
       const li = addBot(m);
       last = li;
       asks = (m.buttons || []).some(b => !b.nav);
