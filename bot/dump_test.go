@@ -82,7 +82,7 @@ func TestRedisDumpRevealsNoOne(t *testing.T) {
 			"marker":   regexp.MustCompile(`^` + regexp.QuoteMeta(p) + `\{c:community-safety\}:p:` + hex + `$`),
 			"counters": regexp.MustCompile(`^` + regexp.QuoteMeta(p) + `\{c:community-safety\}:n$`),
 			"recent":   regexp.MustCompile(`^` + regexp.QuoteMeta(p) + `\{c:community-safety\}:k$`),
-			"texts":    regexp.MustCompile(`^` + regexp.QuoteMeta(p) + `\{c:community-safety\}:t:[a-z0-9_]+$`),
+			"texts":    regexp.MustCompile(`^` + regexp.QuoteMeta(p) + `\{c:community-safety\}:tp?:[a-z0-9_]+$`),
 		}
 	)
 	for _, k := range keys {

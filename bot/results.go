@@ -8,13 +8,14 @@ import (
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/results"
 )
 
-// publishedResults answers /results [id]: the suppressed results of a
-// consultation whose script says publish: true, as plain text. Every
-// number comes from results.Build, that is through the one suppression
-// function; percentages are given only when both numbers are shown.
+// publishedResults answers /results [id]: the latest release of a
+// consultation whose script says publish: true, as plain text (never the
+// live counters: internal/release); percentages are given only when both
+// numbers are shown.
 func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (Response, error) {
 	id := strings.TrimSpace(ev.Arg)
 	if id == "" {
@@ -28,24 +29,29 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 	if !s.Publish {
 		return textResponse(lang, dialogs.UI(lang, "results_not_published")), nil
 	}
-	counters, err := r.cfg.Store.Counters(ctx, s.ID)
-	if err != nil {
-		return Response{}, fmt.Errorf("router: results: %w", err)
-	}
 	def := r.cfg.K
 	if def == 0 {
 		def = privacy.DefaultK
 	}
 	k := s.Threshold(def)
-	sum := results.Build(s, counters, k, "", lang)
+	rel := r.cfg.Releases
+	if rel == nil {
+		rel = &release.Service{Store: r.cfg.Store, K: func(sc *dialogs.Script) int { return sc.Threshold(def) }}
+	}
+	sum, err := rel.Summary(ctx, s, "", lang)
+	if err != nil {
+		return Response{}, fmt.Errorf("router: results: %w", err)
+	}
 	var b strings.Builder
 	b.WriteString(s.Text(s.Title, lang))
 	b.WriteString("\n")
-	if sum.Completed == nil || *sum.Completed < int64(k) {
+	dp := sum.Mode == results.ModeDP
+	// A DP release shows its noisy counts whatever they are (it was made
+	// once k people had completed; its noisy count may read fewer).
+	if sum.Completed == nil || (!dp && *sum.Completed < int64(k)) {
 		b.WriteString(dialogs.UI(lang, "results_not_enough", k))
 		return textResponse(lang, b.String()), nil
 	}
-	dp := sum.Mode == results.ModeDP
 	// A count as the chat shows it: the number, "≈ N (noise added)" in a
 	// DP release.
 	count := func(n int64) string {

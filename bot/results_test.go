@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/simulate"
 	"github.com/baraza/baraza/internal/testenv"
 )
@@ -24,8 +26,8 @@ func askResults(t *testing.T, env *testenv.Env, arg, locale string) string {
 	return resp.Messages[0].Text
 }
 
-// TestResultsCommand: /results shows nothing below k, then suppressed
-// counts; unpublished scripts say so; nothing is stored for the reader.
+// TestResultsCommand: /results shows nothing before the first release,
+// then the release's suppressed counts; unpublished scripts say so; nothing is stored for the reader.
 func TestResultsCommand(t *testing.T) {
 	env := testenv.New(t)
 	script := env.Catalog.Get("community-safety")
@@ -39,6 +41,10 @@ func TestResultsCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	if got := askResults(t, env, "community-safety", "en"); !strings.Contains(got, "Not enough people") {
+		t.Errorf("7 answers before the first release: %q", got)
+	}
+	env.Release(t)
 	got := askResults(t, env, "community-safety", "en")
 	if !strings.Contains(got, "7 people have answered.") {
 		t.Errorf("completed count missing: %q", got)
@@ -66,5 +72,38 @@ func TestResultsCommand(t *testing.T) {
 	data, _, _, _ := env.Store.LoadSession(context.Background(), env.Keys.Respondent("webchat", "results-reader"), "")
 	if data != nil {
 		t.Errorf("/results created a session")
+	}
+}
+
+// TestResultsCommandDP: a DP consultation's /results gives its release's
+// noisy counts as "≈ N (noise added)" with one line on the noise, the
+// same on every ask.
+func TestResultsCommandDP(t *testing.T) {
+	env := testenv.New(t)
+	script := env.Catalog.Get("community-safety")
+	eps, err := privacy.ParseEpsilon("1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	script.DP = &dialogs.DP{Epsilon: eps, Releases: 5}
+	for i := range 7 {
+		r := &simulate.Respondent{User: fmt.Sprintf("dp-%d", i), Player: simulate.NewPlayer(script, uint64(700+i)),
+			Handler: func() bot.Handler { return env.Router }}
+		if err := r.Run(context.Background(), script.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.Release(t)
+	got := askResults(t, env, "community-safety", "en")
+	for _, want := range []string{"(noise added)", "Random noise is added to every number"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("DP /results lacks %q: %q", want, got)
+		}
+	}
+	if strings.Contains(got, "hidden") || strings.Contains(got, "fewer than") {
+		t.Errorf("DP /results speaks of hidden counts: %q", got)
+	}
+	if again := askResults(t, env, "community-safety", "en"); again != got {
+		t.Errorf("a second /results differs:\n%s\n%s", got, again)
 	}
 }

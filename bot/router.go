@@ -16,6 +16,7 @@ import (
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
 )
@@ -40,6 +41,8 @@ type RouterConfig struct {
 	// K is the default suppression threshold for scripts without their
 	// own (BARAZA_K); 0 means 5.
 	K int
+	// Releases reads the releases /results shows; nil: one on Store.
+	Releases *release.Service
 	// NetworkLimit is the number of completions of one open consultation
 	// accepted per client network per hour, where the platform shows the
 	// network (the web chat): 0 means DefaultNetworkLimit, negative off.

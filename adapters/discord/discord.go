@@ -77,6 +77,11 @@ type Config struct {
 	// UserQueue bounds the events waiting per user (default 256); beyond
 	// it an event is dropped and the person told to try again.
 	UserQueue int
+	// IdentifyGate, shared by the processes running the bot's shards,
+	// spaces their identifies as Discord requires: one per 5 s in each
+	// bucket shard % max_concurrency (from /gateway/bot). Nil, or one
+	// shard: no waiting.
+	IdentifyGate IdentifyGate
 }
 
 // Adapter is the Discord adapter. Run may be called once.
@@ -94,11 +99,83 @@ type Adapter struct {
 	ran          atomic.Bool
 
 	stats Stats
+
+	dmMu sync.Mutex
+	dms  map[string]dmEntry // user id -> DM channel, in memory only
+
+	resumeTo atomic.Pointer[resumeTarget]
+	readies  atomic.Int64
+	recent   recents
+}
+
+type dmEntry struct {
+	channel string
+	at      time.Time
 }
 
 // Stats are counters for tests and metrics.
 type Stats struct {
 	Events, Ignored, Malformed, Dropped, Retried429, Failed atomic.Int64
+	// ClosedDMs counts people whose privacy settings refused the bot's DM
+	// (Discord 50007 / 50278); they got the ephemeral explanation.
+	ClosedDMs atomic.Int64
+	// DMCacheHits counts DM channels reused instead of asked for again.
+	DMCacheHits atomic.Int64
+	// ResumeDials counts gateway connections made to READY's
+	// resume_gateway_url; Resumed counts RESUMED; Reidentified counts
+	// READYs after the first (the session could not be resumed);
+	// Reprompted counts people shown their question again after one.
+	ResumeDials, Resumed, Reidentified, Reprompted atomic.Int64
+}
+
+// dmTTL is how long a user's DM channel is reused before it is asked for
+// again: longer than a dialog, short enough that the map stays small.
+const dmTTL = time.Hour
+
+// dmChannel returns the user's DM channel, from the cache while fresh.
+func (a *Adapter) dmChannel(ctx context.Context, s *discordgo.Session, user string) (string, error) {
+	now := time.Now()
+	a.dmMu.Lock()
+	if e, ok := a.dms[user]; ok && now.Sub(e.at) < dmTTL {
+		a.dmMu.Unlock()
+		a.stats.DMCacheHits.Add(1)
+		return e.channel, nil
+	}
+	a.dmMu.Unlock()
+	var ch *discordgo.Channel
+	err := a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
+		var err error
+		ch, err = s.UserChannelCreate(user, o...)
+		return err
+	})
+	if err != nil || ch == nil || ch.ID == "" {
+		if err == nil {
+			err = errors.New("discord: no DM channel in the answer")
+		}
+		return "", err
+	}
+	a.dmMu.Lock()
+	if a.dms == nil || len(a.dms) > 50000 {
+		for u, e := range a.dms {
+			if now.Sub(e.at) >= dmTTL {
+				delete(a.dms, u)
+			}
+		}
+		if a.dms == nil || len(a.dms) > 50000 {
+			a.dms = map[string]dmEntry{}
+		}
+	}
+	a.dms[user] = dmEntry{channel: ch.ID, at: now}
+	a.dmMu.Unlock()
+	return ch.ID, nil
+}
+
+// dmRefused reports whether err is Discord refusing a DM because of the
+// person's settings: 50007 "Cannot send messages to this user", 50278
+// "Cannot send messages to this user (no mutual guild / DMs disabled)".
+func dmRefused(err error) bool {
+	var re *discordgo.RESTError
+	return errors.As(err, &re) && re.Message != nil && (re.Message.Code == 50007 || re.Message.Code == 50278)
 }
 
 // New checks the configuration and builds an adapter; it does not connect.
@@ -246,6 +323,7 @@ func (a *Adapter) newSession() (*discordgo.Session, error) {
 		return nil, fmt.Errorf("discord: session: %w", err)
 	}
 	s.Client = a.client
+	s.Dialer = a.dialer()
 	s.LogLevel = -1 // discordgo logs payloads; keep it silent
 	s.StateEnabled = false
 	s.ShouldReconnectOnError = true
@@ -288,6 +366,9 @@ func (a *Adapter) Run(ctx context.Context, h bot.Handler) error {
 			go func() { _ = s.Close() }()
 		}
 	})
+	if err := a.awaitIdentify(ctx, s); err != nil {
+		return nil // ctx ended while waiting for the identify slot
+	}
 	if err := s.Open(); err != nil {
 		return fmt.Errorf("discord: open gateway: %w", err)
 	}
@@ -410,10 +491,15 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *keyqueue
 		err error
 	)
 	switch e.Type {
+	case "RESUMED":
+		a.stats.Resumed.Add(1)
+		a.log.Info("gateway session resumed")
+		return
 	case "READY":
 		var r struct {
-			User        struct{ ID string } `json:"user"`
-			Application struct{ ID string } `json:"application"`
+			User             struct{ ID string } `json:"user"`
+			Application      struct{ ID string } `json:"application"`
+			ResumeGatewayURL string              `json:"resume_gateway_url"`
 		}
 		if json.Unmarshal(e.RawData, &r) != nil || r.User.ID == "" || r.Application.ID == "" {
 			a.log.Warn("malformed READY skipped")
@@ -422,6 +508,7 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *keyqueue
 		a.botID.Store(&r.User.ID)
 		a.appID.Store(&r.Application.ID)
 		a.readyOnce.Do(func() { close(a.ready) })
+		a.onReady(ctx, s, d, h, r.ResumeGatewayURL)
 		return
 	case "MESSAGE_CREATE":
 		in, err = parseMessageCreate(e.RawData, a.botUserID(), a.consultationSet())
@@ -592,37 +679,46 @@ func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handl
 	}
 	a.stats.Events.Add(1)
 	if in.NeedDM {
-		var ch *discordgo.Channel
-		err := a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
-			var err error
-			ch, err = s.UserChannelCreate(in.Events[0].User, o...)
-			return err
-		})
-		if err != nil || ch == nil || ch.ID == "" {
+		ch, err := a.dmChannel(ctx, s, in.Events[0].User)
+		if err != nil {
+			if dmRefused(err) {
+				a.closedDMs(ctx, s, in, ack)
+				return
+			}
 			a.stats.Failed.Add(1)
 			a.log.Warn("direct message channel not opened", "err", errKind(err))
 			a.finishInteraction(ctx, s, in, ack.wait(), nil, true)
 			return
 		}
 		for i := range in.Events {
-			in.Events[i].Chat = ch.ID
+			in.Events[i].Chat = ch
 		}
 	}
 	var notices []string
-	failed := false
+	failed, refused := false, false
 	deadline := arrived.Add(a.cfg.RetryBudget)
 	for _, ev := range in.Events {
 		resp, attempts, err := a.handle(ctx, h, ev, deadline)
+		if err == nil {
+			a.recent.note(ev, resp.Dialog)
+		}
 		if err != nil {
 			a.stats.Failed.Add(1)
 			a.log.Warn("handler failed, event given up", "attempts", attempts)
 			failed = true
 			break
 		}
-		a.deliver(ctx, s, ev, resp, in.Interaction != nil)
+		if a.deliver(ctx, s, ev, resp, in.Interaction != nil) {
+			refused = true
+			break
+		}
 		if resp.Notice != "" {
 			notices = append(notices, resp.Notice)
 		}
+	}
+	if refused {
+		a.closedDMs(ctx, s, in, ack)
+		return
 	}
 	if in.Interaction == nil {
 		if failed {
@@ -631,6 +727,44 @@ func (a *Adapter) process(ctx context.Context, s *discordgo.Session, h bot.Handl
 		return
 	}
 	a.finishInteraction(ctx, s, in, ack.wait(), notices, failed)
+}
+
+// closedDMs handles a person whose settings refuse the bot's DMs: counted
+// (no identity), and, when they came through a slash command, told
+// ephemerally what to change instead of "I've sent you a DM".
+func (a *Adapter) closedDMs(ctx context.Context, s *discordgo.Session, in inbound, ack *ackResult) {
+	a.stats.ClosedDMs.Add(1)
+	a.log.Info("direct messages refused by the person's settings")
+	if in.Interaction == nil || !ack.wait() {
+		return
+	}
+	text := dmClosedText(string(in.Interaction.Locale))
+	err := a.rest(ctx, false, func(o ...discordgo.RequestOption) error {
+		if in.Ack == discordgo.InteractionResponseDeferredChannelMessageWithSource {
+			_, err := s.InteractionResponseEdit(in.Interaction, &discordgo.WebhookEdit{Content: &text}, o...)
+			return err
+		}
+		_, err := s.FollowupMessageCreate(in.Interaction, true, &discordgo.WebhookParams{Content: text, Flags: discordgo.MessageFlagsEphemeral}, o...)
+		return err
+	})
+	if err != nil {
+		a.log.Warn("interaction follow-up failed", "err", errKind(err))
+	}
+}
+
+// dmClosedText explains, without a link, how to let the bot write.
+func dmClosedText(locale string) string {
+	l := strings.ToLower(locale)
+	if i := strings.IndexAny(l, "-_"); i > 0 {
+		l = l[:i]
+	}
+	switch l {
+	case "fr":
+		return "Je ne peux pas vous envoyer de message privé : vos paramètres de confidentialité le bloquent. Dans le menu de ce serveur, ouvrez Paramètres de confidentialité et activez « Autoriser les messages privés des membres du serveur », puis relancez la commande. (Vous pourrez le désactiver ensuite.)"
+	case "ar":
+		return "لا أستطيع إرسال رسالة خاصة إليك: إعدادات الخصوصية لديك تمنع ذلك. من قائمة هذا الخادم افتح إعدادات الخصوصية وفعّل «السماح بالرسائل المباشرة من أعضاء الخادم»، ثم أعد تشغيل الأمر. (يمكنك إيقافه بعد ذلك.)"
+	}
+	return "I can't send you a direct message: your privacy settings block it. In this server's menu, open Privacy Settings and turn on \"Allow direct messages from server members\", then run the command again. (You can turn it off afterwards.)"
 }
 
 // interactionTokenLife is how long Discord accepts follow-ups on an
@@ -720,7 +854,10 @@ func firstPart(text string) string {
 
 // deliver carries out a Response in the event's DM: erase first, then the
 // messages. A notice for a typed message is sent as a message.
-func (a *Adapter) deliver(ctx context.Context, s *discordgo.Session, ev bot.Event, resp bot.Response, interaction bool) {
+//
+// It reports whether Discord refused the DM because of the person's
+// settings (the rest of the response is then not sent).
+func (a *Adapter) deliver(ctx context.Context, s *discordgo.Session, ev bot.Event, resp bot.Response, interaction bool) (refused bool) {
 	if resp.Erase != nil {
 		a.erase(ctx, s, ev.Chat, resp.Erase.From)
 	}
@@ -728,19 +865,22 @@ func (a *Adapter) deliver(ctx context.Context, s *discordgo.Session, ev bot.Even
 		if m.ReplaceButtons && ev.Kind == bot.KindButton && ev.MessageRef != "" && a.edit(ctx, s, ev.Chat, ev.MessageRef, m) {
 			continue
 		}
-		a.send(ctx, s, ev.Chat, m)
+		if dmRefused(a.send(ctx, s, ev.Chat, m)) {
+			return true
+		}
 	}
 	if resp.Notice != "" && !interaction {
-		a.send(ctx, s, ev.Chat, bot.Message{Text: resp.Notice})
+		return dmRefused(a.send(ctx, s, ev.Chat, bot.Message{Text: resp.Notice}))
 	}
+	return false
 }
 
-func (a *Adapter) send(ctx context.Context, s *discordgo.Session, chat string, m bot.Message) {
+func (a *Adapter) send(ctx context.Context, s *discordgo.Session, chat string, m bot.Message) error {
 	msgs, err := render(m)
 	if err != nil {
 		a.stats.Failed.Add(1)
 		a.log.Error("message not renderable", "err", err.Error())
-		return
+		return err
 	}
 	for _, ms := range msgs {
 		err := a.rest(ctx, true, func(o ...discordgo.RequestOption) error {
@@ -752,11 +892,14 @@ func (a *Adapter) send(ctx context.Context, s *discordgo.Session, chat string, m
 			return err
 		})
 		if err != nil {
-			a.stats.Failed.Add(1)
-			a.log.Warn("message not sent", "err", errKind(err))
-			return
+			if !dmRefused(err) {
+				a.stats.Failed.Add(1)
+				a.log.Warn("message not sent", "err", errKind(err))
+			}
+			return err
 		}
 	}
+	return nil
 }
 
 // edit replaces the text and buttons of the message that carried the

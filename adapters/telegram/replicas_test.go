@@ -91,11 +91,19 @@ func TestTwoWebhookReplicas(t *testing.T) {
 		}
 	}
 	testenv.AssertCounters(t, envs[0].Counters(t, consultation), simulate.Expected(players, ""))
+	// Both replicas' release loops tick: one release is made, and both
+	// read it.
+	for _, env := range envs {
+		env.Release(t)
+	}
 	var views []string
 	for _, env := range envs {
 		s, err := env.Consult.Summary(context.Background(), consultation, "en")
 		if err != nil {
 			t.Fatal(err)
+		}
+		if s.Release != 1 {
+			t.Errorf("release %d, want 1", s.Release)
 		}
 		b, _ := json.Marshal(s)
 		views = append(views, string(b))

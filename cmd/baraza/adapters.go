@@ -53,11 +53,12 @@ func platformAdapters(ctx context.Context, cfg config, st *store.Store, log *slo
 		}
 		catalog := rc.Catalog
 		dc, err := discord.New(discord.Config{
-			Token:      cfg.DiscordToken,
-			API:        cfg.DiscordAPI,
-			Shard:      shard,
-			ShardCount: count,
-			Logger:     log,
+			Token:        cfg.DiscordToken,
+			API:          cfg.DiscordAPI,
+			Shard:        shard,
+			ShardCount:   count,
+			IdentifyGate: st,
+			Logger:       log,
 			Consultations: func() []string {
 				var ids []string
 				for _, s := range catalog.All() {

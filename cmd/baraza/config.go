@@ -6,8 +6,10 @@ import (
 	"net"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/baraza/baraza/internal/clientnet"
+	"github.com/baraza/baraza/internal/release"
 )
 
 // config is the environment of DESIGN.md, read and checked once at start.
@@ -42,7 +44,16 @@ type config struct {
 	WebchatLimit int
 	// MetricsToken, when set, is required to read /metrics in full.
 	MetricsToken string
+	// ReleaseInterval is the least time between two releases of a
+	// consultation (BARAZA_RELEASE_INTERVAL; 0: none); ReleaseTick how
+	// often each process checks whether one is due (BARAZA_RELEASE_TICK).
+	ReleaseInterval time.Duration
+	ReleaseTick     time.Duration
 }
+
+// defaultReleaseTick is how often a process checks whether a release is
+// due: one round trip per consultation.
+const defaultReleaseTick = 5 * time.Second
 
 // minWebhookSecret is the shortest Telegram webhook secret accepted: the
 // secret is all that stands between the internet and forged updates.
@@ -87,6 +98,23 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("BARAZA_K %q must be a whole number of at least 2", v))
 		} else {
 			c.K = k
+		}
+	}
+	c.ReleaseInterval, c.ReleaseTick = release.DefaultInterval, defaultReleaseTick
+	if v := strings.TrimSpace(getenv("BARAZA_RELEASE_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Errorf("BARAZA_RELEASE_INTERVAL %q must be a duration such as 10m (0: no wait between releases)", v))
+		} else {
+			c.ReleaseInterval = d
+		}
+	}
+	if v := strings.TrimSpace(getenv("BARAZA_RELEASE_TICK")); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 10*time.Millisecond {
+			errs = append(errs, fmt.Errorf("BARAZA_RELEASE_TICK %q must be a duration of at least 10ms, such as 5s", v))
+		} else {
+			c.ReleaseTick = d
 		}
 	}
 	if c.TelegramAPI != "" && strings.Count(c.TelegramAPI, "%s") != 2 {

@@ -31,6 +31,7 @@ import (
 	"github.com/baraza/baraza/internal/consult"
 	"github.com/baraza/baraza/internal/facilitate"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/store"
 	"github.com/baraza/baraza/internal/web"
 )
@@ -178,8 +179,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	st := store.New(be.rdb, stOpts)
 
 	catalog := bot.NewCatalog(scripts)
-	svc := &consult.Service{Store: st, Catalog: catalog, K: cfg.K}
+	interval := cfg.ReleaseInterval
+	if interval == 0 {
+		interval = -1 // release.Service: no wait
+	}
+	svc := &consult.Service{Store: st, Catalog: catalog, K: cfg.K,
+		Releases: &release.Service{Interval: interval, Logger: log}}
 	routerCfg := bot.RouterConfig{
+		Releases: svc.Release(),
 		Store:    st,
 		Keys:     keys,
 		Catalog:  catalog,
@@ -285,6 +292,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 		}()
 	}
+	// Every replica checks every tick whether a release is due (one round
+	// trip per consultation); the store makes each release once, whoever
+	// gets there first.
+	go svc.Release().Run(adapterCtx, cfg.ReleaseTick)
 	if reloader != nil {
 		// The scripts folder is watched, and SIGHUP reloads it at once; an
 		// invalid new version is refused and the old one keeps running.

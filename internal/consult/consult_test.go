@@ -12,8 +12,9 @@ import (
 )
 
 // TestListAndSummarySuppressed: the one reader of a consultation's status
-// and counts hides small numbers, shows zero, honours facilitators'
-// overrides, and refuses unknown ids and statuses.
+// and counts shows releases only (nothing before the first), hides small
+// numbers, honours facilitators' overrides, makes the final release on
+// close, and refuses unknown ids and statuses.
 func TestListAndSummarySuppressed(t *testing.T) {
 	env := testenv.New(t)
 	ctx := context.Background()
@@ -38,16 +39,39 @@ func TestListAndSummarySuppressed(t *testing.T) {
 	if cs.Started != nil || cs.Completed != nil {
 		t.Errorf("3 started and 1 completed must be hidden with k=5: got %v %v", cs.Started, cs.Completed)
 	}
-	if ir := byID["incident-report"]; ir.Started == nil || *ir.Started != 0 {
-		t.Errorf("zero must be shown as 0: got %v", ir.Started)
+	if ir := byID["incident-report"]; ir.Started != nil || ir.Release != 0 {
+		t.Errorf("nothing is shown before the first release: got %v, release %d", ir.Started, ir.Release)
 	}
 	sum, err := svc.Summary(ctx, "community-safety", "en")
-	if err != nil || sum.Started != nil || sum.Status != bot.StatusOpen {
-		t.Errorf("summary: started %v status %q err %v", sum.Started, sum.Status, err)
+	if err != nil || sum.Started != nil || sum.Status != bot.StatusOpen || sum.Release != 0 || *sum.Pending != 4 {
+		t.Errorf("summary: started %v status %q release %d pending %v err %v", sum.Started, sum.Status, sum.Release, sum.Pending, err)
 	}
-
+	// Four more completions: release 1, with started and completed shown.
+	for i := range 4 {
+		if _, err := env.Store.Apply(ctx, store.Completion{Consultation: "community-safety", Key: string(rune('A' + i)), Incr: []string{"started", "completed"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if sum, _ := svc.Summary(ctx, "community-safety", "en"); sum.Release != 0 || sum.Completed != nil || *sum.Pending != 0 {
+		t.Errorf("before the release loop ran: release %d completed %v pending %v", sum.Release, sum.Completed, sum.Pending)
+	}
+	env.Release(t)
+	sum, err = svc.Summary(ctx, "community-safety", "en")
+	if err != nil || sum.Release != 1 || sum.Completed == nil || *sum.Completed != 5 || sum.Started == nil || *sum.Started != 7 || sum.Final {
+		t.Errorf("release 1: %d completed %v started %v final %v err %v", sum.Release, sum.Completed, sum.Started, sum.Final, err)
+	}
+	// Five more, then close: the final release at once.
+	for i := range 5 {
+		if _, err := env.Store.Apply(ctx, store.Completion{Consultation: "community-safety", Key: string(rune('K' + i)), Incr: []string{"started", "completed"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
 	if err := svc.SetStatus(ctx, "community-safety", bot.StatusClosed, "facilitator:amina"); err != nil {
 		t.Fatal(err)
+	}
+	sum, err = svc.Summary(ctx, "community-safety", "en")
+	if err != nil || sum.Release != 2 || !sum.Final || sum.Pending != nil || *sum.Completed != 10 {
+		t.Errorf("after close: release %d final %v pending %v completed %v err %v", sum.Release, sum.Final, sum.Pending, sum.Completed, err)
 	}
 	st, err := svc.Statuses(ctx)
 	if err != nil || st["community-safety"] != bot.StatusClosed || st["incident-report"] != bot.StatusOpen {

@@ -2,7 +2,6 @@ package facilitate
 
 import (
 	"context"
-	"maps"
 	"testing"
 
 	"github.com/baraza/baraza/dialogs"
@@ -17,46 +16,43 @@ func BenchmarkQR(b *testing.B) {
 }
 
 // BenchmarkLiveTick is one tick of a live view's event stream when nothing
-// changed: read the counters (one HGETALL) and compare them with the last.
+// changed: read the release state (one round trip), the release itself
+// from the process's cache.
 func BenchmarkLiveTick(b *testing.B) {
 	c := newCore(b, []*dialogs.Script{loadScript(b, "night-safety.yaml")}, nil, "")
 	for range 50 {
 		c.completeOne(b, "north", "2")
 	}
+	c.release(b)
 	ctx := context.Background()
-	last, err := c.store.Counters(ctx, "night-safety")
-	if err != nil {
-		b.Fatal(err)
-	}
+	sc := c.catalog.Get("night-safety")
+	rel := c.consult.Release()
 	for b.Loop() {
-		cur, err := c.store.Counters(ctx, "night-safety")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if !maps.Equal(cur, last) {
-			b.Fatal("counters changed")
+		st, err := rel.Latest(ctx, sc)
+		if err != nil || st.Latest == nil || st.Latest.Number != 1 {
+			b.Fatalf("latest: %v", err)
 		}
 	}
 }
 
-// BenchmarkLiveBuild is the work of a tick when the counters changed:
-// statuses (one HGETALL) and the suppressed summary.
+// BenchmarkLiveBuild is the work of a tick when the frame changed: the
+// release's summary in the page's language.
 func BenchmarkLiveBuild(b *testing.B) {
 	c := newCore(b, []*dialogs.Script{loadScript(b, "night-safety.yaml")}, nil, "")
 	for range 50 {
 		c.completeOne(b, "north", "2")
 	}
+	c.release(b)
 	l := NewLive(LiveConfig{Consult: c.consult})
 	sc := c.catalog.Get("night-safety")
-	ctx := context.Background()
-	counters, err := c.store.Counters(ctx, "night-safety")
+	st, err := c.consult.Release().Latest(context.Background(), sc)
 	if err != nil {
 		b.Fatal(err)
 	}
 	show := chosen(sc, "")
 	for b.Loop() {
-		if s, err := l.build(ctx, sc, counters, "en", show); err != nil || !s.Ready {
-			b.Fatalf("build: %v ready=%v", err, s.Ready)
+		if s := l.build(sc, st, "open", "en", show); !s.Ready {
+			b.Fatalf("build: ready=%v", s.Ready)
 		}
 	}
 }

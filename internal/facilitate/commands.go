@@ -26,6 +26,7 @@ import (
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/consult"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/results"
 )
 
 // ChatActor is how a status change made from chat is recorded: never a
@@ -174,7 +175,7 @@ func (c *Commands) list(ctx context.Context, lang string) (bot.Message, error) {
 		}
 		b.WriteString("\n")
 		b.WriteString(text(lang, "list_line", in.ID, in.Title, status,
-			countText(lang, in.Started, in.K), countText(lang, in.Completed, in.K)))
+			countText(lang, in.Started, in.Release, in.Mode), countText(lang, in.Completed, in.Release, in.Mode)))
 	}
 	return reply(b.String()), nil
 }
@@ -210,22 +211,16 @@ func (c *Commands) stats(ctx context.Context, lang, arg string) (bot.Message, er
 	if m != nil {
 		return *m, nil
 	}
-	counters, err := c.consult.Store.Counters(ctx, sc.ID)
-	if err != nil {
-		return bot.Message{}, fmt.Errorf("facilitate: stats: %w", err)
-	}
 	statuses, err := c.consult.Statuses(ctx)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("facilitate: stats: %w", err)
 	}
-	k := c.consult.KFor(sc)
-	var started, completed *int64
-	if n, ok := privacy.Count(k, counters["started"]); ok {
-		started = &n
+	// Numbers of the latest release, never of the live counters.
+	sum, err := c.consult.Release().Summary(ctx, sc, statuses[sc.ID], lang)
+	if err != nil {
+		return bot.Message{}, fmt.Errorf("facilitate: stats: %w", err)
 	}
-	if n, ok := privacy.Count(k, counters["completed"]); ok {
-		completed = &n
-	}
+	started, completed := sum.Started, sum.Completed
 	// The rate is shown only when both counts are: it would otherwise
 	// reveal a hidden one.
 	rate := text(lang, "rate_hidden")
@@ -240,8 +235,27 @@ func (c *Commands) stats(ctx context.Context, lang, arg string) (bot.Message, er
 	if sc.Kind == dialogs.KindReport {
 		status = text(lang, "report_kind")
 	}
+	var rel string
+	switch {
+	case sum.Release == 0:
+		rel = text(lang, "release_none", max(pendingOf(sum), 1))
+	case sum.Pending == nil:
+		rel = text(lang, "release_final", sum.Release)
+	case *sum.Pending == 0:
+		rel = text(lang, "release_soon", sum.Release)
+	default:
+		rel = text(lang, "release_line", sum.Release, *sum.Pending)
+	}
 	return reply(text(lang, "stats", sc.ID, sc.Text(sc.Title, lang), status,
-		countText(lang, started, k), countText(lang, completed, k), rate)), nil
+		countText(lang, started, sum.Release, sum.Mode), countText(lang, completed, sum.Release, sum.Mode), rate) + "\n" + rel), nil
+}
+
+// pendingOf is the number of completions the next release needs.
+func pendingOf(sum results.Summary) int64 {
+	if sum.Pending == nil {
+		return 0
+	}
+	return *sum.Pending
 }
 
 func (c *Commands) invite(lang, arg string) (bot.Message, error) {
@@ -335,10 +349,19 @@ func statusText(lang, status string) string {
 	return status
 }
 
-// countText shows a suppressed count: the number, or that it is hidden.
-func countText(lang string, n *int64, k int) string {
+// countText shows a count of release rel: the number ("≈ N (noise
+// added)" in a DP release), that it is hidden (to protect respondents,
+// whatever the reason: never "fewer than k", false for a count hidden to
+// protect another), or that nothing is released yet.
+func countText(lang string, n *int64, rel int, mode string) string {
+	if rel == 0 {
+		return text(lang, "unreleased")
+	}
 	if n == nil {
-		return text(lang, "hidden", k)
+		return text(lang, "hidden")
+	}
+	if mode == results.ModeDP {
+		return text(lang, "noisy", strconv.FormatInt(*n, 10))
 	}
 	return strconv.FormatInt(*n, 10)
 }

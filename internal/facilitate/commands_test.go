@@ -16,6 +16,7 @@ import (
 	"github.com/baraza/baraza/internal/consult"
 	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/redistest"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/store"
 	"github.com/baraza/baraza/internal/testenv"
 )
@@ -123,7 +124,9 @@ func newCore(t testing.TB, scripts []*dialogs.Script, inviters map[string]bot.In
 	c.store = store.New(srv.Client(), store.Options{Prefix: srv.Prefix + "baraza:", Now: clk.Now})
 	c.keys = privacy.NewKeys([]byte("facilitate-test-secret-0123456789abcdef"))
 	c.catalog = bot.NewCatalog(scripts)
-	c.consult = &consult.Service{Store: c.store, Catalog: c.catalog, K: 5, Now: clk.Now}
+	// Releases as soon as k new completions are in (no interval), on
+	// each c.release.
+	c.consult = &consult.Service{Store: c.store, Catalog: c.catalog, K: 5, Now: clk.Now, Releases: &release.Service{Interval: -1}}
 	cmds, err := New(Config{Facilitators: []string{" telegram:" + facilitatorID + " ", "discord:" + facilitatorID},
 		Keys: c.keys, Consult: c.consult, Inviters: inviters, WebchatURL: webchatURL, Now: clk.Now})
 	if err != nil {
@@ -270,14 +273,16 @@ func TestScheduleBoundaries(t *testing.T) {
 	}
 }
 
-// TestStatsSuppression: every number of /stats and /consultations goes
-// through the suppression; the rate only when both counts are shown.
+// TestStatsSuppression: /stats and /consultations show the latest
+// release, never the live counters: nothing before the first release but
+// how many more responses it needs; the rate only when both counts are
+// shown.
 func TestStatsSuppression(t *testing.T) {
 	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
 	f := c.facilitator(t)
 	stats := func() string { return texts(f.cmd("stats", "night-safety")) }
 	list := func() string { return texts(f.cmd("consultations", "")) }
-	hidden := "hidden (fewer than 3)"
+	none := "not released yet"
 
 	check := func(stage, got string, want ...string) {
 		t.Helper()
@@ -287,22 +292,27 @@ func TestStatsSuppression(t *testing.T) {
 			}
 		}
 	}
-	check("nothing yet", stats(), "Started: 0\n", "Completed: 0\n", "Completion rate: –")
-	check("nothing yet", list(), "started 0 · completed 0")
+	check("nothing yet", stats(), "Started: "+none, "Completed: "+none, "Completion rate: not shown",
+		"No release yet; the first after 3 more responses.")
+	check("nothing yet", list(), "started "+none+" · completed "+none)
 
 	d := newChat(t, c.router, "telegram", "92000004")
 	d.cmd("start", "night-safety")
 	d.press(dialogs.UI("en", "accept")) // started, not completed
-	check("one started", stats(), "Started: "+hidden, "Completed: 0\n", "Completion rate: not shown")
-	check("one started", list(), "started "+hidden+" · completed 0")
+	c.release(t)
+	check("one started", stats(), "Started: "+none, "No release yet; the first after 3 more responses.")
 
 	newChat(t, c.router, "telegram", "92000001").complete("night-safety", "North", "1")
 	newChat(t, c.router, "telegram", "92000002").complete("night-safety", "South", "3")
-	check("three started, two completed", stats(), "Started: 3\n", "Completed: "+hidden, "Completion rate: not shown")
-	check("three started, two completed", list(), "started 3 · completed "+hidden)
+	c.release(t)
+	check("three started, two completed", stats(), "Started: "+none, "the first after 1 more responses.")
+	check("three started, two completed", list(), "started "+none+" · completed "+none)
 
 	newChat(t, c.router, "telegram", "92000003").complete("night-safety", "North", "2")
-	check("four started, three completed", stats(), "Started: 4\n", "Completed: 3\n", "Completion rate: 75 %")
+	check("three completed, not yet released", stats(), "Started: "+none, "the first after 1 more responses.")
+	c.release(t)
+	check("four started, three completed", stats(), "Started: 4\n", "Completed: 3\n", "Completion rate: 75 %",
+		"Release 1 (numbers change only with a release); next update after 3 more responses.")
 	check("four started, three completed", list(), "started 4 · completed 3")
 
 	fr := f.send(bot.Event{Kind: bot.KindCommand, Command: "stats", Arg: "night-safety", Locale: "fr-FR"})
@@ -310,6 +320,13 @@ func TestStatsSuppression(t *testing.T) {
 	if fr.Messages[0].Lang != "fr" {
 		t.Errorf("French reply: Lang %q, want fr", fr.Messages[0].Lang)
 	}
+
+	// A started dialog that does not finish moves nothing.
+	e := newChat(t, c.router, "telegram", "92000005")
+	e.cmd("start", "night-safety")
+	e.press(dialogs.UI("en", "accept"))
+	c.release(t)
+	check("one more started", stats(), "Started: 4\n")
 }
 
 // fakeInviter stands for a platform adapter's deep links.

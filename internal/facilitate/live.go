@@ -2,7 +2,6 @@ package facilitate
 
 import (
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -21,7 +20,7 @@ import (
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/consult"
-	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/results"
 )
 
@@ -59,8 +58,8 @@ type LiveConfig struct {
 	// facilitator who may watch consultation id; nil means nobody is
 	// signed in and only view links give access.
 	Authorize func(r *http.Request, id string) bool
-	// Interval is how often an open event stream reads the counters;
-	// default 1 s.
+	// Interval is how often an open event stream reads the release state
+	// (one round trip); default 1 s.
 	Interval time.Duration
 	// MaxStreams bounds the event streams open at once; default 64.
 	MaxStreams int
@@ -74,8 +73,8 @@ type LiveConfig struct {
 	Now func() time.Time
 
 	// observe, for tests, is called by an event stream after each read of
-	// the counters, with the completed count it read.
-	observe func(completed int64)
+	// the release state, with the release number and pending count read.
+	observe func(release int, pending int64)
 }
 
 // Live serves the live room view:
@@ -90,19 +89,15 @@ type LiveConfig struct {
 // default every choice, multi and scale question), lang (en, fr, ar or one
 // of the script's languages; default the script's first).
 //
-// Nothing but "waiting" is sent until the consultation has at least k
-// completed responses, and every count sent went through
-// privacy.Suppress (via results.Build).
-//
-// The view updates after every k responses, not on each one: a projector
-// in the meeting room that moved by one count as each person finished
-// would show the room what that person chose. A new frame is drawn only
-// once "completed" has grown by at least k since the frame shown before
-// (the first one once it reaches k), so any change on screen aggregates
-// at least k responses. The frame is kept per consultation and shared by
-// every stream of the process, so a reconnect or a second screen shows
-// the same frame, not the counters of the moment. (A process restart
-// starts afresh from the current counters.)
+// Every frame is the latest release of the consultation
+// (internal/release), never the live counters: nothing but "waiting" is
+// sent before the first release, and the counts move only when a new
+// release is made, that is after at least k more completions (and the
+// release interval), audited with the release before. Besides the release,
+// a frame says how many more completions the next release needs
+// ("pending"), which tells when people finish but nothing of their
+// answers. A frame is made from what Redis holds, so every stream of
+// every replica shows the same frame.
 type Live struct {
 	cfg     LiveConfig
 	key     []byte
@@ -113,36 +108,8 @@ type Live struct {
 	closing chan struct{}
 	close   sync.Once
 
-	mu     sync.Mutex
-	frames map[string]*frame // consultation id -> the counters on screen
-	links  map[string]int    // view link token -> streams open with it
-}
-
-// frame is the counters the live view shows of one consultation.
-type frame struct {
-	completed int64
-	counters  map[string]int64
-}
-
-// frame returns the counters to show of consultation id, given the
-// current ones: nil before k completed responses, then a snapshot that
-// moves on only once completed has grown by at least k since it was taken.
-func (l *Live) frame(id string, counters map[string]int64, k int) *frame {
-	n := counters["completed"]
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	f := l.frames[id]
-	if f != nil && n < f.completed {
-		// The counters went back (the consultation's data was erased):
-		// what was shown is gone; start again as if new.
-		f = nil
-		delete(l.frames, id)
-	}
-	if (f == nil && n >= int64(k)) || (f != nil && n >= f.completed+int64(k)) {
-		f = &frame{completed: n, counters: counters}
-		l.frames[id] = f
-	}
-	return f
+	mu    sync.Mutex
+	links map[string]int // view link token -> streams open with it
 }
 
 // LiveHandler returns the live room view handler (see Live).
@@ -150,7 +117,7 @@ func LiveHandler(cfg LiveConfig) http.Handler { return NewLive(cfg) }
 
 // NewLive returns the live room view.
 func NewLive(cfg LiveConfig) *Live {
-	l := &Live{cfg: cfg, key: cfg.Key, log: cfg.Logger, now: cfg.Now, closing: make(chan struct{}), frames: map[string]*frame{}}
+	l := &Live{cfg: cfg, key: cfg.Key, log: cfg.Logger, now: cfg.Now, closing: make(chan struct{})}
 	if len(l.key) == 0 {
 		l.key = make([]byte, 32)
 		_, _ = rand.Read(l.key) // crypto/rand.Read never fails (Go 1.24+)
@@ -269,6 +236,7 @@ func (l *Live) asset(name, ctype string) http.HandlerFunc {
 // liveTexts are the page's words in one language.
 type liveTexts struct {
 	Waiting, Responses, Answered, Hidden, Reconnecting, Expired, Closed, About, NoScript, Denied string
+	Next, Soon, Release                                                                          string
 }
 
 func pageTexts(lang string, k int) liveTexts {
@@ -283,6 +251,9 @@ func pageTexts(lang string, k int) liveTexts {
 		About:        text(lang, "live_about", k),
 		NoScript:     text(lang, "live_noscript"),
 		Denied:       text(lang, "live_denied"),
+		Next:         text(lang, "live_next"),
+		Soon:         text(lang, "live_soon"),
+		Release:      text(lang, "live_release"),
 	}
 }
 
@@ -336,12 +307,16 @@ func liveLang(sc *dialogs.Script, asked string) string {
 	return "en"
 }
 
-// liveSummary is what the page receives. Counts are suppressed: nil is
-// hidden. Before k completed responses only Ready=false and K are sent.
+// liveSummary is what the page receives: the latest release (nil is
+// hidden). Before the first release only Ready=false, K and Pending are
+// sent.
 type liveSummary struct {
 	Ready     bool   `json:"ready"`
 	K         int    `json:"k"`
 	Status    string `json:"status,omitempty"`
+	Release   int    `json:"release"`
+	Final     bool   `json:"final,omitempty"`
+	Pending   *int64 `json:"pending,omitempty"`
 	Completed *int64 `json:"completed,omitempty"`
 	// Questions are the chosen questions of the suppressed summary, as
 	// results.Build made them (a hidden count is null).
@@ -368,27 +343,22 @@ func chosen(sc *dialogs.Script, q string) map[string]bool {
 	return out
 }
 
-// build turns counters into what the page receives.
-func (l *Live) build(ctx context.Context, sc *dialogs.Script, counters map[string]int64, lang string, show map[string]bool) (liveSummary, error) {
+// build turns a release state into what the page receives.
+func (l *Live) build(sc *dialogs.Script, st release.State, status, lang string, show map[string]bool) liveSummary {
 	k := l.cfg.Consult.KFor(sc)
-	out := liveSummary{K: k}
-	n, ok := privacy.Count(k, counters["completed"])
-	if !ok || n < int64(k) {
-		return out, nil // nothing at all before k responses
+	sum := l.cfg.Consult.Release().SummaryOf(sc, st, status, lang)
+	out := liveSummary{K: k, Status: sum.Status, Release: sum.Release, Final: sum.Final, Pending: sum.Pending}
+	if sum.Release == 0 {
+		return out // nothing at all before the first release
 	}
-	statuses, err := l.cfg.Consult.Statuses(ctx)
-	if err != nil {
-		return liveSummary{}, fmt.Errorf("facilitate: live: %w", err)
-	}
-	sum := results.Build(sc, counters, k, statuses[sc.ID], lang)
-	out.Ready, out.Status, out.Completed = true, sum.Status, sum.Completed
+	out.Ready, out.Completed = true, sum.Completed
 	for _, q := range sum.Questions {
 		if !show[q.ID] || len(q.Options) == 0 {
 			continue // text and number questions have no options to chart
 		}
 		out.Questions = append(out.Questions, q)
 	}
-	return out, nil
+	return out
 }
 
 func (l *Live) events(w http.ResponseWriter, r *http.Request) {
@@ -460,10 +430,8 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 	defer ping.Stop()
 
 	var (
-		sent       *frame // nil: waiting
-		sentScript *dialogs.Script
-		first      = true
-		failing    bool
+		sent    string // the frame on screen (JSON)
+		failing bool
 	)
 	send := func(event string, v any) bool {
 		data, err := json.Marshal(v)
@@ -475,48 +443,41 @@ func (l *Live) events(w http.ResponseWriter, r *http.Request) {
 		}
 		return rc.Flush() == nil
 	}
+	rel := l.cfg.Consult.Release()
 	for {
 		sc := l.cfg.Consult.Catalog.Get(id)
 		if sc == nil {
-			l.mu.Lock()
-			delete(l.frames, id)
-			l.mu.Unlock()
 			return // the script was removed: the client reconnects and is refused
 		}
-		counters, err := l.cfg.Consult.Store.Counters(ctx, id)
+		st, err := rel.Latest(ctx, sc)
+		var statuses map[string]string
+		if err == nil {
+			statuses, err = l.cfg.Consult.Statuses(ctx)
+		}
 		switch {
 		case err != nil:
 			if !failing && ctx.Err() == nil {
-				l.log.Warn("live counters", "consultation", id, "err", err)
+				l.log.Warn("live release", "consultation", id, "err", err)
 			}
 			failing = true
 		default:
-			f := l.frame(id, counters, l.cfg.Consult.KFor(sc))
-			if !first && f == sent && sc == sentScript {
-				failing = false
-				break // fewer than k responses since the frame on screen
-			}
-			var shown map[string]int64 // nil: waiting
-			if f != nil {
-				shown = f.counters
-			}
-			lang := liveLang(sc, q.Get("lang"))
-			s, err := l.build(ctx, sc, shown, lang, chosen(sc, q.Get("q")))
-			if err != nil {
-				if !failing && ctx.Err() == nil {
-					l.log.Warn("live summary", "consultation", id, "err", err)
-				}
-				failing = true
-				break
-			}
 			failing = false
-			first, sent, sentScript = false, f, sc
+			s := l.build(sc, st, statuses[sc.ID], liveLang(sc, q.Get("lang")), chosen(sc, q.Get("q")))
+			data, _ := json.Marshal(s)
+			if string(data) == sent {
+				break // no new release, nothing else changed
+			}
+			sent = string(data)
 			if !send("summary", s) {
 				return
 			}
 		}
 		if err == nil && l.cfg.observe != nil {
-			l.cfg.observe(counters["completed"])
+			n := 0
+			if st.Latest != nil {
+				n = st.Latest.Number
+			}
+			l.cfg.observe(n, st.Pending)
 		}
 		select {
 		case <-ctx.Done():

@@ -186,18 +186,18 @@ func viewLinkAt(l *Live, id string, at time.Time) string {
 	return l.NewViewLink(id, 0)
 }
 
-// seen records the completed count the live streams last read, so a test
+// seen records the release state the live streams last read, so a test
 // knows a stream has seen a state without waiting a set time.
-type seen struct{ n atomic.Int64 }
+type seen struct{ rel, pending atomic.Int64 }
 
-func (s *seen) observe(n int64) { s.n.Store(n) }
+func (s *seen) observe(rel int, pending int64) { s.pending.Store(pending); s.rel.Store(int64(rel)) }
 
-// wait polls until a stream has read completed == n.
-func (s *seen) wait(t *testing.T, n int64) {
+// wait polls until a stream has read release rel with pending.
+func (s *seen) wait(t *testing.T, rel int, pending int64) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); s.n.Load() != n; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); s.rel.Load() != int64(rel) || s.pending.Load() != pending; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("no stream read %d completed within 10 s (last read %d)", n, s.n.Load())
+			t.Fatalf("no stream read release %d pending %d within 10 s (last read %d, %d)", rel, pending, s.rel.Load(), s.pending.Load())
 		}
 	}
 }
@@ -205,7 +205,7 @@ func (s *seen) wait(t *testing.T, n int64) {
 // newObservedLive is newLive with streams reporting what they read.
 func newObservedLive(t *testing.T, c *core) (*Live, *httptest.Server, *seen) {
 	sn := &seen{}
-	sn.n.Store(-1)
+	sn.rel.Store(-1)
 	l := NewLive(LiveConfig{Consult: c.consult, Key: []byte("live-test-key-0123456789abcdef0123"),
 		Interval: 20 * time.Millisecond, observe: sn.observe})
 	srv := httptest.NewServer(l)
@@ -216,34 +216,55 @@ func newObservedLive(t *testing.T, c *core) (*Live, *httptest.Server, *seen) {
 	return l, srv, sn
 }
 
+// release makes the releases that are due, as each replica's release
+// loop does on its tick.
+func (c *core) release(t testing.TB) {
+	t.Helper()
+	if err := c.consult.MakeReleases(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestLiveEventsSuppressed reads the event stream itself: nothing but
-// "waiting" below k, suppressed counts from k on.
+// "waiting" (and how many more responses the first release needs) before
+// the first release, then the release's audited counts.
 func TestLiveEventsSuppressed(t *testing.T) {
 	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
 	l, srv, sn := newObservedLive(t, c)
 	ch := stream(t, srv.URL+strings.Replace(l.NewViewLink("night-safety", time.Hour), "?", "/events?", 1)+"&q=area")
 
-	if s := summaryOf(t, next(t, ch)); s.Ready || s.K != 3 || s.Questions != nil || s.Completed != nil {
-		t.Fatalf("no responses: got %+v, want only ready=false, k=3", s)
+	if s := summaryOf(t, next(t, ch)); s.Ready || s.K != 3 || s.Questions != nil || s.Completed != nil || s.Pending == nil || *s.Pending != 3 {
+		t.Fatalf("no responses: got %+v, want only ready=false, k=3, pending 3", s)
 	}
 	for i := 1; i <= 2; i++ {
 		c.completeOne(t, "north", "1")
-		sn.wait(t, int64(i))
+		c.release(t)
+		sn.wait(t, 0, int64(3-i))
+		if s := summaryOf(t, next(t, ch)); s.Ready || s.Questions != nil || s.Completed != nil || *s.Pending != int64(3-i) {
+			t.Fatalf("%d responses: got %+v, want waiting with pending %d", i, s, 3-i)
+		}
 	}
 	c.completeOne(t, "north", "2")
+	c.release(t)
 	ev := next(t, ch)
+	if s := summaryOf(t, ev); !s.Ready && s.Completed == nil && *s.Pending == 0 {
+		// The stream read the state between the completion and the
+		// release loop's tick: still nothing shown.
+		ev = next(t, ch)
+	}
 	s := summaryOf(t, ev)
-	if !s.Ready || s.Completed == nil || *s.Completed != 3 || len(s.Questions) != 1 || s.Questions[0].ID != "area" {
-		t.Fatalf("3 responses: got %s, want ready with 3 completed and only question area (and no frame before)", ev.data)
+	if !s.Ready || s.Release != 1 || s.Completed == nil || *s.Completed != 3 || len(s.Questions) != 1 || s.Questions[0].ID != "area" {
+		t.Fatalf("3 responses: got %s, want release 1 with 3 completed and only question area", ev.data)
 	}
 	if got, want := options(s), map[string]string{"North": "3", "South": "0"}; !equalMaps(got, want) {
 		t.Errorf("3 responses: options %v, want %v", got, want)
 	}
 }
 
-// TestLiveUpdatesEveryK: once shown, the view moves on only after k more
-// responses, so no change on screen is one person's answers; a second
-// screen opened in between shows the same frame.
+// TestLiveUpdatesEveryK: once shown, the counts move on only with a new
+// release, after k more responses, so no change on screen is one
+// person's answers; a second screen opened in between shows the same
+// frame, byte for byte.
 func TestLiveUpdatesEveryK(t *testing.T) {
 	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
 	l, srv, sn := newObservedLive(t, c)
@@ -251,20 +272,47 @@ func TestLiveUpdatesEveryK(t *testing.T) {
 	ch := stream(t, events)
 	summaryOf(t, next(t, ch)) // waiting
 
-	// Each completion is one person; frames may be drawn only at
-	// completed = 3 and 6 (k = 3), whatever the stream read in between.
+	// Each completion is one person, and the release loop ticks after
+	// each; the counts may change only at completed = 3 and 6 (k = 3).
 	answers := []string{"north", "north", "north", "north", "north", "south", "north", "south"}
+	var shown []results.Question
+	shownRel := 0
+	// until reads frames until one shows release rel with pending; every
+	// frame on the way (a stream may read the state between a completion
+	// and the release loop's tick) shows counts only of a release.
+	until := func(ch <-chan sseEvent, rel int, pending int64) sseEvent {
+		t.Helper()
+		for {
+			ev := next(t, ch)
+			s := summaryOf(t, ev)
+			if s.Release > 0 && (s.Completed == nil || *s.Completed != int64(s.Release*3)) {
+				t.Fatalf("frame %s: counts not those of release %d", ev.data, s.Release)
+			}
+			if s.Release == shownRel && shownRel > 0 && !sameQuestions(s.Questions, shown) {
+				t.Fatalf("frame %s: the counts moved without a release", ev.data)
+			}
+			if s.Release == rel && s.Pending != nil && *s.Pending == pending {
+				return ev
+			}
+			if s.Release > rel {
+				t.Fatalf("frame %s: want release %d", ev.data, rel)
+			}
+		}
+	}
+	var last sseEvent
 	for i, area := range answers {
 		n := int64(i + 1)
 		c.completeOne(t, area, "1")
-		sn.wait(t, n) // the stream read this state, so a frame for it would come now
+		c.release(t)
+		rel, pending := int(n/3), 3-n%3
+		sn.wait(t, rel, pending)
+		last = until(ch, rel, pending)
+		s := summaryOf(t, last)
 		if n%3 != 0 {
 			continue
 		}
-		ev := next(t, ch)
-		s := summaryOf(t, ev)
 		if !s.Ready || s.Completed == nil || *s.Completed != n {
-			t.Fatalf("after %d responses: got frame %s, want one at %d completed and none before", n, ev.data, n)
+			t.Fatalf("after %d responses: got frame %s, want one at %d completed", n, last.data, n)
 		}
 		want := map[string]string{"North": "3", "South": "0"}
 		if n == 6 {
@@ -275,22 +323,29 @@ func TestLiveUpdatesEveryK(t *testing.T) {
 		if got := options(s); !equalMaps(got, want) {
 			t.Errorf("%d responses: options %v, want %v", n, got, want)
 		}
+		shown, shownRel = s.Questions, rel
 	}
 
-	// 8 read, 6 on screen: a second screen shows the same frame, and
-	// the next frame of either is the one at 9.
+	// A second screen shows the same frame, byte for byte, and the next
+	// release of either is release 3, at 9.
 	second := stream(t, events)
-	ev := next(t, second)
-	if s := summaryOf(t, ev); s.Completed == nil || *s.Completed != 6 {
-		t.Fatalf("second screen at 8 responses: got %s, want the frame shown at 6", ev.data)
+	if ev := next(t, second); ev.data != last.data {
+		t.Fatalf("second screen: got %s, want the frame on the first %s", ev.data, last.data)
 	}
 	c.completeOne(t, "north", "1")
+	c.release(t)
 	for _, ch := range []<-chan sseEvent{ch, second} {
-		ev := next(t, ch)
+		ev := until(ch, 3, 3)
 		if s := summaryOf(t, ev); s.Completed == nil || *s.Completed != 9 {
-			t.Fatalf("9 responses: got %s, want a frame at 9", ev.data)
+			t.Fatalf("9 responses: got %s, want release 3 at 9", ev.data)
 		}
 	}
+}
+
+func sameQuestions(a, b []results.Question) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
 }
 
 // options maps the option labels of the first question to their counts.
@@ -342,22 +397,27 @@ func TestLiveRoomInBrowser(t *testing.T) {
 	ctx := browsertest.New(t)
 	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+l.NewViewLink("night-safety", 0)+"&q=area"))
 	browsertest.WaitText(t, ctx, "Waiting for at least 3 responses")
-	browsertest.WaitText(t, ctx, "updated after every 3 responses")
+	browsertest.WaitText(t, ctx, "at least 3 more responses apart")
+	browsertest.WaitText(t, ctx, "Next update after 3 more responses.")
 	browsertest.WaitFor(t, ctx, "the stream", `document.body.dataset.state === "waiting"`)
 	browsertest.Eval[bool](t, ctx, `(window.liveMark = 42, true)`)
 
-	// Below k the page shows nothing and is sent nothing new.
+	// Before the first release the page shows no count, only how many
+	// more responses it needs.
 	for i := 1; i <= 2; i++ {
 		c.completeOne(t, "north", "1")
-		sn.wait(t, int64(i))
+		c.release(t)
+		sn.wait(t, 0, int64(3-i))
 	}
+	browsertest.WaitText(t, ctx, "Next update after 1 more responses.")
 	if txt := browsertest.Eval[string](t, ctx, `document.body.innerText`); strings.Contains(txt, "North") ||
 		strings.Contains(txt, "2 responses") || !strings.Contains(txt, "Waiting for at least 3 responses") {
 		t.Errorf("below k the page shows:\n%s", txt)
 	}
 
 	c.completeOne(t, "north", "2")
-	browsertest.WaitText(t, ctx, "3 responses")
+	c.release(t)
+	browsertest.WaitText(t, ctx, "3 responses · Release 1")
 	browsertest.WaitText(t, ctx, "Where do you live?")
 	row := func(opt string) string {
 		return browsertest.Eval[string](t, ctx, `(document.querySelector('[data-option="`+opt+`"] .count')||{}).textContent||""`)
@@ -384,10 +444,12 @@ func TestLiveRoomInBrowser(t *testing.T) {
 	for _, area := range []string{"north", "north", "south"} {
 		c.completeOne(t, area, "3")
 	}
-	browsertest.WaitText(t, ctx, "6 responses")
-	if got := browsertest.Eval[string](t, ctx, `document.body.dataset.updates`); got != "3" {
-		t.Errorf("updates drawn: got %s, want 3 (waiting, then 3, then 6)", got)
+	browsertest.WaitText(t, ctx, "Next update shortly.")
+	if txt := browsertest.Eval[string](t, ctx, `document.body.innerText`); strings.Contains(txt, "6 responses") {
+		t.Errorf("counts moved before the release:\n%s", txt)
 	}
+	c.release(t)
+	browsertest.WaitText(t, ctx, "6 responses · Release 2")
 	if got := row("north"); got != "hidden" {
 		t.Errorf("North after a lone South: got %q, want hidden", got)
 	}

@@ -60,6 +60,7 @@ func newSite(t testing.TB) *site {
 			t.Fatalf("report %d: %v", i, err)
 		}
 	}
+	env.Release(t) // the pages show releases
 	raw, _, err := env.Store.CreateToken(ctx, store.RoleAdmin, "demo admin", nil)
 	if err != nil {
 		t.Fatalf("create token: %v", err)

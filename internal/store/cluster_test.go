@@ -70,6 +70,16 @@ func TestCluster(t *testing.T) {
 		if got, err := s.Counters(ctx, c); err != nil || got["completed"] != 1 {
 			t.Fatalf("Counters: got %v, %v", got, err)
 		}
+		pend, err := s.PendingTexts(ctx, c, "story")
+		if err != nil || len(pend) != 1 {
+			t.Fatalf("PendingTexts: got %v, %v", pend, err)
+		}
+		if made, err := s.CreateRelease(ctx, c, 1, []byte("{}"), []byte("{}"), map[string][]store.PendingText{"story": pend}); err != nil || !made {
+			t.Fatalf("CreateRelease: got %v, %v", made, err)
+		}
+		if made, err := s.CreateRelease(ctx, c, 1, []byte("{}"), []byte("{}"), nil); err != nil || made {
+			t.Fatalf("CreateRelease of the same number again: got %v, %v", made, err)
+		}
 		if got, err := s.Texts(ctx, c, "story"); err != nil || len(got) != 1 {
 			t.Fatalf("Texts: got %v, %v", got, err)
 		}

@@ -131,13 +131,15 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 	}
 	slices.Sort(questions)
 	for _, q := range questions {
-		keys = append(keys, tag+":t:"+q)
+		keys = append(keys, tag+":tp:"+q)
 	}
+	// The texts of one completion wait for a release under one random
+	// completion tag (so a release batch counts completions, not texts),
+	// in a sorted set under a random score, so even a small set (stored
+	// in insertion order by Redis) keeps no order of arrival. No time.
+	ctag := randHex(8)
 	for _, q := range questions {
-		// Texts live in a sorted set under a random score, so even a small
-		// set (stored in insertion order by Redis) keeps no order of
-		// arrival; the nonce keeps identical texts apart. No time.
-		args = append(args, rand.Int64N(1<<53), randHex(8)+":"+c.Texts[q])
+		args = append(args, rand.Int64N(1<<53), ctag+":"+c.Texts[q])
 	}
 	n, err := s.run(ctx, applyScript, keys, args...).Int()
 	if err != nil {
@@ -214,7 +216,8 @@ func (s *Store) Counters(ctx context.Context, consultation string) (map[string]i
 	return out, nil
 }
 
-// Texts returns the stored texts of one question, in random order.
+// Texts returns the released texts of one question (those a release has
+// let out, see CreateRelease), in random order.
 func (s *Store) Texts(ctx context.Context, consultation, question string) ([]string, error) {
 	if err := checkID("consultation", consultation); err != nil {
 		return nil, err

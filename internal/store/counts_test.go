@@ -56,15 +56,32 @@ func TestApplyIdempotent(t *testing.T) {
 		if !maps.Equal(counters, want) {
 			t.Errorf("counters: got %v, want %v", counters, want)
 		}
+		// Texts wait for a release, each completion's under its own tag.
+		pend, err := s.PendingTexts(ctx, c, "story")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pend) != 2 || pend[0].Text != "the lamp is broken" || pend[1].Text != "the lamp is broken" || pend[0].Tag == pend[1].Tag {
+			t.Errorf("pending texts: got %+v, want the text twice under two tags", pend)
+		}
+		if texts, _ := s.Texts(ctx, c, "story"); len(texts) != 0 {
+			t.Errorf("texts out before a release: %q", texts)
+		}
+		if texts, _ := s.PendingTexts(ctx, c, "empty"); len(texts) != 0 {
+			t.Errorf("empty text stored: got %q, want none", texts)
+		}
+		if made, err := s.CreateRelease(ctx, c, 1, []byte("{}"), []byte("{}"), map[string][]store.PendingText{"story": pend}); err != nil || !made {
+			t.Fatalf("release: %v %v", made, err)
+		}
 		texts, err := s.Texts(ctx, c, "story")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if want := []string{"the lamp is broken", "the lamp is broken"}; !slices.Equal(texts, want) {
-			t.Errorf("texts: got %q, want %q", texts, want)
+			t.Errorf("released texts: got %q, want %q", texts, want)
 		}
-		if texts, _ := s.Texts(ctx, c, "empty"); len(texts) != 0 {
-			t.Errorf("empty text stored: got %q, want none", texts)
+		if pend, _ := s.PendingTexts(ctx, c, "story"); len(pend) != 0 {
+			t.Errorf("released texts still pending: %+v", pend)
 		}
 		for _, tc := range []struct {
 			marker string
@@ -107,9 +124,16 @@ func TestTextsShuffled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	first, err := s.Texts(ctx, "c", "q")
+	pend, err := s.PendingTexts(ctx, "c", "q")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if made, err := s.CreateRelease(ctx, "c", 1, []byte("{}"), []byte("{}"), map[string][]store.PendingText{"q": pend}); err != nil || !made {
+		t.Fatalf("release: %v %v", made, err)
+	}
+	first, err := s.Texts(ctx, "c", "q")
+	if err != nil || len(first) != 20 {
+		t.Fatal(first, err)
 	}
 	// 20! orders: eight reads in the same order would mean no shuffle.
 	for range 8 {

@@ -53,6 +53,9 @@
 //	P{c:<consultation>}:inv      set   keyed hashes of invitation codes (never a code); see invites.go
 //	P{c:<consultation>}:w:<hour> hash  web-chat completions this hour per keyed network hash, _all, _flag;
 //	                                   expires when the hour ends (abuse.go)
+//	P{c:<consultation>}:rl       list  release log: one JSON entry per release, newest first
+//	P{c:<consultation>}:r:<n>    string release n (JSON; its copy of the counters sealed like :n);
+//	                                   made once, right after n-1 (releases.go)
 //	P{c:<consultation>}:abuse    hash  refused (by the per-network limit), flagged (hours with one
 //	                                   network over half of the completions)
 //	P{g}:status                  hash  consultation -> status override (JSON)

@@ -104,3 +104,18 @@ func (s *Store) SetOffsetFenced(ctx context.Context, name string, v int64, holde
 	}
 	return n >= 0, nil
 }
+
+// TakeSlot takes the named slot for ttl if it is free (SET NX PX) and
+// reports whether it did. Replicas use it to space out an action shared
+// by all of them, e.g. Discord's one identify per 5 s per rate-limit
+// bucket.
+func (s *Store) TakeSlot(ctx context.Context, name string, ttl time.Duration) (bool, error) {
+	if err := checkID("slot name", name); err != nil {
+		return false, err
+	}
+	ok, err := s.rdb.SetNX(ctx, s.gkey("slot:"+name), "1", ttl).Result()
+	if err != nil {
+		return false, fmt.Errorf("store: take slot: %w", err)
+	}
+	return ok, nil
+}

@@ -69,7 +69,7 @@ func TestPrivacyScan(t *testing.T) {
 	hex := `[0-9a-f]+`
 	keyRE := regexp.MustCompile(`^` + regexp.QuoteMeta(p) + `(` +
 		`\{r:` + hex + `\}:s` +
-		`|\{c:[a-z0-9-]+\}:(n|k|p:` + hex + `|t:[a-z0-9_]+)` +
+		`|\{c:[a-z0-9-]+\}:(n|k|p:` + hex + `|tp?:[a-z0-9_]+)` +
 		`|\{g\}:(status|statuslog:[a-z0-9-]+|tokens|toknames|tokids|web:` + hex + `|releases|off:[a-z0-9]+|lease:[a-z0-9]+)` +
 		`)$`)
 	lines := strings.Split(strings.TrimSpace(dump), "\n")
@@ -82,8 +82,8 @@ func TestPrivacyScan(t *testing.T) {
 			t.Errorf("unexpected key shape: %q", key)
 		}
 	}
-	// texts carry a nonce and a random score, never a time
-	if !regexp.MustCompile(`\{c:night-safety\}:t:story => zset\[[0-9a-f]{16}:scrubbed text:[0-9.e+]+\]`).MatchString(dump) {
+	// texts carry a completion tag and a random score, never a time
+	if !regexp.MustCompile(`\{c:night-safety\}:tp:story => zset\[[0-9a-f]{16}:scrubbed text:[0-9.e+]+\]`).MatchString(dump) {
 		t.Errorf("text set: want one nonce-prefixed text, got:\n%s", dump)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/baraza/baraza/internal/consult"
 	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/redistest"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/store"
 )
 
@@ -80,13 +81,24 @@ func NewOn(t testing.TB, srv *redistest.Server, opts ...Option) *Env {
 		Logger:  logger,
 		Secret:  secret,
 	}
-	e.Consult = &consult.Service{Store: st, Catalog: e.Catalog, K: 5}
-	e.routerCfg = bot.RouterConfig{Store: st, Keys: e.Keys, Catalog: e.Catalog, Logger: logger}
+	// Releases are made on e.Release, as soon as k new completions are in
+	// (no interval between releases).
+	e.Consult = &consult.Service{Store: st, Catalog: e.Catalog, K: 5, Releases: &release.Service{Interval: -1}}
+	e.routerCfg = bot.RouterConfig{Store: st, Keys: e.Keys, Catalog: e.Catalog, Logger: logger, Releases: e.Consult.Release()}
 	for _, o := range opts {
 		o(&e.routerCfg)
 	}
 	e.Router = bot.NewRouter(e.routerCfg)
 	return e
+}
+
+// Release makes every release that is due, as the release loop of
+// `baraza serve` does on each tick.
+func (e *Env) Release(t testing.TB) {
+	t.Helper()
+	if err := e.Consult.MakeReleases(context.Background()); err != nil {
+		t.Fatalf("releases: %v", err)
+	}
 }
 
 // Restart replaces the router by a fresh one on the same store, as a

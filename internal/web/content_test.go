@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
 )
@@ -195,6 +196,7 @@ func TestCommentsNeedKAnswers(t *testing.T) {
 		}
 	}
 
+	f.env.Release(t)
 	_, page := f.signIn(t, official).get("/consultations/quiet")
 	if strings.Contains(page, "Not enough responses yet.") {
 		t.Fatalf("quiet with 5 completed: page says not enough responses, want results")
@@ -350,5 +352,43 @@ func TestLabelsHidden(t *testing.T) {
 				t.Errorf("%s: the page says %q", lang, bad)
 			}
 		}
+	}
+}
+
+// TestPublicPageDP: a consultation that publishes with differential
+// privacy shows its latest release's noisy counts as "≈ N (noise added)",
+// the same on every load (noise drawn once per release).
+func TestPublicPageDP(t *testing.T) {
+	f := newFixture(t)
+	town := f.env.Catalog.Get("town")
+	eps, err := privacy.ParseEpsilon("1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	town.DP = &dialogs.DP{Epsilon: eps, Releases: 5}
+	ctx := context.Background()
+	for i := range 5 {
+		a := dialogs.Answers{"area": {Options: []string{"north"}}, "gender": {Options: []string{"woman"}},
+			"safe": {Options: []string{"3"}}, "lit": {Options: []string{"3"}}, "incidents": {Options: []string{"none"}}}
+		if _, err := f.env.Store.Apply(ctx, store.Completion{Consultation: "town", Key: fmt.Sprintf("dp-%d", i),
+			Incr: results.Increments(town, a, "")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.env.Release(t)
+	_, page := f.browser(t).get("/public/town")
+	for _, s := range []string{"(noise added)", `id="why-noise"`, "ε = 0.2 spent so far", tr("en", "public_note_dp")} {
+		if !strings.Contains(page, template.HTMLEscapeString(s)) && !strings.Contains(page, s) {
+			t.Errorf("DP public page lacks %q", s)
+		}
+	}
+	for _, s := range []string{"hidden to protect respondents", "fewer than 5"} {
+		if strings.Contains(page, s) {
+			t.Errorf("DP public page says %q", s)
+		}
+	}
+	_, again := f.browser(t).get("/public/town")
+	if again != page {
+		t.Error("a second load of the DP page shows other numbers")
 	}
 }

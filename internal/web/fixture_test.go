@@ -110,6 +110,9 @@ func newFixture(t testing.TB, change ...func(*Deps)) *fixture {
 //	      gender 16/16; safe 1:2 2:5 3:10 4:8 5:7; lit 1:5 2:6 3:7 4:7 5:7;
 //	      incidents theft 11, harassment 8, none 16; 6 comments.
 //	quiet: 4 started, 3 completed (fewer than k).
+//
+// and then makes the releases (town and reports; quiet has none).
+//
 //	reports: 6 reports in 2026-W01, 8 in 2026-W02, 2 in 2026-W03.
 func seed(t testing.TB, env *testenv.Env) {
 	t.Helper()
@@ -182,6 +185,8 @@ func seed(t testing.TB, env *testenv.Env) {
 			n++
 		}
 	}
+	// Readers see releases: make them, as the release loop would.
+	env.Release(t)
 }
 
 func repeat(s string, n int) []string {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/internal/consult"
+	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
 )
 
@@ -233,8 +234,8 @@ func (s *server) handleList() http.Handler {
 			}
 			row := listRow{ID: c.ID, Title: c.Title, Kind: tr(lang, "kind_"+c.Kind),
 				Status: tr(lang, "status_"+c.Status), StatusID: c.Status, Dates: dates(lang, c.Opens, c.Closes)}
-			row.Started, row.StartedShown = shown(lang, c.Started)
-			row.Completed, row.CompletedShown = shown(lang, c.Completed)
+			row.Started, row.StartedShown = shownMode(lang, c.Mode == results.ModeDP, c.Started)
+			row.Completed, row.CompletedShown = shownMode(lang, c.Mode == results.ModeDP, c.Completed)
 			rows = append(rows, row)
 		}
 		p := s.newPage(r, tr(lang, "consultations"), rows)
@@ -245,11 +246,9 @@ func (s *server) handleList() http.Handler {
 	})
 }
 
-// shown formats an already suppressed count: the number, or "hidden to
-// protect respondents" when it is hidden (nil), whatever the reason.
-func shown(lang string, n *int64) (string, bool) { return shownMode(lang, false, n) }
-
-// shownMode is shown, and in a DP release (dp) "≈ N (noise added)".
+// shownMode formats an already suppressed count: the number, "hidden to
+// protect respondents" when it is hidden (nil), whatever the reason, and
+// in a DP release (dp) "≈ N (noise added)".
 func shownMode(lang string, dp bool, n *int64) (string, bool) {
 	b := countBar(lang, dp, "", n)
 	return b.Value, b.Shown

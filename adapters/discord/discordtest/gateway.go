@@ -52,6 +52,9 @@ type gwConn struct {
 	ws   *websocket.Conn
 	wmu  sync.Mutex
 	sess *session
+	// atResume: the connection came in on the resume gateway (the host
+	// READY's resume_gateway_url names), not the main one.
+	atResume bool
 }
 
 func (g *gateway) init() {
@@ -70,10 +73,16 @@ func (c *gwConn) write(v any) error {
 	return c.writeRaw(raw)
 }
 
+// writeTimeout bounds one gateway write to a client.
+const writeTimeout = 20 * time.Second
+
 func (c *gwConn) writeRaw(raw []byte) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	_ = c.ws.SetWriteDeadline(time.Now().Add(2 * time.Second))
+	// A client that reads nothing for this long is dropped, as Discord
+	// drops one that falls far behind; not shorter, or a -race run on a
+	// loaded machine is cut off while it merely runs slowly.
+	_ = c.ws.SetWriteDeadline(time.Now().Add(writeTimeout))
 	return c.ws.WriteMessage(websocket.TextMessage, raw)
 }
 
@@ -173,14 +182,23 @@ func (s *Server) controlLocked(sess *session, typ string, d any) {
 	if sess.conn != nil {
 		_ = sess.conn.writeRaw(frame)
 	}
+	s.bump()
 }
 
 func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
+	s.serveGatewayAt(w, r, false)
+}
+
+func (s *Server) serveResumeGateway(w http.ResponseWriter, r *http.Request) {
+	s.serveGatewayAt(w, r, true)
+}
+
+func (s *Server) serveGatewayAt(w http.ResponseWriter, r *http.Request, atResume bool) {
 	ws, err := s.up.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
-	c := &gwConn{ws: ws}
+	c := &gwConn{ws: ws, atResume: atResume}
 	g := &s.gw
 	g.mu.Lock()
 	g.conns[c] = struct{}{}
@@ -193,6 +211,7 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		delete(g.conns, c)
 		g.mu.Unlock()
 		_ = ws.Close()
+		s.bump()
 	}()
 	if c.write(map[string]any{"op": 10, "d": map[string]any{"heartbeat_interval": s.opts.HeartbeatInterval.Milliseconds()}}) != nil {
 		return
@@ -212,6 +231,12 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 		}
 		switch f.Op {
 		case 1:
+			s.mu.Lock()
+			mute := s.noACKs
+			s.mu.Unlock()
+			if mute {
+				continue // a zombied connection: heartbeats go unanswered
+			}
 			if c.write(map[string]any{"op": 11}) != nil {
 				return
 			}
@@ -248,7 +273,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 		}
 	}
 	s.mu.Lock()
-	s.identifies = append(s.identifies, Identify{Intents: id.Intents, Shard: id.Shard, Token: id.Token})
+	s.identifies = append(s.identifies, Identify{Intents: id.Intents, Shard: id.Shard, Token: id.Token, At: time.Now()})
 	s.mu.Unlock()
 
 	g := &s.gw
@@ -269,7 +294,7 @@ func (s *Server) identify(c *gwConn, d json.RawMessage) bool {
 	g.active[shard] = sess
 	c.sess = sess
 	ready := map[string]any{
-		"v": 9, "session_id": sess.id, "resume_gateway_url": "ws" + s.URL[len("http"):] + "/ws",
+		"v": 9, "session_id": sess.id, "resume_gateway_url": s.resumeGatewayURL(),
 		"user":        map[string]any{"id": BotID, "username": botName, "discriminator": "0", "bot": true, "verified": true, "avatar": nil},
 		"application": map[string]any{"id": AppID, "flags": 0},
 		"guilds":      []any{}, "private_channels": []any{},
@@ -299,8 +324,14 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) {
 	if json.Unmarshal(d, &r) == nil && s.tokenOK(r.Token) {
 		sess = g.sessions[r.SessionID]
 	}
-	if sess == nil || g.active[sess.shard] != sess || r.Seq > sess.seq {
+	if sess == nil || g.active[sess.shard] != sess || r.Seq > sess.seq || (!c.atResume && !s.opts.LenientResume) {
+		// A resume must go to the resume_gateway_url READY gave; elsewhere
+		// the session is not resumable (Discord documents the URL as the
+		// one to resume on; this fake is strict about it).
 		_ = c.write(map[string]any{"op": 9, "d": false})
+		s.mu.Lock()
+		s.refusedResumes++
+		s.mu.Unlock()
 		return
 	}
 	if sess.conn != nil && sess.conn != c {
@@ -308,6 +339,11 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) {
 	}
 	sess.conn = c
 	c.sess = sess
+	// Counted before the replay: a test that sees a replayed event
+	// handled must also see the resume.
+	s.mu.Lock()
+	s.resumes++
+	s.mu.Unlock()
 	for i := r.Seq; i < int64(len(sess.log)); i++ {
 		e := sess.log[i]
 		if !e.replay {
@@ -318,9 +354,33 @@ func (s *Server) resume(c *gwConn, d json.RawMessage) {
 		}
 	}
 	s.controlLocked(sess, "RESUMED", map[string]any{})
+}
+
+// RefusedResumes counts resumes answered with op 9 (wrong URL, unknown
+// or superseded session).
+func (s *Server) RefusedResumes() int {
 	s.mu.Lock()
-	s.resumes++
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	return s.refusedResumes
+}
+
+// StopHeartbeatACKs makes the gateway stop answering heartbeats (op 11),
+// as a zombied connection does; ResumeHeartbeatACKs undoes it.
+func (s *Server) StopHeartbeatACKs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noACKs = true
+}
+
+// ResumeHeartbeatACKs makes the gateway answer heartbeats again.
+func (s *Server) ResumeHeartbeatACKs() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.noACKs = false
+}
+
+func (s *Server) resumeGatewayURL() string {
+	return "ws" + s.resumeTS.URL[len("http"):]
 }
 
 // Connected reports whether shard 0 has a live, identified gateway

@@ -29,6 +29,10 @@ const (
 	codeMissingPermissions  = 50013
 	codeInvalidFormBody     = 50035
 	codeAlreadyAcknowledged = 40060
+	// codeCannotDM: the user's privacy settings refuse DMs from server
+	// members (or they blocked the bot). Discord still creates the DM
+	// channel; the message is what fails, with 403.
+	codeCannotDM = 50007
 )
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request) (status int, body any)
@@ -109,6 +113,7 @@ func (s *Server) rest(auth bool, bucketOf func(*http.Request) string, h handlerF
 		s.calls = append(s.calls, Call{Method: r.Method, Path: r.URL.Path, Bucket: key, Status: status, At: at, RetryAfter: retryAfter})
 		s.mu.Unlock()
 		writeJSON(w, status, body)
+		s.bump()
 	})
 }
 
@@ -197,7 +202,7 @@ func hashKey(k string) uint32 {
 
 func (s *Server) getGateway(w http.ResponseWriter, r *http.Request) (int, any) {
 	return http.StatusOK, map[string]any{"url": "ws" + strings.TrimPrefix(s.URL, "http") + "/ws",
-		"shards": 1, "session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": 1}}
+		"shards": 1, "session_start_limit": map[string]any{"total": 1000, "remaining": 999, "reset_after": 0, "max_concurrency": s.maxConcurrency()}}
 }
 
 func (s *Server) getMe(w http.ResponseWriter, r *http.Request) (int, any) {
@@ -379,6 +384,12 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) (int, any
 	if c == nil {
 		s.mu.Unlock()
 		return http.StatusNotFound, apiError{Message: "Unknown Channel", Code: codeUnknownChannel}
+	}
+	if c.Type == 1 {
+		if u := s.users[c.RecipientID]; u != nil && u.closedDMs {
+			s.mu.Unlock()
+			return http.StatusForbidden, apiError{Message: "Cannot send messages to this user", Code: codeCannotDM}
+		}
 	}
 	m := s.addBotMessageLocked(c, p, rows, "")
 	raw := s.messageJSON(m)

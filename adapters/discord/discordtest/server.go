@@ -1,6 +1,6 @@
 // Package discordtest is a fake Discord for tests: one httptest server that
 // serves the REST API under /api/v9 and the gateway websocket at /ws/, speaks
-// the wire protocol discordgo v0.29.0 expects, enforces the limits Discord
+// the wire protocol discordgo v0.28.1 expects, enforces the limits Discord
 // enforces (per-route rate limits with 429, component and content limits,
 // the 3-second interaction deadline, no deletion of a user's DM message) and
 // records everything the bot did so tests can assert on it.
@@ -33,7 +33,13 @@ type Options struct {
 	// Token is the bot token the fake accepts, without the "Bot " prefix
 	// ["test-token"].
 	Token string
-	// HeartbeatInterval announced in Hello [250ms].
+	// HeartbeatInterval announced in Hello [41.25 s, Discord's]. discordgo
+	// v0.28.1 treats five intervals without an ACK as a zombied connection
+	// and reconnects; the ACK is read in order behind every event before
+	// it, so an interval much shorter than Discord's turns a busy -race
+	// run (a replay backlog read slowly) into a reconnect storm that
+	// Discord's real interval never causes. Tests of the zombie path set
+	// a short one.
 	HeartbeatInterval time.Duration
 	// RouteLimit requests per RouteWindow in each route bucket [5 per 100ms].
 	RouteLimit  int
@@ -46,6 +52,14 @@ type Options struct {
 	// NoEcho stops the fake from dispatching MESSAGE_CREATE for the bot's own
 	// messages (real Discord echoes them).
 	NoEcho bool
+	// LenientResume accepts a resume on the main gateway URL. By default,
+	// as on Discord, READY names a different resume_gateway_url (another
+	// host) and a resume anywhere else is answered op 9 (not resumable).
+	LenientResume bool
+	// MaxConcurrency is session_start_limit.max_concurrency in
+	// /gateway/bot [1]: identifies per 5 s per rate-limit bucket
+	// (shard_id % max_concurrency).
+	MaxConcurrency int
 }
 
 // Snowflake ids of the fixed objects.
@@ -61,30 +75,36 @@ const (
 
 // Server is the fake Discord.
 type Server struct {
-	URL  string
-	opts Options
-	ts   *httptest.Server
-	up   websocket.Upgrader
+	URL      string
+	opts     Options
+	ts       *httptest.Server
+	resumeTS *httptest.Server // the resume gateway, on another port
+	up       websocket.Upgrader
 
 	nextID atomic.Int64
 
-	mu           sync.Mutex
-	users        map[string]*User
-	channels     map[string]*channel
-	dmByUser     map[string]string
-	interactions map[string]*interaction
-	events       map[string]*event // by event id (message or interaction id)
-	calls        []Call
-	rejects      []Reject
-	limited      map[string]int
-	buckets      map[string]*bucket
-	global       []time.Time
-	inject429    int
-	injectAfter  time.Duration
-	commands     []json.RawMessage
-	commandPuts  int
-	identifies   []Identify
-	resumes      int
+	mu             sync.Mutex
+	users          map[string]*User
+	channels       map[string]*channel
+	dmByUser       map[string]string
+	interactions   map[string]*interaction
+	events         map[string]*event // by event id (message or interaction id)
+	calls          []Call
+	rejects        []Reject
+	limited        map[string]int
+	buckets        map[string]*bucket
+	global         []time.Time
+	inject429      int
+	injectAfter    time.Duration
+	commands       []json.RawMessage
+	commandPuts    int
+	identifies     []Identify
+	resumes        int
+	refusedResumes int
+	noACKs         bool
+
+	chMu    sync.Mutex
+	changed chan struct{} // closed by bump; nil until someone waits
 
 	gw gateway
 }
@@ -111,6 +131,36 @@ type Identify struct {
 	Intents int
 	Shard   *[2]int
 	Token   string
+	At      time.Time
+}
+
+func (s *Server) maxConcurrency() int {
+	if s.opts.MaxConcurrency > 0 {
+		return s.opts.MaxConcurrency
+	}
+	return 1
+}
+
+// IdentifyTooSoon counts identifies that came less than 5 s after the
+// previous one of the same rate-limit bucket (shard % max_concurrency):
+// Discord allows one per 5 s per bucket.
+func (s *Server) IdentifyTooSoon() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	last := map[int]time.Time{}
+	n := 0
+	for _, id := range s.identifies {
+		shard := 0
+		if id.Shard != nil {
+			shard = id.Shard[0]
+		}
+		b := shard % s.maxConcurrency()
+		if t, ok := last[b]; ok && id.At.Sub(t) < 5*time.Second {
+			n++
+		}
+		last[b] = id.At
+	}
+	return n
 }
 
 // New starts a fake and closes it when the test ends.
@@ -127,7 +177,7 @@ func NewServer(opts Options) *Server {
 		opts.Token = "test-token"
 	}
 	if opts.HeartbeatInterval <= 0 {
-		opts.HeartbeatInterval = 250 * time.Millisecond
+		opts.HeartbeatInterval = 41250 * time.Millisecond
 	}
 	if opts.RouteLimit <= 0 {
 		opts.RouteLimit = 5
@@ -154,6 +204,9 @@ func NewServer(opts Options) *Server {
 	s.channels[GuildChannelID] = &channel{ID: GuildChannelID, Type: 0, GuildID: GuildID}
 	s.ts = httptest.NewServer(s.routes())
 	s.URL = s.ts.URL
+	rmux := http.NewServeMux()
+	rmux.HandleFunc("/", s.serveResumeGateway)
+	s.resumeTS = httptest.NewServer(rmux)
 	return s
 }
 
@@ -168,6 +221,8 @@ func (s *Server) Close() {
 	s.gw.closeAll()
 	s.ts.CloseClientConnections()
 	s.ts.Close()
+	s.resumeTS.CloseClientConnections()
+	s.resumeTS.Close()
 }
 
 func (s *Server) newID() string { return strconv.FormatInt(s.nextID.Add(1), 10) }
@@ -396,19 +451,66 @@ func lessID(a, b string) bool {
 	return a < b
 }
 
-// Await polls cond every few milliseconds until it is true or timeout
-// passes, and reports whether it became true.
+// Changed returns a channel closed at the next change the bot makes
+// through the REST API or the gateway: take it before checking a
+// condition, then wait on it, and no change is missed.
+func (s *Server) Changed() <-chan struct{} {
+	s.chMu.Lock()
+	defer s.chMu.Unlock()
+	if s.changed == nil {
+		s.changed = make(chan struct{})
+	}
+	return s.changed
+}
+
+// bump wakes everyone waiting on Changed.
+func (s *Server) bump() {
+	s.chMu.Lock()
+	defer s.chMu.Unlock()
+	if s.changed != nil {
+		close(s.changed)
+		s.changed = nil
+	}
+}
+
+// Await checks cond after every change (see Changed) until it is true or
+// timeout passes, and reports whether it became true. Conditions on state
+// outside the fake (a test's handler) are also checked every 100 ms; the
+// fake's own changes wake it at once, so waiting tests do not spin and
+// starve the adapter they watch on a loaded -race run.
 func (s *Server) Await(timeout time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(timeout)
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
 	for {
+		ch := s.Changed()
 		if cond() {
 			return true
 		}
-		if time.Now().After(deadline) {
-			return false
+		select {
+		case <-ch:
+		case <-tick.C:
+		case <-t.C:
+			return cond()
 		}
-		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// Interaction returns the record of one interaction (see Interactions).
+func (s *Server) Interaction(id string) (InteractionRecord, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.interactions[id]
+	if in == nil {
+		return InteractionRecord{}, false
+	}
+	r := InteractionRecord{ID: in.ID, Type: in.Type, Sent: in.sent, AckType: in.ackType,
+		Late: in.late, Choices: append([]string(nil), in.choices...), Followups: in.followups}
+	if in.ackType != 0 && !in.sent.IsZero() {
+		r.AckAfter = in.ackAt.Sub(in.sent)
+	}
+	return r, true
 }
 
 func (s *Server) reject(r *http.Request, status, code int, reason string) {
@@ -424,6 +526,7 @@ type User struct {
 	s                        *Server
 	ID, Username, GlobalName string
 	Locale                   string
+	closedDMs                bool
 }
 
 // NewUser adds a user. id is a snowflake string.
@@ -438,6 +541,16 @@ func (s *Server) NewUser(id, username, globalName string) *User {
 func (u *User) json() map[string]any {
 	return map[string]any{"id": u.ID, "username": u.Username, "global_name": u.GlobalName,
 		"discriminator": "0", "avatar": nil}
+}
+
+// CloseDMs makes the user refuse direct messages (the privacy setting
+// "Allow direct messages from server members" off, or the bot blocked):
+// the DM channel is still created, every message the bot sends there gets
+// 403 with code 50007, as on Discord.
+func (u *User) CloseDMs() {
+	u.s.mu.Lock()
+	defer u.s.mu.Unlock()
+	u.closedDMs = true
 }
 
 // DMChannel returns the id of the user's DM channel with the bot, creating

@@ -8,6 +8,7 @@
   var questions = document.getElementById("questions");
   var total = document.getElementById("total");
   var note = document.getElementById("note");
+  var next = document.getElementById("next");
   var done = false;
   var updates = 0;
 
@@ -21,6 +22,9 @@
 
   function render(s) {
     note.textContent = s.status === "closed" ? t.tClosed : "";
+    // The next release: counts change only with one.
+    next.textContent = (s.pending === undefined || s.pending === null) ? "" :
+      (s.pending > 0 ? fill(t.tNext, s.pending) : t.tSoon);
     if (!s.ready) {
       waiting.hidden = false;
       questions.replaceChildren();
@@ -29,7 +33,8 @@
       return;
     }
     waiting.hidden = true;
-    total.textContent = s.completed === null ? "" : fill(t.tResponses, s.completed);
+    total.textContent = (s.completed === null || s.completed === undefined ? "" : fill(t.tResponses, s.completed) + " · ") +
+      fill(t.tRelease, s.release);
     var blocks = [];
     (s.questions || []).forEach(function (q) {
       var box = el("section", "question");

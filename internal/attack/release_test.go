@@ -1,0 +1,84 @@
+package attack
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/redistest"
+	"github.com/baraza/baraza/internal/release"
+	"github.com/baraza/baraza/internal/results"
+	"github.com/baraza/baraza/internal/store"
+)
+
+// TestDifferencingReleases plays the reader who looks again every time a
+// person completes, against the product's own releases: respondents
+// complete one by one through the store (as the router does), every
+// process's release loop ticks after each completion (internal/release on
+// a real Redis, no interval), and the reader keeps every release they
+// could see. Each consecutive pair of releases is attacked together by
+// LP. Before releases the same reader, looking after each completion at
+// the live summary, reads the newcomer's answers off the difference
+// (TestDifferencing's "before").
+func TestDifferencingReleases(t *testing.T) {
+	const k = 5
+	srv := redistest.Start(t)
+	ctx := context.Background()
+	for i, sc := range scenarios[:5] {
+		t.Run(fmt.Sprintf("%s/%d/%d", sc.file, sc.n, sc.seed), func(t *testing.T) {
+			s := load(t, sc.file)
+			st := store.New(srv.Client(), store.Options{Prefix: fmt.Sprintf("%sbaraza%d:", srv.Prefix, i)})
+			svc := &release.Service{Store: st, Interval: -1, K: func(*dialogs.Script) int { return k }}
+			pop := Generate(rand.New(rand.NewPCG(sc.seed, 12)), s, sc.n, k)
+			var pubs []results.Published
+			for r, a := range pop.Answers {
+				if _, err := st.Apply(ctx, store.Completion{Consultation: s.ID, Key: fmt.Sprint("c", r),
+					Incr: append([]string{results.FieldStarted}, results.Increments(s, a, "")...)}); err != nil {
+					t.Fatal(err)
+				}
+				made, err := svc.Make(ctx, s, "open")
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !made {
+					continue
+				}
+				latest, err := svc.Latest(ctx, s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				pubs = append(pubs, results.Published{Counters: latest.Latest.Counters,
+					Summary: svc.SummaryOf(s, latest, "open", "en")})
+			}
+			// Before: the same reader's two last looks at a summary of the
+			// live counters (each audited alone, as results.Build does), one
+			// completion apart.
+			c0, c1 := pop.Counters(sc.n-1), pop.Counters(sc.n)
+			live, _ := results.Model(s, []results.Published{
+				{Counters: c0, Summary: results.Build(s, c0, k, "open", "en")},
+				{Counters: c1, Summary: results.Build(s, c1, k, "open", "en")},
+			})
+			before := privacy.Audit(k, live)
+			t.Logf("live counters, two looks one completion apart, each audited alone: %v (%d findings)", count(before), len(before.Findings))
+			if len(before.Findings) == 0 {
+				t.Errorf("the attack found nothing on live counters: it is too weak to test releases")
+			}
+			var all tally
+			for i := 1; i < len(pubs); i++ {
+				if d := pubs[i].Counters[results.FieldCompleted] - pubs[i-1].Counters[results.FieldCompleted]; d < k {
+					t.Errorf("releases %d and %d are %d completions apart", i, i+1, d)
+				}
+				p, _ := results.Model(s, pubs[i-1:i+1])
+				rep := privacy.Audit(k, p)
+				all.add(count(rep))
+				for _, f := range rep.Findings {
+					t.Errorf("releases %d and %d leak: %s", i, i+1, f.String(p))
+				}
+			}
+			t.Logf("releases through internal/release, a look after every completion: %d releases, each consecutive pair attacked: %v", len(pubs), all)
+		})
+	}
+}

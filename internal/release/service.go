@@ -1,0 +1,440 @@
+package release
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/results"
+	"github.com/baraza/baraza/internal/store"
+)
+
+// StatusClosed is the status (bot.StatusClosed) on which a consultation
+// gets its final release.
+const StatusClosed = "closed"
+
+// Service makes and reads the releases of every consultation.
+type Service struct {
+	Store *store.Store
+	// Interval is Policy.Interval; 0 means DefaultInterval, a negative
+	// value no interval at all (tests).
+	Interval time.Duration
+	// Scripts lists the consultations to watch (Run, Tick).
+	Scripts func() []*dialogs.Script
+	// K is the threshold of a script.
+	K func(*dialogs.Script) int
+	// Statuses gives the effective status of every script (Run, Tick).
+	Statuses func(context.Context) (map[string]string, error)
+	Logger   *slog.Logger
+	Now      func() time.Time
+
+	mu     sync.Mutex
+	cache  map[string]*Release // consultation -> latest release read
+	redone map[string]*Release // "<id>/<number>/<script fingerprint>" -> re-audited
+	prints sync.Map            // *dialogs.Script -> Fingerprint
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) log() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func (s *Service) interval() time.Duration {
+	switch {
+	case s.Interval == 0:
+		return DefaultInterval
+	case s.Interval < 0:
+		return 0
+	}
+	return s.Interval
+}
+
+// Policy is the release policy of script sc.
+func (s *Service) Policy(sc *dialogs.Script) Policy {
+	k := privacy.DefaultK
+	if s.K != nil {
+		k = s.K(sc)
+	}
+	return Policy{K: max(k, privacy.MinK), Interval: s.interval()}
+}
+
+// State is what a reader needs: the latest release (nil before the first)
+// and how many more completions the next one needs at least.
+type State struct {
+	Latest  *Release
+	Pending int64
+}
+
+// Latest returns the latest release of consultation sc (nil before the
+// first) and the live completion count. One round trip, plus one read of
+// the release when it is newer than the one this process read last.
+func (s *Service) Latest(ctx context.Context, sc *dialogs.Script) (State, error) {
+	completed, count, head, err := s.Store.ReleaseState(ctx, sc.ID, results.FieldCompleted)
+	if err != nil {
+		return State{}, fmt.Errorf("release: %w", err)
+	}
+	pol := s.Policy(sc)
+	if head == nil || count == 0 {
+		return State{Pending: pol.Pending(nil, completed)}, nil
+	}
+	e, err := decodeEntry(head)
+	if err != nil {
+		return State{}, err
+	}
+	r, err := s.body(ctx, sc.ID, e)
+	if err != nil {
+		return State{}, err
+	}
+	return State{Latest: s.forScript(sc, r), Pending: pol.Pending(&r.Entry, completed)}, nil
+}
+
+// forScript returns r as it may be shown with script sc. A release made
+// with another version of the script (a reload added a question, an
+// option, a segment) was not audited as sc renders it: it is audited
+// again for sc, once per process, hiding at least what the release hid.
+func (s *Service) forScript(sc *dialogs.Script, r *Release) *Release {
+	fp, ok := s.prints.Load(sc)
+	if !ok {
+		fp, _ = s.prints.LoadOrStore(sc, Fingerprint(sc))
+	}
+	if r.Script == "" || r.Script == fp.(string) {
+		return r
+	}
+	key := fmt.Sprintf("%s/%d/%s", sc.ID, r.Number, fp)
+	s.mu.Lock()
+	done := s.redone[key]
+	s.mu.Unlock()
+	if done != nil {
+		return done
+	}
+	lang := "en"
+	if len(sc.Languages) > 0 {
+		lang = sc.Languages[0]
+	}
+	_, forced, _ := results.Audited(sc, r.Counters, r.K, "", lang, nil)
+	for f, why := range r.Forced {
+		if _, ok := forced[f]; !ok {
+			forced[f] = why
+		}
+	}
+	c := *r
+	c.Forced = forced
+	s.mu.Lock()
+	if s.redone == nil {
+		s.redone = make(map[string]*Release)
+	}
+	s.redone[key] = &c
+	s.mu.Unlock()
+	return &c
+}
+
+// body returns the release e names, from the cache when it holds it.
+func (s *Service) body(ctx context.Context, id string, e *Entry) (*Release, error) {
+	s.mu.Lock()
+	c := s.cache[id]
+	s.mu.Unlock()
+	if c != nil && c.Number == e.Number && c.CreatedAt.Equal(e.CreatedAt) && c.Completions == e.Completions {
+		return c, nil
+	}
+	b, err := s.Store.ReleaseBody(ctx, id, e.Number)
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	r, err := decodeRelease(s.Store, b)
+	if err != nil {
+		return nil, err
+	}
+	s.mu.Lock()
+	if s.cache == nil {
+		s.cache = make(map[string]*Release)
+	}
+	s.cache[id] = r
+	s.mu.Unlock()
+	return r, nil
+}
+
+// Summary is what every reader shows of consultation sc: the summary of
+// its latest release in lang, with the live status, or before the first
+// release a summary that says so (release 0, every count null).
+func (s *Service) Summary(ctx context.Context, sc *dialogs.Script, status, lang string) (results.Summary, error) {
+	st, err := s.Latest(ctx, sc)
+	if err != nil {
+		return results.Summary{}, err
+	}
+	return s.SummaryOf(sc, st, status, lang), nil
+}
+
+// SummaryOf renders st (see Summary).
+func (s *Service) SummaryOf(sc *dialogs.Script, st State, status, lang string) results.Summary {
+	var sum results.Summary
+	if st.Latest == nil {
+		sum = Unreleased(sc, s.Policy(sc).K, status, lang)
+	} else {
+		sum = summary(sc, st.Latest, status, lang)
+	}
+	if !(sum.Final && status == StatusClosed) {
+		p := st.Pending
+		sum.Pending = &p
+	}
+	return sum
+}
+
+// Unreleased is the summary of a consultation before its first release:
+// its whole shape, every count null.
+func Unreleased(sc *dialogs.Script, k int, status, lang string) results.Summary {
+	sum := results.Render(sc, map[string]int64{}, k, status, lang, nil)
+	sum.Release = 0
+	sum.Started, sum.Completed, sum.Declined = nil, nil, nil
+	sum.StartedReason, sum.CompletedReason, sum.DeclinedReason = "", "", ""
+	for i := range sum.Questions {
+		q := &sum.Questions[i]
+		q.Answered, q.AnsweredReason = nil, ""
+		for j := range q.Options {
+			q.Options[j].Count, q.Options[j].Suppressed, q.Options[j].Reason = nil, true, ""
+		}
+	}
+	for i := range sum.Breakdowns {
+		for j := range sum.Breakdowns[i].Cells {
+			c := &sum.Breakdowns[i].Cells[j]
+			c.Count, c.Suppressed, c.Reason = nil, true, ""
+		}
+	}
+	sum.Weeks = nil
+	return sum
+}
+
+// Make makes the next release of sc if it is due (Policy.Due), audited
+// with the previous one; made is false when it was not due or another
+// process made it first.
+func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (made bool, err error) {
+	completed, count, head, err := s.Store.ReleaseState(ctx, sc.ID, results.FieldCompleted)
+	if err != nil {
+		return false, fmt.Errorf("release: %w", err)
+	}
+	var prev *Release
+	if head != nil && count > 0 {
+		e, err := decodeEntry(head)
+		if err != nil {
+			return false, err
+		}
+		if prev, err = s.body(ctx, sc.ID, e); err != nil {
+			return false, err
+		}
+		prev = s.forScript(sc, prev)
+	}
+	pol := s.Policy(sc)
+	now := s.now()
+	closing := status == StatusClosed
+	var pe *Entry
+	if prev != nil {
+		pe = &prev.Entry
+	}
+	if !pol.Due(pe, completed, now, closing) {
+		return false, nil
+	}
+	counters, err := s.Store.Counters(ctx, sc.ID)
+	if err != nil {
+		return false, fmt.Errorf("release: %w", err)
+	}
+	// The counters may have moved since ReleaseState: decide on them.
+	if !pol.Due(pe, counters[results.FieldCompleted], now, closing) {
+		return false, nil
+	}
+	r, err := s.build(sc, pol.K, status, counters, prev, now, closing, count+1)
+	if err != nil {
+		return false, err
+	}
+	texts, err := s.textBatch(ctx, sc, pol.K)
+	if err != nil {
+		return false, err
+	}
+	for q, b := range texts {
+		if r.Texts == nil {
+			r.Texts = make(map[string]int)
+		}
+		r.Texts[q] = len(b)
+	}
+	entry, body, err := bodyOf(s.Store, r)
+	if err != nil {
+		return false, fmt.Errorf("release: encode: %w", err)
+	}
+	made, err = s.Store.CreateRelease(ctx, sc.ID, r.Number, entry, body, texts)
+	if err != nil {
+		return false, fmt.Errorf("release: %w", err)
+	}
+	if made {
+		s.mu.Lock()
+		if s.cache == nil {
+			s.cache = make(map[string]*Release)
+		}
+		s.cache[sc.ID] = r
+		s.mu.Unlock()
+		s.log().Info("release made", "consultation", sc.ID, "release", r.Number, "final", r.Final)
+	}
+	return made, nil
+}
+
+// textBatch is the free text a release lets out: per text question, every
+// text waiting, if they come from at least k distinct completions (one
+// completion's texts share one tag, however many it wrote); otherwise
+// that question's texts wait for a later release.
+func (s *Service) textBatch(ctx context.Context, sc *dialogs.Script, k int) (map[string][]store.PendingText, error) {
+	out := make(map[string][]store.PendingText)
+	for i := range sc.Questions {
+		q := &sc.Questions[i]
+		if q.Type != dialogs.TypeText {
+			continue
+		}
+		pend, err := s.Store.PendingTexts(ctx, sc.ID, q.ID)
+		if err != nil {
+			return nil, fmt.Errorf("release: %w", err)
+		}
+		tags := make(map[string]bool, len(pend))
+		for _, p := range pend {
+			tags[p.Tag] = true
+		}
+		if len(tags) >= k {
+			out[q.ID] = pend
+		}
+	}
+	return out, nil
+}
+
+// build makes release number n from counters, audited with prev; for a
+// DP script (publish: {mode: dp}), its noise drawn and its ε charged
+// instead (dp).
+func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[string]int64, prev *Release,
+	now time.Time, final bool, n int) (*Release, error) {
+	if sc.DP != nil {
+		return s.dp(sc, k, counters, prev, now, final, n)
+	}
+	lang := "en"
+	if len(sc.Languages) > 0 {
+		lang = sc.Languages[0]
+	}
+	var pubs []results.Published
+	if prev != nil {
+		pubs = append(pubs, results.Published{Counters: prev.Counters, Summary: summary(sc, prev, status, lang)})
+	}
+	_, forced, _ := results.Audited(sc, counters, k, status, lang, pubs)
+	return &Release{
+		Entry: Entry{Shape: Shape, Number: n, CreatedAt: now.UTC().Truncate(Grain),
+			Completions: counters[results.FieldCompleted], K: k, Final: final, Mode: results.ModeSuppress},
+		Counters: counters,
+		Forced:   forced,
+		Script:   Fingerprint(sc),
+	}, nil
+}
+
+// dp makes DP release number n: it charges the release's share of the
+// budget (sc.DP.PerRelease) to the ledger carried from prev and draws the
+// noise of every published counter once (results.Noisy, from
+// crypto/rand). Every output of the release shows those noisy counts,
+// officials' too: publishing exact suppressed tables beside noisy ones
+// would let the noise narrow the hidden cells, and the suppressed tables
+// have no ε to account for. A release that would take the ledger over the
+// budget is refused (an error matching privacy.ErrOverBudget, saying how
+// much is spent and left); nothing is stored, so the last release stays
+// published.
+func (s *Service) dp(sc *dialogs.Script, k int, counters map[string]int64, prev *Release,
+	now time.Time, final bool, n int) (*Release, error) {
+	ledger := &privacy.Ledger{Budget: sc.DP.Epsilon}
+	if prev != nil && prev.Ledger != nil {
+		ledger.Charges = slices.Clone(prev.Ledger.Charges)
+	}
+	share := sc.DP.PerRelease()
+	if err := ledger.Charge(int64(n), share); err != nil {
+		return nil, fmt.Errorf("release: %s: %w", sc.ID, err)
+	}
+	noisy, err := results.Noisy(sc, counters, share, privacy.NewNoise(nil))
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	noise := make(map[string]int64, len(noisy))
+	for f, v := range noisy {
+		noise[f] = v - max(counters[f], 0)
+	}
+	spent, each := float64(ledger.Spent().Micro())/1e6, float64(share.Micro())/1e6
+	return &Release{
+		Entry: Entry{Shape: Shape, Number: n, CreatedAt: now.UTC().Truncate(Grain),
+			Completions: counters[results.FieldCompleted], K: k, Final: final, Mode: results.ModeDP,
+			EpsilonSpent: &spent, Epsilon: &each},
+		Counters: counters,
+		Noise:    noise,
+		Ledger:   ledger,
+		Script:   Fingerprint(sc),
+	}, nil
+}
+
+// Tick makes every release that is due, once.
+func (s *Service) Tick(ctx context.Context) error {
+	statuses := map[string]string{}
+	if s.Statuses != nil {
+		var err error
+		if statuses, err = s.Statuses(ctx); err != nil {
+			return fmt.Errorf("release: %w", err)
+		}
+	}
+	var errs []error
+	for _, sc := range s.Scripts() {
+		if _, err := s.Make(ctx, sc, statuses[sc.ID]); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", sc.ID, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Run calls Tick every period until ctx ends, logging failures once until
+// the next success.
+func (s *Service) Run(ctx context.Context, period time.Duration) {
+	t := time.NewTicker(period)
+	defer t.Stop()
+	failing := false
+	for {
+		if err := s.Tick(ctx); err != nil {
+			if !failing && ctx.Err() == nil {
+				s.log().Warn("releases", "err", err)
+			}
+			failing = true
+		} else {
+			failing = false
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// Log is the release log of sc, newest first.
+func (s *Service) Log(ctx context.Context, sc *dialogs.Script) ([]Entry, error) {
+	raw, err := s.Store.ReleaseLog(ctx, sc.ID)
+	if err != nil {
+		return nil, fmt.Errorf("release: %w", err)
+	}
+	out := make([]Entry, 0, len(raw))
+	for _, b := range raw {
+		e, err := decodeEntry(b)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *e)
+	}
+	return out, nil
+}
