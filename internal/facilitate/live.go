@@ -237,10 +237,18 @@ func (l *Live) asset(name, ctype string) http.HandlerFunc {
 type liveTexts struct {
 	Waiting, Responses, Answered, Hidden, Reconnecting, Expired, Closed, About, NoScript, Denied string
 	Next, Soon, Release                                                                          string
+	Noisy                                                                                        string
 }
 
-func pageTexts(lang string, k int) liveTexts {
+// pageTexts are the page's words; dp: the consultation publishes with
+// differential privacy (counts read "≈ N", the footer explains the noise).
+func pageTexts(lang string, k int, dp bool) liveTexts {
+	about := text(lang, "live_about", k)
+	if dp {
+		about = text(lang, "live_about_dp", k)
+	}
 	return liveTexts{
+		Noisy:        text(lang, "live_noisy"),
 		Waiting:      text(lang, "live_waiting", k),
 		Responses:    text(lang, "live_responses"),
 		Answered:     text(lang, "live_answered"),
@@ -248,7 +256,7 @@ func pageTexts(lang string, k int) liveTexts {
 		Reconnecting: text(lang, "live_reconnecting"),
 		Expired:      text(lang, "live_expired"),
 		Closed:       text(lang, "live_closed"),
-		About:        text(lang, "live_about", k),
+		About:        about,
 		NoScript:     text(lang, "live_noscript"),
 		Denied:       text(lang, "live_denied"),
 		Next:         text(lang, "live_next"),
@@ -282,7 +290,7 @@ func (l *Live) page(w http.ResponseWriter, r *http.Request) {
 		Lang, Dir, Title, Events string
 		K                        int
 		T                        liveTexts
-	}{lang, dir, sc.Text(sc.Title, lang), id + "/events", k, pageTexts(lang, k)})
+	}{lang, dir, sc.Text(sc.Title, lang), id + "/events", k, pageTexts(lang, k, sc.DP != nil)})
 	if err != nil {
 		l.log.Error("live page", "consultation", id, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
@@ -318,6 +326,8 @@ type liveSummary struct {
 	Final     bool   `json:"final,omitempty"`
 	Pending   *int64 `json:"pending,omitempty"`
 	Completed *int64 `json:"completed,omitempty"`
+	// Mode is the release's: "dp" when its counts have noise added.
+	Mode string `json:"mode,omitempty"`
 	// Questions are the chosen questions of the suppressed summary, as
 	// results.Build made them (a hidden count is null).
 	Questions []results.Question `json:"questions,omitempty"`
@@ -351,7 +361,7 @@ func (l *Live) build(sc *dialogs.Script, st release.State, status, lang string, 
 	if sum.Release == 0 {
 		return out // nothing at all before the first release
 	}
-	out.Ready, out.Completed = true, sum.Completed
+	out.Ready, out.Completed, out.Mode = true, sum.Completed, sum.Mode
 	for _, q := range sum.Questions {
 		if !show[q.ID] || len(q.Options) == 0 {
 			continue // text and number questions have no options to chart

@@ -19,8 +19,12 @@
     return e;
   }
   function fill(tmpl, n) { return tmpl.replace("%d", String(n)); }
+  // A count as shown: "≈ 12" when the release has noise added (DP).
+  var mode = "";
+  function num(n) { return mode === "dp" ? fill(t.tNoisy, n) : String(n); }
 
   function render(s) {
+    mode = s.mode || "";
     note.textContent = s.status === "closed" ? t.tClosed : "";
     // The next release: counts change only with one.
     next.textContent = (s.pending === undefined || s.pending === null) ? "" :
@@ -33,21 +37,21 @@
       return;
     }
     waiting.hidden = true;
-    total.textContent = (s.completed === null || s.completed === undefined ? "" : fill(t.tResponses, s.completed) + " · ") +
+    total.textContent = (s.completed === null || s.completed === undefined ? "" : fill(t.tResponses, num(s.completed)) + " · ") +
       fill(t.tRelease, s.release);
     var blocks = [];
     (s.questions || []).forEach(function (q) {
       var box = el("section", "question");
       box.dataset.question = q.id;
       box.appendChild(el("h2", "", q.text));
-      box.appendChild(el("p", "answered", q.answered === null ? t.tHidden : fill(t.tAnswered, q.answered)));
+      box.appendChild(el("p", "answered", q.answered === null ? t.tHidden : fill(t.tAnswered, num(q.answered))));
       var max = 0;
       q.options.forEach(function (o) { if (o.count !== null && o.count > max) max = o.count; });
       q.options.forEach(function (o) {
         var row = el("div", "opt");
         row.dataset.option = o.id;
         row.appendChild(el("span", "label", o.label));
-        var c = el("span", o.count === null ? "count hidden" : "count", o.count === null ? t.tHidden : String(o.count));
+        var c = el("span", o.count === null ? "count hidden" : "count", o.count === null ? t.tHidden : num(o.count));
         row.appendChild(c);
         var track = el("div", "track");
         var pct = (o.count === null || max === 0) ? 0 : Math.round(o.count * 20 / max) * 5;
