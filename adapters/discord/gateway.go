@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -65,7 +66,11 @@ func (a *Adapter) dialer() *websocket.Dialer {
 		HandshakeTimeout: 45 * time.Second,
 		NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			to, _ := target(addr)
-			return nd.DialContext(ctx, network, to)
+			c, err := nd.DialContext(ctx, network, to)
+			if err != nil {
+				return nil, err
+			}
+			return &keepSessionConn{Conn: c, stopping: &a.stopping}, nil
 		},
 		NetDialTLSContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			to, host := target(addr)
@@ -78,10 +83,44 @@ func (a *Adapter) dialer() *websocket.Dialer {
 				_ = c.Close()
 				return nil, err
 			}
-			return tc, nil
+			return &keepSessionConn{Conn: tc, stopping: &a.stopping}, nil
 		},
 	}
 }
+
+// keepSessionConn rewrites the close code of the client's close frame from
+// 1000 (normal closure) to 4000 unless the adapter is stopping. discordgo
+// v0.28.1 closes with 1000 when heartbeat ACKs stop coming (a zombied
+// connection) and then tries to resume, but Discord invalidates a session
+// closed with 1000 or 1001: the resume would be refused and the gap's
+// events lost. Any other code keeps the session resumable. At shutdown
+// 1000 goes out as is, so the bot goes offline at once.
+//
+// gorilla/websocket writes a client's close frame in one Write: 0x88, the
+// masked length (2..125), the 4-byte mask, the masked payload whose first
+// two bytes are the code.
+type keepSessionConn struct {
+	net.Conn
+	stopping *atomic.Bool
+}
+
+func (c *keepSessionConn) Write(b []byte) (int, error) {
+	if len(b) >= 8 && b[0] == 0x88 && b[1]&0x80 != 0 && int(b[1]&0x7f) == len(b)-6 && !c.stopping.Load() {
+		code := uint16(b[6]^b[2])<<8 | uint16(b[7]^b[3])
+		if code == 1000 || code == 1001 {
+			nb := append([]byte(nil), b...)
+			nb[6] = byte(closeKeepSession>>8) ^ b[2]
+			nb[7] = byte(closeKeepSession&0xff) ^ b[3]
+			return c.Conn.Write(nb)
+		}
+	}
+	return c.Conn.Write(b)
+}
+
+// closeKeepSession is the close code sent instead of 1000 on a reconnect:
+// in the 4000 range (application codes), which Discord does not treat as
+// ending the session.
+const closeKeepSession = 4000
 
 // recentDialog is a person's last event while their dialog was open, in
 // memory only, for a re-prompt after a lost gateway gap.

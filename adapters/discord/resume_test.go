@@ -2,6 +2,7 @@ package discord_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/baraza/baraza/adapters/discord"
 	"github.com/baraza/baraza/adapters/discord/discordtest"
@@ -87,4 +88,36 @@ func contains(s, sub string) bool {
 		}
 	}
 	return false
+}
+
+// TestHeartbeatACKsStopResumes: the gateway stops answering heartbeats (a
+// zombied connection). discordgo v0.28.1 gives up after five intervals and
+// closes with 1000, which on Discord ends the session; the adapter's
+// connection sends 4000 instead, so the session is resumed on the resume
+// URL, nothing is re-identified, and a message sent while the heartbeats
+// were unanswered is handled exactly once. 1000 goes out only at shutdown.
+func TestHeartbeatACKsStopResumes(t *testing.T) {
+	f := discordtest.New(t, discordtest.Options{HeartbeatInterval: 100 * time.Millisecond})
+	rec := newRecorder(questionReply)
+	a, _ := startAdapter(t, f, discord.Config{}, rec)
+	u := f.NewUser("4400000000000000021", "baraka", "Baraka")
+	first := u.DM("hello")
+	await(t, f, "the first answer", func() bool { return rec.count(first) == 1 && len(f.BotMessages(u.DMChannel())) == 1 })
+	f.StopHeartbeatACKs()
+	during := u.DM("still there?")
+	await(t, f, "the client to close the zombied connection", func() bool { return len(f.CloseCodes()) >= 1 })
+	f.ResumeHeartbeatACKs()
+	await(t, f, "a resume and the message handled", func() bool { return f.Resumes() >= 1 && rec.count(during) == 1 })
+	for _, c := range f.CloseCodes() {
+		if c == 1000 || c == 1001 {
+			t.Errorf("client closed with %d, which ends the session on Discord (codes %v)", c, f.CloseCodes())
+		}
+	}
+	if f.RefusedResumes() != 0 || len(f.Identifies()) != 1 || a.Stats().Reidentified.Load() != 0 {
+		t.Errorf("refused resumes %d, identifies %d, re-identified %d; want 0, 1, 0",
+			f.RefusedResumes(), len(f.Identifies()), a.Stats().Reidentified.Load())
+	}
+	if rec.count(first) != 1 || rec.count(during) != 1 {
+		t.Errorf("handled %d and %d times, want once each", rec.count(first), rec.count(during))
+	}
 }

@@ -2,6 +2,7 @@ package discordtest
 
 import (
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -219,6 +220,10 @@ func (s *Server) serveGatewayAt(w http.ResponseWriter, r *http.Request, atResume
 	for {
 		_, raw, err := ws.ReadMessage()
 		if err != nil {
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				s.clientClosed(c, ce.Code)
+			}
 			return
 		}
 		var f struct {
@@ -248,6 +253,31 @@ func (s *Server) serveGatewayAt(w http.ResponseWriter, r *http.Request, atResume
 			s.resume(c, f.D)
 		}
 	}
+}
+
+// clientClosed records the close code a client sent. As on Discord, a
+// close with 1000 or 1001 ends the session: it can no longer be resumed
+// (a resume gets op 9) and its undelivered events are lost.
+func (s *Server) clientClosed(c *gwConn, code int) {
+	s.mu.Lock()
+	s.closeCodes = append(s.closeCodes, code)
+	s.mu.Unlock()
+	if code != websocket.CloseNormalClosure && code != websocket.CloseGoingAway {
+		return
+	}
+	g := &s.gw
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c.sess != nil {
+		delete(g.sessions, c.sess.id)
+	}
+}
+
+// CloseCodes returns the close codes clients sent, in order.
+func (s *Server) CloseCodes() []int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]int(nil), s.closeCodes...)
 }
 
 func (s *Server) tokenOK(tok string) bool {

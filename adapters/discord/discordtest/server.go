@@ -102,6 +102,7 @@ type Server struct {
 	resumes        int
 	refusedResumes int
 	noACKs         bool
+	closeCodes     []int
 
 	chMu    sync.Mutex
 	changed chan struct{} // closed by bump; nil until someone waits
