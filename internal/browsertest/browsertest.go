@@ -33,8 +33,11 @@ import (
 // Chromium is where Debian's chromium package installs the browser.
 const Chromium = "/usr/bin/chromium"
 
-// Timeout bounds each wait of the helpers.
-const Timeout = 15 * time.Second
+// Timeout bounds each wait of the helpers. A wait ends as soon as its
+// condition holds, so a generous bound costs nothing when the page works;
+// 15 s was too short for a -race build on a shared 2-core machine with a
+// load average of 20 (TestChat failed there on a toggle that came later).
+const Timeout = 60 * time.Second
 
 type errorsKey struct{}
 

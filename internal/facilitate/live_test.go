@@ -18,7 +18,9 @@ import (
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/browsertest"
+	"github.com/baraza/baraza/internal/consult"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
 )
@@ -564,4 +566,43 @@ func TestLiveRoomInBrowserDP(t *testing.T) {
 		Array.from(document.querySelectorAll('[data-option] .count')).every(e => /^≈ \d+$/.test(e.textContent)) &&
 		/^≈ \d+ responses · Release 1$/.test(document.getElementById('total').textContent)`)
 	browsertest.NoErrors(t, ctx)
+}
+
+// TestLiveSameFrameOnReplicas: two replicas (each its own consult and
+// release services, caches and live view) on one Redis send the same
+// frames, byte for byte, as releases are made by either.
+func TestLiveSameFrameOnReplicas(t *testing.T) {
+	c := newCore(t, []*dialogs.Script{loadScript(t, "night-safety.yaml")}, nil, "")
+	other := &consult.Service{Store: c.store, Catalog: c.catalog, K: 5, Now: c.clock.Now, Releases: &release.Service{Interval: -1}}
+	key := []byte("live-test-key-0123456789abcdef0123")
+	var urls []string
+	for _, svc := range []*consult.Service{c.consult, other} {
+		l := NewLive(LiveConfig{Consult: svc, Key: key, Interval: 20 * time.Millisecond})
+		srv := httptest.NewServer(l)
+		t.Cleanup(func() { l.Close(); srv.Close() })
+		urls = append(urls, srv.URL+strings.Replace(l.NewViewLink("night-safety", time.Hour), "?", "/events?", 1)+"&q=area")
+	}
+	a, b := stream(t, urls[0]), stream(t, urls[1])
+	// until reads frames until one of release rel with pending.
+	until := func(ch <-chan sseEvent, rel int, pending int64) string {
+		t.Helper()
+		for {
+			ev := next(t, ch)
+			if s := summaryOf(t, ev); s.Release == rel && s.Pending != nil && *s.Pending == pending {
+				return ev.data
+			}
+		}
+	}
+	for round, maker := range []*consult.Service{c.consult, other, c.consult} {
+		for range 3 {
+			c.completeOne(t, "north", "1")
+		}
+		if err := maker.MakeReleases(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		fa, fb := until(a, round+1, 3), until(b, round+1, 3)
+		if fa != fb {
+			t.Fatalf("release %d: the replicas send different frames:\n%s\n%s", round+1, fa, fb)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"sync"
 	"time"
@@ -18,6 +19,10 @@ import (
 // StatusClosed is the status (bot.StatusClosed) on which a consultation
 // gets its final release.
 const StatusClosed = "closed"
+
+// leaseTTL bounds how long a process that died while making a release
+// keeps the others from making it.
+const leaseTTL = 10 * time.Minute
 
 // Service makes and reads the releases of every consultation.
 type Service struct {
@@ -34,6 +39,8 @@ type Service struct {
 	Logger   *slog.Logger
 	Now      func() time.Time
 
+	once   sync.Once
+	holder string // this process's lease holder name
 	mu     sync.Mutex
 	cache  map[string]*Release // consultation -> latest release read
 	redone map[string]*Release // "<id>/<number>/<script fingerprint>" -> re-audited
@@ -247,6 +254,20 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	if !pol.Due(pe, completed, now, closing) {
 		return false, nil
 	}
+	// One process audits at a time (the audit of a large consultation
+	// with its previous release can take many seconds); the store's check
+	// of the release number stays the guarantee. A holder that dies frees
+	// the lease after leaseTTL.
+	lease := "release." + sc.ID
+	s.once.Do(func() { s.holder = fmt.Sprintf("%x", rand.Uint64()) })
+	held, err := s.Store.AcquireLease(ctx, lease, s.holder, leaseTTL)
+	if err != nil {
+		return false, fmt.Errorf("release: %w", err)
+	}
+	if !held {
+		return false, nil
+	}
+	defer func() { _ = s.Store.ReleaseLease(context.WithoutCancel(ctx), lease, s.holder) }()
 	counters, err := s.Store.Counters(ctx, sc.ID)
 	if err != nil {
 		return false, fmt.Errorf("release: %w", err)

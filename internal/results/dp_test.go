@@ -256,3 +256,25 @@ func TestDPExports(t *testing.T) {
 		t.Errorf("a DP workbook speaks of hidden counts:\n%s", dump)
 	}
 }
+
+// BenchmarkNoisy is the cost of drawing one DP release's noise (every
+// published counter of the test script) from crypto/rand, and of
+// rendering it (what a page view costs).
+func BenchmarkNoisy(b *testing.B) {
+	s := testScript()
+	c := testCounters(b, s, testProfiles, "")
+	eps := mustEps(b, "0.2")
+	b.Run("draw", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Noisy(s, c, eps, privacy.NewNoise(nil)); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	n, _ := Noisy(s, c, eps, privacy.NewNoise(nil))
+	b.Run("render", func(b *testing.B) {
+		for b.Loop() {
+			RenderNoisy(s, n, 5, "open", "en", eps)
+		}
+	})
+}

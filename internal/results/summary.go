@@ -214,7 +214,18 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		}
 		acted := make(map[string]bool)
 		for _, f := range rep.Findings {
-			for _, c := range f.Cells {
+			cs := f.Cells
+			if len(cs) == 0 && f.Why == privacy.WhyDetermined && f.Group >= 0 {
+				// Every cell of the group is shown (two releases'
+				// differences read a newcomer's answer off shown counts):
+				// act on the tables they are shown in.
+				for _, ts := range p.Groups[f.Group].Options {
+					for _, t := range ts {
+						cs = append(cs, t.Cell)
+					}
+				}
+			}
+			for _, c := range cs {
 				fld, ok := field[c]
 				if !ok {
 					continue
