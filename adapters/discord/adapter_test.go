@@ -91,6 +91,19 @@ func TestCommandsAndIntents(t *testing.T) {
 		t.Errorf("got privileged intents in %b", ids[0].Intents)
 	}
 	first, _ := f.Commands()
+	// contexts (guild, bot DM) replace the deprecated dm_permission.
+	for _, raw := range first {
+		var c map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &c); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := c["dm_permission"]; ok {
+			t.Errorf("command %s sends the deprecated dm_permission", c["name"])
+		}
+		if string(c["contexts"]) != "[0,1]" {
+			t.Errorf("command %s: contexts %s, want [0,1] (guild, bot DM)", c["name"], c["contexts"])
+		}
+	}
 
 	// A second start overwrites with the same commands: same ids, no duplicates.
 	startAdapter(t, f, discord.Config{}, newRecorder(nil))
