@@ -534,3 +534,51 @@ func Test429DoesNotBlockShutdown(t *testing.T) {
 		t.Fatal("Run still blocked 10s after cancel, waiting out a 20s retry_after")
 	}
 }
+
+// Test429WaitsPerBucket: a 429 on one DM's message route (Remaining 0,
+// Reset-After 8 s) holds back only that route: another person's reply,
+// sent after the 429, goes out before the limited route is tried again,
+// and the limited reply is retried no sooner than its retry_after.
+func Test429WaitsPerBucket(t *testing.T) {
+	f := discordtest.New(t, discordtest.Options{})
+	rec := newRecorder(nil)
+	startAdapter(t, f, discord.Config{}, rec)
+	await(t, f, "the slash commands", func() bool { _, n := f.Commands(); return n == 1 })
+	ua := f.NewUser("4700000000000000011", "a", "A")
+	ub := f.NewUser("4700000000000000012", "b", "B")
+	cha, chb := ua.DMChannel(), ub.DMChannel()
+	bucketA := "channels/" + cha + "/messages"
+	const after = 8 * time.Second
+	f.Inject429On(bucketA, 1, after)
+	ua.DM("first")
+	limitedAt := time.Time{}
+	await(t, f, "the 429 on A's route", func() bool {
+		for _, c := range f.Calls() {
+			if c.Bucket == bucketA && c.Status == 429 {
+				limitedAt = c.At
+				return true
+			}
+		}
+		return false
+	})
+	ub.DM("second")
+	if !f.Await(2*time.Minute, func() bool { return len(f.BotMessages(chb)) == 1 && len(f.BotMessages(cha)) == 1 }) {
+		t.Fatal("the replies did not both arrive")
+	}
+	var bAt, aRetry time.Time
+	for _, c := range f.Calls() {
+		switch {
+		case c.Bucket == "channels/"+chb+"/messages" && c.Method == "POST" && c.Status == 200:
+			bAt = c.At
+		case c.Bucket == bucketA && c.Method == "POST" && c.Status == 200:
+			aRetry = c.At
+		}
+	}
+	if bAt.IsZero() || aRetry.IsZero() {
+		t.Fatalf("no successful send recorded for B (%v) or A (%v)", bAt, aRetry)
+	}
+	if !bAt.Before(aRetry) {
+		t.Errorf("B's reply went out at %v, after A's retry at %v: one route's 429 held back another", bAt.Sub(limitedAt), aRetry.Sub(limitedAt))
+	}
+	checkRetriesWaited(t, f.Calls())
+}

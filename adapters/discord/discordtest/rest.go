@@ -171,6 +171,12 @@ func (s *Server) limit(w http.ResponseWriter, key string, exempt bool) (int, any
 		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(after, 'f', 3, 64))
 		return tooMany(after, false)
 	}
+	if n := s.inject429On[key]; n > 0 {
+		s.inject429On[key] = n - 1
+		after := s.injectOnAfter.Seconds()
+		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(after, 'f', 3, 64))
+		return tooMany(after, false)
+	}
 	if b.count >= s.opts.RouteLimit {
 		return tooMany(resetAfter, false)
 	}

@@ -103,6 +103,8 @@ type Server struct {
 	refusedResumes int
 	noACKs         bool
 	closeCodes     []int
+	inject429On    map[string]int
+	injectOnAfter  time.Duration
 
 	chMu    sync.Mutex
 	changed chan struct{} // closed by bump; nil until someone waits
@@ -370,6 +372,19 @@ func (s *Server) RateLimited() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// Inject429On makes the next n requests of one route bucket (for example
+// "channels/<id>/messages") fail with a per-route 429 whose
+// X-RateLimit-Remaining is 0 and Reset-After is retryAfter; other buckets
+// are not affected.
+func (s *Server) Inject429On(bucket string, n int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inject429On == nil {
+		s.inject429On = map[string]int{}
+	}
+	s.inject429On[bucket], s.injectOnAfter = n, retryAfter
 }
 
 // Inject429 makes the next n rate-limited REST requests (not interaction
