@@ -97,6 +97,10 @@ type Message struct {
 	Image []byte
 	// ImageName is the attachment's file name, e.g. "invite.png".
 	ImageName string
+	// TextMax > 0: the message asks for a typed answer of at most this
+	// many characters. Typing it in the chat always works; an adapter may
+	// also offer a form (Discord: a modal with a paragraph text input).
+	TextMax int
 }
 
 // Erase asks the adapter to delete the conversation between two inbound

@@ -614,7 +614,7 @@ func (r *Router) messages(replies []dialogs.Reply) []Message {
 	}
 	out := make([]Message, 0, len(replies))
 	for _, rp := range replies {
-		m := Message{Text: rp.Text, Lang: rp.Lang, ReplaceButtons: rp.ReplaceButtons}
+		m := Message{Text: rp.Text, Lang: rp.Lang, ReplaceButtons: rp.ReplaceButtons, TextMax: rp.TextMax}
 		if len(rp.Buttons) > 0 {
 			m.Buttons = make([]Button, len(rp.Buttons))
 			for i, b := range rp.Buttons {

@@ -12,7 +12,7 @@ func prompt(s *Script, st State) []Reply {
 	case PhaseLanguage:
 		return []Reply{langReply(s, st)}
 	case PhaseConsent:
-		return []Reply{consentReply(s, st)}
+		return consentReplies(s, st)
 	case PhaseQuestion:
 		return []Reply{questionReply(s, st)}
 	}
@@ -35,10 +35,28 @@ func langReply(s *Script, st State) Reply {
 	return r
 }
 
-// consentReply is the title, intro and consent with accept and decline.
-func consentReply(s *Script, st State) Reply {
+// consentReplies ask for consent in few words: the title and the consent
+// (at most 50 words in the bundled scripts) with accept first, decline
+// second, and, when the script has an intro, a More button after them
+// (navigation, like Back) behind which the intro waits.
+func consentReplies(s *Script, st State) []Reply {
+	r := consentAsk(s, st, s.Title, s.Consent)
+	if s.Text(s.Intro, st.Lang) != "" {
+		r.Buttons = append(r.Buttons, Button{Label: UI(st.Lang, "more"), Data: token(s, st.Seq) + ":m", Nav: true})
+	}
+	return []Reply{r}
+}
+
+// moreReplies answer More: the title, the intro and the consent, with
+// accept and decline.
+func moreReplies(s *Script, st State) []Reply {
+	return []Reply{consentAsk(s, st, s.Title, s.Intro, s.Consent)}
+}
+
+// consentAsk is texts, one paragraph each, with accept and decline.
+func consentAsk(s *Script, st State, texts ...Text) Reply {
 	var parts []string
-	for _, t := range []Text{s.Title, s.Intro, s.Consent} {
+	for _, t := range texts {
 		if v := s.Text(t, st.Lang); v != "" {
 			parts = append(parts, v)
 		}
@@ -100,6 +118,12 @@ func questionReply(s *Script, st State) Reply {
 	}
 	tok := token(s, st.Seq)
 	r := Reply{Text: text, Lang: lang}
+	if q.Type == TypeText {
+		r.TextMax = q.MaxLength
+		if r.TextMax <= 0 {
+			r.TextMax = defaultMaxLength
+		}
+	}
 	n := len(vis) + 4
 	r.Buttons = make([]Button, 0, n)
 	for _, i := range vis {

@@ -116,6 +116,10 @@ func command(s *Script, st State, cmd string) Result {
 		return back(s, st)
 	case "skip":
 		return skip(s, st)
+	case "more":
+		if st.Phase == PhaseConsent {
+			return Result{State: st, Replies: moreReplies(s, st)}
+		}
 	case "lang":
 		if len(s.Languages) < 2 {
 			return Result{State: st, Replies: append([]Reply{say(st.Lang, "one_language")}, prompt(s, st)...)}
@@ -142,6 +146,8 @@ func button(s *Script, st State, data string) Result {
 		return useDefault(s, st)
 	case (x == "y" || x == "n") && st.Phase == PhaseConsent:
 		return consent(s, st, x == "y")
+	case x == "m" && st.Phase == PhaseConsent:
+		return Result{State: st, Replies: moreReplies(s, st)}
 	case strings.HasPrefix(x, "l"):
 		return chooseLang(s, st, x[1:])
 	}
@@ -173,6 +179,8 @@ func typed(s *Script, st State, text string) Result {
 			return consent(s, st, true)
 		case n == "2" || strings.EqualFold(t, UI(st.Lang, "decline")):
 			return consent(s, st, false)
+		case strings.EqualFold(t, UI(st.Lang, "more")):
+			return Result{State: st, Replies: moreReplies(s, st)}
 		}
 		return refuse(s, st, RefusalInvalid, "invalid_choice")
 	}

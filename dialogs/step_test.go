@@ -126,9 +126,17 @@ func answersString(a Answers) string {
 	return "{" + strings.Join(parts, " ") + "}"
 }
 
-// current finds a button by label in the latest button set shown.
+// current finds a button by label in the last replies (the latest first),
+// else in the latest button set shown.
 func (tr *transcript) current(label string) Button {
 	tr.t.Helper()
+	for i := len(tr.res.Replies) - 1; i >= 0; i-- {
+		for _, bt := range tr.res.Replies[i].Buttons {
+			if bt.Label == label {
+				return bt
+			}
+		}
+	}
 	if len(tr.shown) > 0 {
 		for _, bt := range tr.shown[len(tr.shown)-1] {
 			if bt.Label == label {
@@ -302,6 +310,11 @@ var transcripts = []struct {
 	}},
 	{"cs-stop-command", "community-safety", []string{
 		"start:en", "/stop",
+	}},
+	{"cs-more", "community-safety", []string{
+		"start:fr", "press:Français", "press:En savoir plus",
+		"old:En savoir plus", "type:en savoir plus",
+		"/more", "press:J'accepte", "/more", "type:En savoir plus",
 	}},
 	{"cs-decline", "community-safety", []string{
 		"start:ar", "press:العربية", "press:لا، شكرًا",

@@ -292,6 +292,9 @@ type Reply struct {
 	Buttons        []Button
 	Lang           string
 	ReplaceButtons bool // multi toggles: update the keyboard in place
+	// TextMax > 0: the reply asks for typed text of at most this many
+	// characters (a text question); an adapter may offer a form for it.
+	TextMax int
 }
 
 // EffectKind names something the router must make durable.

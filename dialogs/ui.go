@@ -33,6 +33,7 @@ var uiStrings = map[string]map[string]string{
 	"en": {
 		"accept":     "I agree",
 		"decline":    "No, thank you",
+		"more":       "More information",
 		"done":       "Done",
 		"skip":       "Skip",
 		"back":       "Back",
@@ -100,6 +101,7 @@ var uiStrings = map[string]map[string]string{
 	"fr": {
 		"accept":     "J'accepte",
 		"decline":    "Non merci",
+		"more":       "En savoir plus",
 		"done":       "Terminé",
 		"skip":       "Passer",
 		"back":       "Retour",
@@ -167,6 +169,7 @@ var uiStrings = map[string]map[string]string{
 	"ar": {
 		"accept":     "أوافق",
 		"decline":    "لا، شكرًا",
+		"more":       "مزيد من المعلومات",
 		"done":       "تم",
 		"skip":       "تخطٍّ",
 		"back":       "رجوع",

@@ -58,7 +58,7 @@ func InviteOnce(t *testing.T, d Driver, codes []string, completed func() int64) 
 	answer := func(u string) {
 		t.Helper()
 		in := waitInbox(t, d, u, "the consent question", func(in []bot.Message) bool {
-			return len(in) > 0 && len(in[len(in)-1].Buttons) == 2 && strings.Contains(in[len(in)-1].Text, "Continue?")
+			return len(in) > 0 && len(in[len(in)-1].Buttons) >= 2 && strings.Contains(in[len(in)-1].Text, "Continue?")
 		})
 		d.Press(t, u, in[len(in)-1].Buttons[0].Data)
 		in = waitInbox(t, d, u, "the question", func(in []bot.Message) bool {

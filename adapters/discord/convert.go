@@ -326,6 +326,7 @@ const selectPrefix = "baraza-select-"
 // the text split at 2000 characters, the components and the image on the
 // last one.
 func render(m bot.Message) ([]*discordgo.MessageSend, error) {
+	m = withModalButton(m)
 	comps, err := components(m.Buttons)
 	if err != nil {
 		return nil, err

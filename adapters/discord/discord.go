@@ -126,6 +126,8 @@ type Stats struct {
 	// READYs after the first (the session could not be resumed);
 	// Reprompted counts people shown their question again after one.
 	ResumeDials, Resumed, Reidentified, Reprompted atomic.Int64
+	// ModalsOpened counts answer forms opened for long text answers.
+	ModalsOpened atomic.Int64
 }
 
 // dmTTL is how long a user's DM channel is reused before it is asked for
@@ -539,6 +541,12 @@ func (a *Adapter) onEvent(ctx context.Context, s *discordgo.Session, d *keyqueue
 	if in.Autocomplete != nil {
 		d.Spawn(func() { a.autocomplete(ctx, s, in.Interaction, *in.Autocomplete) })
 		return
+	}
+	if ev := in.Events[0]; in.Interaction != nil && ev.Kind == bot.KindButton {
+		if n, ok := modalMax(ev.Data); ok {
+			d.Spawn(func() { a.openModal(ctx, s, in.Interaction, n) })
+			return
+		}
 	}
 	var ack *ackResult
 	if in.Ack != 0 {

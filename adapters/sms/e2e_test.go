@@ -170,6 +170,7 @@ func TestKannelEndToEnd(t *testing.T) {
 			p.lang, p.script, p.join = "ar", &night, strings.ToLower(codes[1][:5]+" "+codes[1][5:])
 		}
 		p.back = i%5 == 1
+		p.more = i%4 == 2
 		phones = append(phones, p)
 	}
 	var wg sync.WaitGroup
@@ -343,6 +344,7 @@ type handset struct {
 	air          *network
 	stopAfter    int  // questions answered before STOP, -1: never
 	back         bool // go back once after the first question
+	more         bool // ask for MORE at the consent
 	replies      int  // SMS this phone must get
 	keys         *privacy.Keys
 	store        *store.Store
@@ -390,6 +392,16 @@ func (p *handset) play() error {
 	}
 	if !strings.Contains(msg, foldAll(ui(p.lang, "consent"))) {
 		return fmt.Errorf("language: got %q, want the SMS consent", clip(msg))
+	}
+	if p.more {
+		// The consent is short; MORE sends the intro with it, in one SMS.
+		more := map[string]string{"en": "more", "fr": "PLUS", "ar": "المزيد"}[p.lang]
+		if msg, err = p.send(more, p.lang == "ar"); err != nil {
+			return err
+		}
+		if intro := foldAll(p.script.Text(p.script.Intro, p.lang)); !strings.Contains(msg, intro) || !strings.Contains(msg, foldAll(ui(p.lang, "consent"))) {
+			return fmt.Errorf("%s: got %q, want the intro and the consent", more, clip(msg))
+		}
 	}
 	if msg, err = p.send("1", false); err != nil {
 		return err

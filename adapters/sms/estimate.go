@@ -8,7 +8,8 @@ import (
 // Estimate is what one message of a script costs by SMS in one language,
 // as Render and Prepare will send it.
 type Estimate struct {
-	// Step is "language", "consent", a question id, or "outro".
+	// Step is "language", "consent", "more" (the consent after MORE, with
+	// the intro), a question id, or "outro".
 	Step     string
 	Lang     string
 	Segments Segments
@@ -23,6 +24,7 @@ type Estimate struct {
 func Estimates(s *dialogs.Script) []Estimate {
 	var out []Estimate
 	add := func(step, lang string, rs []dialogs.Reply, back bool) {
+		var msgs []bot.Message
 		for _, r := range rs {
 			m := bot.Message{Text: r.Text, Lang: r.Lang}
 			for _, b := range r.Buttons {
@@ -31,6 +33,9 @@ func Estimates(s *dialogs.Script) []Estimate {
 			if back && !hasNav(m, "b") {
 				m.Buttons = append(m.Buttons, bot.Button{Label: dialogs.UI(lang, "back"), Data: "x:b", Nav: true})
 			}
+			msgs = append(msgs, m)
+		}
+		for _, m := range msgs {
 			text, seg := Prepare(Render(m))
 			out = append(out, Estimate{Step: step, Lang: lang, Segments: seg, Text: text})
 		}
@@ -41,6 +46,9 @@ func Estimates(s *dialogs.Script) []Estimate {
 	for _, lang := range s.Languages {
 		st := dialogs.State{Script: s.ID, Version: s.Version, Lang: lang, Phase: dialogs.PhaseConsent, Seq: 1}
 		add("consent", lang, dialogs.Resume(s, st).Replies, false)
+		if more := dialogs.Step(s, st, dialogs.Input{Kind: dialogs.InputCommand, Command: "more"}); more.Refusal == "" {
+			add("more", lang, more.Replies, false)
+		}
 		for i, q := range s.Questions {
 			if q.Type == dialogs.TypeInfo {
 				continue

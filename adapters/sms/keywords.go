@@ -19,6 +19,7 @@ var keywords = map[string]struct{ command, lang string }{
 	"BACK": {"back", ""}, "RETOUR": {"back", "fr"}, "رجوع": {"back", "ar"},
 	"SKIP": {"skip", ""}, "PASSER": {"skip", "fr"}, "تخطي": {"skip", "ar"},
 	"LANG": {"lang", ""}, "LANGUAGE": {"lang", ""}, "LANGUE": {"lang", "fr"}, "لغة": {"lang", "ar"},
+	"MORE": {"more", ""}, "PLUS": {"more", "fr"}, "المزيد": {"more", "ar"},
 }
 
 // joinWords open a consultation: "JOIN", "JOIN SAFETY", "JOIN SAFETY K7P2Q".

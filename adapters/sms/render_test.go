@@ -51,17 +51,34 @@ func TestRender(t *testing.T) {
 // conversation: an SMS cannot be deleted from the phone.
 func TestRenderConsent(t *testing.T) {
 	for _, lang := range []string{"en", "fr", "ar"} {
-		m := bot.Message{Lang: lang, Text: "Title\n\nIntro\n\nsend /stop and this conversation is erased", Buttons: []bot.Button{
-			{Label: dialogs.UI(lang, "accept"), Data: "t:y"}, {Label: dialogs.UI(lang, "decline"), Data: "t:n"}}}
-		got := Render(m)
-		if !strings.HasPrefix(got, "Title\n\n"+ui(lang, "consent")) {
-			t.Errorf("%s: consent not replaced: %q", lang, got)
+		// The consent as the core sends it, with More; after MORE: the
+		// title, the intro, the consent, without More.
+		tests := []struct {
+			m    bot.Message
+			want string
+		}{
+			{bot.Message{Lang: lang, Text: "Title\n\nsend /stop and this conversation is erased", Buttons: []bot.Button{
+				{Label: dialogs.UI(lang, "accept"), Data: "t:y"}, {Label: dialogs.UI(lang, "decline"), Data: "t:n"},
+				{Label: dialogs.UI(lang, "more"), Data: "t:m", Nav: true}}},
+				"Title\n\n" + ui(lang, "consent")},
+			{bot.Message{Lang: lang, Text: "Title\n\nIntro\n\nsend /stop and this conversation is erased", Buttons: []bot.Button{
+				{Label: dialogs.UI(lang, "accept"), Data: "t:y"}, {Label: dialogs.UI(lang, "decline"), Data: "t:n"}}},
+				"Title\n\nIntro\n\n" + ui(lang, "consent")},
 		}
-		if strings.Contains(got, "erased") || strings.Contains(got, "Intro") {
-			t.Errorf("%s: chat consent kept: %q", lang, got)
-		}
-		if !strings.Contains(got, "1. "+dialogs.UI(lang, "accept")) || !strings.Contains(got, "2. "+dialogs.UI(lang, "decline")) {
-			t.Errorf("%s: accept and decline are not 1 and 2: %q", lang, got)
+		for i, tt := range tests {
+			got := Render(tt.m)
+			if !strings.HasPrefix(got, tt.want) {
+				t.Errorf("%s %d: got %q, want it to begin with %q", lang, i, got, tt.want)
+			}
+			if strings.Contains(got, "erased") {
+				t.Errorf("%s: chat consent kept: %q", lang, got)
+			}
+			if !strings.Contains(got, "1. "+dialogs.UI(lang, "accept")) || !strings.Contains(got, "2. "+dialogs.UI(lang, "decline")) {
+				t.Errorf("%s: accept and decline are not 1 and 2: %q", lang, got)
+			}
+			if more := strings.Contains(got, ui(lang, "nav_more")); more != (i == 0) {
+				t.Errorf("%s %d: MORE offered %v, want %v: %q", lang, i, more, i == 0, got)
+			}
 		}
 	}
 	for _, w := range []string{"phone", "téléphone", "هاتفك"} {

@@ -74,8 +74,8 @@ func TestEndToEnd(t *testing.T) {
 	d.pressLabel(t, u, "العربية")
 	in := d.Inbox(t, u)
 	consent := in[len(in)-1]
-	if consent.Lang != "ar" || len(consent.Buttons) != 2 {
-		t.Fatalf("consent: got lang %q buttons %q, want Arabic with accept and decline", consent.Lang, labels(consent.Buttons))
+	if consent.Lang != "ar" || len(consent.Buttons) != 3 || !consent.Buttons[2].Nav {
+		t.Fatalf("consent: got lang %q buttons %q, want Arabic with accept, decline and More", consent.Lang, labels(consent.Buttons))
 	}
 	d.Press(t, u, consent.Buttons[0].Data) // accept is first
 	if got := lastText(t, d, u); got != "ماذا حدث؟" {

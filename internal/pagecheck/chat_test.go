@@ -152,6 +152,9 @@ func TestChatExitAndReport(t *testing.T) {
 	browsertest.ClickText(t, ctx, "Report an incident")
 	browsertest.WaitText(t, ctx, dialogs.UI("en", "choose_language"))
 	browsertest.ClickText(t, ctx, "English")
+	// The consent is short and warns first; More shows the intro.
+	browsertest.WaitText(t, ctx, "Not an emergency service")
+	browsertest.ClickText(t, ctx, dialogs.UI("en", "more"))
 	browsertest.WaitText(t, ctx, "Tell us about an insecurity incident")
 
 	before := browsertest.Eval[int](t, ctx, `history.length`)

@@ -49,7 +49,9 @@
 //	                                   its dialog's earlier keys (Completion.Forget)
 //	P{c:<consultation>}:p:<m>    string participation marker (a per-consultation HMAC); value
 //	                                   "1", no TTL
-//	P{c:<consultation>}:t:<q>    zset  texts of question q, each "<random nonce>:<text>" under a random score
+//	P{c:<consultation>}:tp:<q>   zset  texts of question q waiting for a release, each "<completion tag>:<text>"
+//	                                   under a random score (one random tag per completion, nothing else)
+//	P{c:<consultation>}:t:<q>    zset  released texts of question q, each "<random nonce>:<text>" under a random score
 //	P{c:<consultation>}:inv      set   keyed hashes of invitation codes (never a code); see invites.go
 //	P{c:<consultation>}:w:<hour> hash  web-chat completions this hour per keyed network hash, _all, _flag;
 //	                                   expires when the hour ends (abuse.go)

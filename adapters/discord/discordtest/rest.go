@@ -171,6 +171,12 @@ func (s *Server) limit(w http.ResponseWriter, key string, exempt bool) (int, any
 		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(after, 'f', 3, 64))
 		return tooMany(after, false)
 	}
+	if n := s.inject429On[key]; n > 0 {
+		s.inject429On[key] = n - 1
+		after := s.injectOnAfter.Seconds()
+		h.Set("X-RateLimit-Reset-After", strconv.FormatFloat(after, 'f', 3, 64))
+		return tooMany(after, false)
+	}
 	if b.count >= s.opts.RouteLimit {
 		return tooMany(resetAfter, false)
 	}
@@ -611,6 +617,14 @@ func (s *Server) callback(w http.ResponseWriter, r *http.Request) (int, any) {
 			in.choices = append(in.choices, fmt.Sprint(c.Value))
 		}
 	case 9:
+		if in.Type != 2 && in.Type != 3 {
+			return http.StatusBadRequest, apiError{Message: "Interaction response type 9 is not valid for this interaction", Code: codeInvalidFormBody}
+		}
+		m, err := checkModal(req.Data)
+		if err != nil {
+			return badBody(err)
+		}
+		in.modal = m
 	default:
 		return http.StatusBadRequest, apiError{Message: "Invalid Form Body: type", Code: codeInvalidFormBody}
 	}

@@ -103,6 +103,8 @@ type Server struct {
 	refusedResumes int
 	noACKs         bool
 	closeCodes     []int
+	inject429On    map[string]int
+	injectOnAfter  time.Duration
 
 	chMu    sync.Mutex
 	changed chan struct{} // closed by bump; nil until someone waits
@@ -370,6 +372,19 @@ func (s *Server) RateLimited() map[string]int {
 		out[k] = v
 	}
 	return out
+}
+
+// Inject429On makes the next n requests of one route bucket (for example
+// "channels/<id>/messages") fail with a per-route 429 whose
+// X-RateLimit-Remaining is 0 and Reset-After is retryAfter; other buckets
+// are not affected.
+func (s *Server) Inject429On(bucket string, n int, retryAfter time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inject429On == nil {
+		s.inject429On = map[string]int{}
+	}
+	s.inject429On[bucket], s.injectOnAfter = n, retryAfter
 }
 
 // Inject429 makes the next n rate-limited REST requests (not interaction
@@ -679,6 +694,36 @@ func (u *User) Select(msgID, customID string, values ...string) (string, error) 
 	return u.interact(3, map[string]any{"custom_id": customID, "component_type": 3, "values": values}, false, m), nil
 }
 
+// ModalSubmitFrom submits the modal opened by interaction opener (a
+// press on a message): as on Discord, the submit carries that message.
+// It fails if no modal was opened, or the value breaks its input's
+// limits (the client would not let the person send it).
+func (u *User) ModalSubmitFrom(opener, value string) (string, error) {
+	s := u.s
+	s.mu.Lock()
+	in := s.interactions[opener]
+	var m *Modal
+	msgID := ""
+	if in != nil {
+		m, msgID = in.modal, in.MessageID
+	}
+	s.mu.Unlock()
+	if m == nil || len(m.Inputs) != 1 {
+		return "", fmt.Errorf("discordtest: interaction %s opened no one-input modal", opener)
+	}
+	ti := m.Inputs[0]
+	if n := len([]rune(value)); (ti.MaxLength > 0 && n > ti.MaxLength) || n < ti.MinLength || (ti.Required && n == 0) {
+		return "", fmt.Errorf("discordtest: %d characters do not fit the input (%d-%d)", n, ti.MinLength, ti.MaxLength)
+	}
+	msg, err := s.messageForInteraction(msgID)
+	if err != nil {
+		return "", err
+	}
+	data := map[string]any{"custom_id": m.CustomID, "components": []map[string]any{{"type": 1,
+		"components": []map[string]any{{"type": 4, "custom_id": ti.CustomID, "value": value}}}}}
+	return u.interact(5, data, false, msg), nil
+}
+
 // ModalSubmit submits a modal with one text input.
 func (u *User) ModalSubmit(customID, inputID, value string) string {
 	data := map[string]any{"custom_id": customID, "components": []map[string]any{{"type": 1,
@@ -764,6 +809,76 @@ type interaction struct {
 	choices                                 []string
 	followups                               int
 	originalID                              string
+	modal                                   *Modal
+}
+
+// Modal is a modal the bot opened in answer to an interaction.
+type Modal struct {
+	CustomID, Title string
+	Inputs          []TextInput
+}
+
+// TextInput is one text input of a modal.
+type TextInput struct {
+	CustomID, Label      string
+	Style                int // 1 short, 2 paragraph
+	MinLength, MaxLength int
+	Required             bool
+}
+
+// ModalOf returns the modal opened in answer to an interaction.
+func (s *Server) ModalOf(interactionID string) (Modal, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	in := s.interactions[interactionID]
+	if in == nil || in.modal == nil {
+		return Modal{}, false
+	}
+	return *in.modal, true
+}
+
+// checkModal checks a modal response (type 9) as Discord does: custom_id
+// 1-100, title 1-45, one to five action rows of one text input each
+// (custom_id, label 1-45, style 1 or 2, min_length 0-4000, max_length
+// 1-4000).
+func checkModal(raw json.RawMessage) (*Modal, error) {
+	var d struct {
+		CustomID   string `json:"custom_id"`
+		Title      string `json:"title"`
+		Components []struct {
+			Type       int `json:"type"`
+			Components []struct {
+				Type      int    `json:"type"`
+				CustomID  string `json:"custom_id"`
+				Label     string `json:"label"`
+				Style     int    `json:"style"`
+				MinLength int    `json:"min_length"`
+				MaxLength int    `json:"max_length"`
+				Required  *bool  `json:"required"`
+			} `json:"components"`
+		} `json:"components"`
+	}
+	if err := json.Unmarshal(raw, &d); err != nil {
+		return nil, fmt.Errorf("modal: %v", err)
+	}
+	runes := func(s string) int { return len([]rune(s)) }
+	if d.CustomID == "" || len(d.CustomID) > 100 || d.Title == "" || runes(d.Title) > 45 || len(d.Components) < 1 || len(d.Components) > 5 {
+		return nil, fmt.Errorf("modal: custom_id, title or rows out of range")
+	}
+	m := &Modal{CustomID: d.CustomID, Title: d.Title}
+	for _, row := range d.Components {
+		if row.Type != 1 || len(row.Components) != 1 {
+			return nil, fmt.Errorf("modal: a row must hold one text input")
+		}
+		ti := row.Components[0]
+		if ti.Type != 4 || ti.CustomID == "" || ti.Label == "" || runes(ti.Label) > 45 || (ti.Style != 1 && ti.Style != 2) ||
+			ti.MinLength < 0 || ti.MinLength > 4000 || ti.MaxLength < 0 || ti.MaxLength > 4000 || (ti.MaxLength > 0 && ti.MinLength > ti.MaxLength) {
+			return nil, fmt.Errorf("modal: text input out of range")
+		}
+		req := ti.Required == nil || *ti.Required
+		m.Inputs = append(m.Inputs, TextInput{CustomID: ti.CustomID, Label: ti.Label, Style: ti.Style, MinLength: ti.MinLength, MaxLength: ti.MaxLength, Required: req})
+	}
+	return m, nil
 }
 
 // messageJSON renders a message as Discord sends it. Caller holds s.mu.
