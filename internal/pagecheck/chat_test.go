@@ -73,6 +73,10 @@ func TestChat(t *testing.T) {
 		browsertest.Do(t, ctx, chromedp.Navigate(s.srv.URL+"/chat?c=community-safety"))
 		walkChat(t, ctx, sc, lang, func(name string) {
 			defer tabReach(t, ctx, name) // after the checks of focus
+			// Focus not obscured (WCAG 2.4.11): the focused control is on
+			// screen and not under the sticky header (taller in Arabic) or
+			// footer: the point at its centre belongs to it.
+			browsertest.WaitFor(t, ctx, name+": the focused control visible", `(() => { const a = document.activeElement; if (!a || a === document.body) return true; const r = a.getBoundingClientRect(); const e = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2); return !!e && (e === a || a.contains(e)); })()`)
 			switch {
 			case strings.HasSuffix(name, "consent"):
 				// The page's own words and direction follow the chosen language.

@@ -66,6 +66,27 @@
   }
   setLanguage(navigator.language || 'en');
 
+  // The header (quick exit, stop) and the footer (the text box) stay on
+  // screen; whatever is scrolled to or focused must not end up under them
+  // (WCAG 2.4.11, focus not obscured). Their height changes with the
+  // language (Arabic labels wrap into a third row on a phone) and the
+  // width, so the scroll padding follows their measured height.
+  const bar = document.querySelector('.bar');
+  const foot = document.querySelector('.foot');
+  function padScroll() {
+    const root = document.documentElement.style;
+    root.scrollPaddingTop = (bar.offsetHeight + 12) + 'px';
+    root.scrollPaddingBottom = (foot.offsetHeight + 12) + 'px';
+  }
+  padScroll();
+  if (window.ResizeObserver) {
+    const ro = new ResizeObserver(padScroll);
+    ro.observe(bar);
+    ro.observe(foot);
+  } else {
+    addEventListener('resize', padScroll);
+  }
+
   // The consultation this page was opened for, kept in memory only so
   // "Start again" can reopen it. The address loses it at once: ?c= may be a
   // one-time invite code, and the browser's history must not keep it (nor
@@ -358,9 +379,25 @@
     if ((r.messages || []).length) inSession = true;
     if (last) setCompose(!asks && ended.hidden);
     if (r.notice) showNotice(r.notice);
-    if (last) last.scrollIntoView({ block: 'end' });
+    if (last) {
+      // A message that fits between the header and the footer is shown
+      // whole, at the bottom; a taller one (a long list of options on a
+      // phone) from its start, so the question and the focused first
+      // option are not scrolled away under the header.
+      const room = innerHeight - bar.offsetHeight - foot.offsetHeight - 24;
+      last.scrollIntoView({ block: last.offsetHeight > room ? 'start' : 'end' });
+    }
     const target = focus || (form.hidden ? null : input);
-    if (target) target.focus({ preventScroll: true });
+    if (target) {
+      target.focus({ preventScroll: true });
+      // The control that has focus must be seen (WCAG 2.4.11): when the
+      // message's start and its first option do not both fit, the option
+      // wins, and the question is a short scroll up.
+      const r = target.getBoundingClientRect();
+      if (r.top < bar.offsetHeight || r.bottom > innerHeight - foot.offsetHeight) {
+        target.scrollIntoView({ block: 'nearest' });
+      }
+    }
   }
 
   form.addEventListener('submit', e => {
