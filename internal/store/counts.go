@@ -219,15 +219,9 @@ func (s *Store) Counters(ctx context.Context, consultation string) (map[string]i
 // Texts returns the released texts of one question (those a release has
 // let out, see CreateRelease), in random order.
 func (s *Store) Texts(ctx context.Context, consultation, question string) ([]string, error) {
-	if err := checkID("consultation", consultation); err != nil {
-		return nil, err
-	}
-	if err := checkID("question", question); err != nil {
-		return nil, err
-	}
-	members, err := s.rdb.ZRange(ctx, s.ctag(consultation)+":t:"+question, 0, -1).Result()
+	members, err := s.textSet(ctx, consultation, question, "t", "texts")
 	if err != nil {
-		return nil, fmt.Errorf("store: texts: %w", err)
+		return nil, err
 	}
 	out := make([]string, 0, len(members))
 	for _, m := range members {
@@ -239,4 +233,21 @@ func (s *Store) Texts(ctx context.Context, consultation, question string) ([]str
 	}
 	rand.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out, nil
+}
+
+// textSet returns the members ("<tag or nonce>:<text>") of one question's
+// text set: "t" holds the released texts, "tp" those waiting for a
+// release. what names the caller in errors.
+func (s *Store) textSet(ctx context.Context, consultation, question, set, what string) ([]string, error) {
+	if err := checkID("consultation", consultation); err != nil {
+		return nil, err
+	}
+	if err := checkID("question", question); err != nil {
+		return nil, err
+	}
+	members, err := s.rdb.ZRange(ctx, s.ctag(consultation)+":"+set+":"+question, 0, -1).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: %s: %w", what, err)
+	}
+	return members, nil
 }

@@ -61,15 +61,9 @@ type PendingText struct {
 // PendingTexts returns the texts of question q that wait for a release,
 // in random order.
 func (s *Store) PendingTexts(ctx context.Context, c, q string) ([]PendingText, error) {
-	if err := checkID("consultation", c); err != nil {
-		return nil, err
-	}
-	if err := checkID("question", q); err != nil {
-		return nil, err
-	}
-	members, err := s.rdb.ZRange(ctx, s.ctag(c)+":tp:"+q, 0, -1).Result()
+	members, err := s.textSet(ctx, c, q, "tp", "pending texts")
 	if err != nil {
-		return nil, fmt.Errorf("store: pending texts: %w", err)
+		return nil, err
 	}
 	out := make([]PendingText, 0, len(members))
 	for _, m := range members {
