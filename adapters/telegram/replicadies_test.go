@@ -133,14 +133,7 @@ func TestWebhookReplicaDiesMidUpdate(t *testing.T) {
 	for i := range 2 {
 		env := testenv.NewOn(t, srv)
 		envs = append(envs, env)
-		cfg := Config{Token: fake.Token(), APIEndpoint: fake.Endpoint(), Offsets: env.Store, Logger: env.Logger,
-			Limits: fastLimits, PollTimeout: time.Second, LeaseTTL: 3 * time.Second,
-			RetryDelay: 20 * time.Millisecond, MaxRetryDelay: 300 * time.Millisecond, ShutdownGrace: 2 * time.Second,
-			WebhookURL: front.URL + WebhookPath, WebhookSecret: "replicas-secret-0123456789abcdef-xyz"}
-		a, err := New(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := webhookReplica(t, fake, env, front.URL)
 		replicas[i].Store(a)
 		var h bot.Handler = env.Router
 		if i == 0 {

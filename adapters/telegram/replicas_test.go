@@ -46,14 +46,7 @@ func TestTwoWebhookReplicas(t *testing.T) {
 	for i := range 2 {
 		env := testenv.NewOn(t, srv)
 		envs = append(envs, env)
-		cfg := Config{Token: fake.Token(), APIEndpoint: fake.Endpoint(), Offsets: env.Store, Logger: env.Logger,
-			Limits: fastLimits, PollTimeout: time.Second, LeaseTTL: 3 * time.Second,
-			RetryDelay: 20 * time.Millisecond, MaxRetryDelay: 300 * time.Millisecond, ShutdownGrace: 2 * time.Second,
-			WebhookURL: front.URL + WebhookPath, WebhookSecret: "replicas-secret-0123456789abcdef-xyz"}
-		a, err := New(context.Background(), cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
+		a := webhookReplica(t, fake, env, front.URL)
 		adapters[i].Store(a)
 		start(t, a, env.Router)
 	}
@@ -111,4 +104,19 @@ func TestTwoWebhookReplicas(t *testing.T) {
 	if views[0] != views[1] {
 		t.Errorf("the replicas read different summaries:\n%s\n%s", views[0], views[1])
 	}
+}
+
+// webhookReplica is one replica of a webhook deployment behind front:
+// its own adapter on env's store, talking to fake.
+func webhookReplica(t *testing.T, fake *telegramtest.Server, env *testenv.Env, front string) *Adapter {
+	t.Helper()
+	cfg := Config{Token: fake.Token(), APIEndpoint: fake.Endpoint(), Offsets: env.Store, Logger: env.Logger,
+		Limits: fastLimits, PollTimeout: time.Second, LeaseTTL: 3 * time.Second,
+		RetryDelay: 20 * time.Millisecond, MaxRetryDelay: 300 * time.Millisecond, ShutdownGrace: 2 * time.Second,
+		WebhookURL: front + WebhookPath, WebhookSecret: "replicas-secret-0123456789abcdef-xyz"}
+	a, err := New(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
