@@ -16,6 +16,7 @@ import (
 
 	"github.com/baraza/baraza/adapters/telegram/telegramtest"
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/simulate"
 	"github.com/baraza/baraza/internal/testenv"
 )
@@ -70,52 +71,30 @@ func endToEnd(t *testing.T, webhook bool) {
 	router := func() bot.Handler { return env.Router }
 	stop := start(t, newAdapter(), router())
 
-	var progressed atomic.Int64
-	var wg sync.WaitGroup
-	players := make([]*simulate.Player, users)
-	idents := make([]telegramtest.User, users)
-	errs := make(chan error, users)
 	// A hang detector, not a speed assertion: CI runs this and the
 	// Discord e2e in parallel on 2 cores under -race.
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
-	for i := range users {
-		u := telegramtest.User{ID: 5100000000 + int64(i)*7919, FirstName: fmt.Sprintf("Wanjiru%03d", i), Username: fmt.Sprintf("wanjiru_k%03d", i), LanguageCode: "en"}
-		idents[i] = u
-		p := simulate.NewPlayer(script, uint64(i+1))
-		players[i] = p
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := play(ctx, fake, u, p, rand.New(rand.NewPCG(uint64(i), 7)), &progressed); err != nil {
-				errs <- fmt.Errorf("user %d: %w", i, err)
-			}
-		}()
-	}
+	c := startCrowd(script, people(users, 5100000000, "Wanjiru"), 1, 7, func(_ int, u telegramtest.User, p *simulate.Player, rng *rand.Rand, progressed *atomic.Int64) error {
+		return play(ctx, fake, u, p, rng, progressed)
+	})
 	// restart mid-run
-	testenv.WaitFor(t, 6*time.Minute, "half the answers", func() bool { return progressed.Load() > int64(users*8) })
+	testenv.WaitFor(t, 6*time.Minute, "half the answers", func() bool { return c.progressed.Load() > int64(users*8) })
 	stop()
 	env.Restart()
 	start(t, newAdapter(), router())
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if t.Failed() {
+	if !c.wait(t) {
 		return
 	}
+	c.finished(t)
 
 	var needles []string
-	for i, p := range players {
-		if !p.Done() {
-			t.Fatalf("player %d did not finish", i)
-		}
-		u := idents[i]
+	for i, p := range c.players {
+		u := c.users[i]
 		needles = append(needles, strconv.FormatInt(u.ID, 10), u.FirstName, u.Username)
 		needles = append(needles, p.Planted()...)
 	}
-	testenv.AssertCounters(t, env.Counters(t, consultation), simulate.Expected(players, ""))
+	testenv.AssertCounters(t, env.Counters(t, consultation), simulate.Expected(c.players, ""))
 	env.AssertNoLeak(t, needles...)
 	if strings.Contains(env.Logs.String(), fake.Token()) {
 		t.Errorf("logs hold the bot token")
@@ -196,4 +175,65 @@ func lastBotMessage(fake *telegramtest.Server, chat int64) (bot.Message, int, bo
 		return out, m.ID, multi
 	}
 	return bot.Message{}, 0, false
+}
+
+// crowd is people answering at once through the fake, one goroutine each:
+// person i is users[i], plays players[i] (seeded seed+i) with the random
+// stream (i, stream), through run.
+type crowd struct {
+	users      []telegramtest.User
+	players    []*simulate.Player
+	progressed atomic.Int64 // answers confirmed, summed over everyone
+	wg         sync.WaitGroup
+	errs       chan error
+}
+
+// people are n Telegram users with ids from base, named name000, ...
+func people(n int, base int64, name string) []telegramtest.User {
+	us := make([]telegramtest.User, n)
+	for i := range us {
+		us[i] = telegramtest.User{ID: base + int64(i)*7919, FirstName: fmt.Sprintf("%s%03d", name, i),
+			Username: fmt.Sprintf("%s_%03d", strings.ToLower(name), i), LanguageCode: "en"}
+	}
+	return us
+}
+
+// startCrowd starts everyone; run plays one person (play, or a variant).
+func startCrowd(script *dialogs.Script, users []telegramtest.User, seed, stream uint64,
+	run func(i int, u telegramtest.User, p *simulate.Player, rng *rand.Rand, progressed *atomic.Int64) error) *crowd {
+	c := &crowd{users: users, players: make([]*simulate.Player, len(users)), errs: make(chan error, len(users))}
+	for i, u := range users {
+		p := simulate.NewPlayer(script, seed+uint64(i))
+		c.players[i] = p
+		c.wg.Add(1)
+		go func() {
+			defer c.wg.Done()
+			if err := run(i, u, p, rand.New(rand.NewPCG(uint64(i), stream)), &c.progressed); err != nil {
+				c.errs <- fmt.Errorf("user %d: %w", i, err)
+			}
+		}()
+	}
+	return c
+}
+
+// wait waits for everyone and reports each one's error; it returns false
+// when anyone failed.
+func (c *crowd) wait(t *testing.T) bool {
+	t.Helper()
+	c.wg.Wait()
+	close(c.errs)
+	for err := range c.errs {
+		t.Error(err)
+	}
+	return !t.Failed()
+}
+
+// finished fails t unless every player saw the end of the dialog.
+func (c *crowd) finished(t *testing.T) {
+	t.Helper()
+	for i, p := range c.players {
+		if !p.Done() {
+			t.Fatalf("player %d did not finish", i)
+		}
+	}
 }

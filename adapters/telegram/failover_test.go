@@ -3,11 +3,9 @@ package telegram
 import (
 	"context"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -135,23 +133,10 @@ func TestKillDuringLiveDialogs(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var progressed atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, users)
-	players := make([]*simulate.Player, users)
-	for i := range users {
-		u := telegramtest.User{ID: 7100000000 + int64(i)*7919, FirstName: fmt.Sprintf("Otieno%02d", i), LanguageCode: "en"}
-		p := simulate.NewPlayer(script, uint64(i+100))
-		players[i] = p
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := play(ctx, fake, u, p, rand.New(rand.NewPCG(uint64(i), 11)), &progressed); err != nil {
-				errs <- fmt.Errorf("user %d: %w", i, err)
-			}
-		}()
-	}
-	testenv.WaitFor(t, 3*time.Minute, "dialogs under way", func() bool { return progressed.Load() > users*5 })
+	c := startCrowd(script, people(users, 7100000000, "Otieno"), 100, 11, func(_ int, u telegramtest.User, p *simulate.Player, rng *rand.Rand, progressed *atomic.Int64) error {
+		return play(ctx, fake, u, p, rng, progressed)
+	})
+	testenv.WaitFor(t, 3*time.Minute, "dialogs under way", func() bool { return c.progressed.Load() > users*5 })
 	if procB.sends.Load() != 0 {
 		t.Fatal("the standby sent messages while the other replica held the lease")
 	}
@@ -160,19 +145,10 @@ func TestKillDuringLiveDialogs(t *testing.T) {
 	testenv.WaitFor(t, 3*time.Minute, "a reply from the replacement", func() bool { return procB.sends.Load() > 0 })
 	outage := time.Since(killed)
 	killA()
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if t.Failed() {
+	if !c.wait(t) {
 		return
 	}
 	t.Logf("restart outage: first reply %.1f s after the kill (lease %s)", outage.Seconds(), a.cfg.LeaseTTL)
-	for i, p := range players {
-		if !p.Done() {
-			t.Fatalf("player %d did not finish", i)
-		}
-	}
-	testenv.AssertCounters(t, env.Counters(t, consultation), simulate.Expected(players, ""))
+	c.finished(t)
+	testenv.AssertCounters(t, env.Counters(t, consultation), simulate.Expected(c.players, ""))
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -37,36 +36,18 @@ func TestQuickExitExactIDs(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	var progressed atomic.Int64
-	var wg sync.WaitGroup
-	errs := make(chan error, users)
-	idents := make([]telegramtest.User, users)
-	for i := range users {
-		u := telegramtest.User{ID: 6100000000 + int64(i)*7919, FirstName: fmt.Sprintf("Achieng%02d", i), LanguageCode: "en"}
-		idents[i] = u
-		p := simulate.NewPlayer(script, uint64(i+1))
+	c := startCrowd(script, people(users, 6100000000, "Achieng"), 1, 9, func(i int, u telegramtest.User, p *simulate.Player, rng *rand.Rand, progressed *atomic.Int64) error {
 		stopAfter := -1
 		if i%5 == 0 {
 			stopAfter = 3 + i%7
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := playStop(ctx, fake, u, p, rand.New(rand.NewPCG(uint64(i), 9)), &progressed, stopAfter); err != nil {
-				errs <- fmt.Errorf("user %d: %w", i, err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if t.Failed() {
+		return playStop(ctx, fake, u, p, rng, progressed, stopAfter)
+	})
+	if !c.wait(t) {
 		return
 	}
 	want := 0
-	for i, u := range idents {
+	for i, u := range c.users {
 		all := fake.AllMessages(u.ID)
 		for _, m := range all {
 			if i%5 == 0 && !m.Deleted {

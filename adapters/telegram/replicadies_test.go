@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
@@ -146,32 +145,14 @@ func TestWebhookReplicaDiesMidUpdate(t *testing.T) {
 	script := envs[0].Catalog.Get(consultation)
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute) // a hang detector
 	defer cancel()
-	var progressed atomic.Int64
-	var wg sync.WaitGroup
-	players := make([]*simulate.Player, users)
-	errs := make(chan error, users)
-	for i := range users {
-		u := victim
-		if i > 0 {
-			u = telegramtest.User{ID: 6300000000 + int64(i)*7919, FirstName: fmt.Sprintf("Akinyi%03d", i), LanguageCode: "en"}
-		}
-		p := simulate.NewPlayer(script, uint64(700+i))
-		players[i] = p
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := play(ctx, fake, u, p, rand.New(rand.NewPCG(uint64(i), 13)), &progressed); err != nil {
-				errs <- fmt.Errorf("user %d: %w", i, err)
-			}
-		}()
-	}
-	wg.Wait()
+	us := people(users, 6300000000, "Akinyi")
+	us[0] = victim
+	c := startCrowd(script, us, 700, 13, func(_ int, u telegramtest.User, p *simulate.Player, rng *rand.Rand, progressed *atomic.Int64) error {
+		return play(ctx, fake, u, p, rng, progressed)
+	})
+	ok := c.wait(t)
 	stops[0]() // the dead replica took nothing after it died (the front sent it nothing)
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if t.Failed() {
+	if !ok {
 		return
 	}
 	select {
@@ -189,12 +170,8 @@ func TestWebhookReplicaDiesMidUpdate(t *testing.T) {
 			t.Errorf("update %d, cut off by the death, was not re-delivered to and answered by the survivor", id)
 		}
 	}
-	for i, p := range players {
-		if !p.Done() {
-			t.Errorf("player %d did not finish", i)
-		}
-	}
-	testenv.AssertCounters(t, envs[1].Counters(t, consultation), simulate.Expected(players, ""))
+	c.finished(t)
+	testenv.AssertCounters(t, envs[1].Counters(t, consultation), simulate.Expected(c.players, ""))
 	t.Logf("killed mid-update: event %v; %d deliveries cut off, all re-delivered and answered once by the survivor",
 		dying.killed.Load(), len(killedUpdates))
 }

@@ -3,11 +3,9 @@ package telegram
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -54,28 +52,10 @@ func TestTwoWebhookReplicas(t *testing.T) {
 	script := envs[0].Catalog.Get(consultation)
 	ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute) // a hang detector
 	defer cancel()
-	var progressed atomic.Int64
-	var wg sync.WaitGroup
-	players := make([]*simulate.Player, users)
-	errs := make(chan error, users)
-	for i := range users {
-		u := telegramtest.User{ID: 6200000000 + int64(i)*7919, FirstName: fmt.Sprintf("Achieng%03d", i), LanguageCode: "en"}
-		p := simulate.NewPlayer(script, uint64(300+i))
-		players[i] = p
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := play(ctx, fake, u, p, rand.New(rand.NewPCG(uint64(i), 11)), &progressed); err != nil {
-				errs <- fmt.Errorf("user %d: %w", i, err)
-			}
-		}()
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
-	if t.Failed() {
+	c := startCrowd(script, people(users, 6200000000, "Achieng"), 300, 11, func(_ int, u telegramtest.User, p *simulate.Player, rng *rand.Rand, progressed *atomic.Int64) error {
+		return play(ctx, fake, u, p, rng, progressed)
+	})
+	if !c.wait(t) {
 		return
 	}
 	for i := range served {
@@ -83,7 +63,7 @@ func TestTwoWebhookReplicas(t *testing.T) {
 			t.Errorf("replica %d took %d deliveries, want a fair share", i, served[i].Load())
 		}
 	}
-	testenv.AssertCounters(t, envs[0].Counters(t, consultation), simulate.Expected(players, ""))
+	testenv.AssertCounters(t, envs[0].Counters(t, consultation), simulate.Expected(c.players, ""))
 	// Both replicas' release loops tick: one release is made, and both
 	// read it.
 	for _, env := range envs {
