@@ -17,6 +17,7 @@ import (
 	"github.com/baraza/baraza/adapters/discord"
 	"github.com/baraza/baraza/adapters/discord/discordtest"
 	"github.com/baraza/baraza/bot"
+	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/redistest"
 	"github.com/baraza/baraza/internal/simulate"
 	"github.com/baraza/baraza/internal/testenv"
@@ -396,15 +397,7 @@ func playDiscord(ctx context.Context, f *discordtest.Server, h *tap, u *discordt
 // the respondent is left in Redis.
 func TestEndToEndStop(t *testing.T) {
 	const consultation = "community-safety"
-	env := testenv.New(t)
-	script := env.Catalog.Get(consultation)
-	f := discordtest.New(t, discordtest.Options{})
-	h := &tap{h: env.Router, resps: map[string][]bot.Response{}}
-	a, err := discord.New(discord.Config{Token: f.Token(), API: f.APIURL(), Logger: env.Logger, RequestsPerSecond: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	adaptertest.Start(t, a, h)
+	env, script, f, h, _ := solo(t, consultation)
 	u := f.NewUser("880000000000000001", "njeri_w", "Njeri")
 	p := simulate.NewPlayer(script, 99)
 	rng := rand.New(rand.NewPCG(1, 2))
@@ -438,7 +431,7 @@ func TestEndToEndStop(t *testing.T) {
 		pcancel(errEnough)
 		watched <- nil
 	}()
-	err = playDiscord(pctx, f, h, u, p, 1, rng, &progressed, false)
+	err := playDiscord(pctx, f, h, u, p, 1, rng, &progressed, false)
 	pcancel(errors.New("played to the end"))
 	if werr := <-watched; werr != nil {
 		t.Fatal(werr)
@@ -536,4 +529,19 @@ func routerDedupes(t *testing.T, env *testenv.Env) bool {
 		t.Fatal(err)
 	}
 	return v1 == v2 && string(before) == string(after)
+}
+
+// solo is the set-up of a one-respondent end-to-end test: consultation on
+// real Redis, the fake Discord, the adapter on the real router with a tap.
+func solo(t *testing.T, consultation string) (*testenv.Env, *dialogs.Script, *discordtest.Server, *tap, *discord.Adapter) {
+	t.Helper()
+	env := testenv.New(t)
+	f := discordtest.New(t, discordtest.Options{})
+	h := &tap{h: env.Router, resps: map[string][]bot.Response{}}
+	a, err := discord.New(discord.Config{Token: f.Token(), API: f.APIURL(), Logger: env.Logger, RequestsPerSecond: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	adaptertest.Start(t, a, h)
+	return env, env.Catalog.Get(consultation), f, h, a
 }

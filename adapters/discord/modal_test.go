@@ -4,10 +4,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/baraza/baraza/adapters/adaptertest"
-	"github.com/baraza/baraza/adapters/discord"
-	"github.com/baraza/baraza/adapters/discord/discordtest"
-	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/simulate"
 	"github.com/baraza/baraza/internal/testenv"
@@ -23,15 +19,7 @@ import (
 // counters equal the simulated answers exactly.
 func TestModalForLongTextAnswer(t *testing.T) {
 	const consultation = "community-safety"
-	env := testenv.New(t)
-	script := env.Catalog.Get(consultation)
-	f := discordtest.New(t, discordtest.Options{})
-	h := &tap{h: env.Router, resps: map[string][]bot.Response{}}
-	a, err := discord.New(discord.Config{Token: f.Token(), API: f.APIURL(), Logger: env.Logger, RequestsPerSecond: 1000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	adaptertest.Start(t, a, h)
+	env, script, f, h, a := solo(t, consultation)
 	u := f.NewUser("880000000000000071", "wambui_k", "Wambui")
 	p := simulate.NewPlayer(script, 5)
 	ch := u.DMChannel()
