@@ -28,7 +28,9 @@ func (s *Store) AppendTrail(ctx context.Context, respondent string, entry []byte
 	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.RPush(ctx, k, entry)
 		p.LTrim(ctx, k, -maxTrail, -1)
-		p.PExpire(ctx, k, ttl)
+		// On a boundary of the time grain, as sessions do: a TTL to the
+		// millisecond would date an abandoned dialog's last message.
+		p.PExpireAt(ctx, k, s.grainAfter(ttl))
 		return nil
 	})
 	if err != nil {
