@@ -41,8 +41,9 @@
 //	                                   at a TimeGrain boundary SessionTTL after the last
 //	                                   step; deleted, all of it, when the dialog ends
 //	P{r:<respondent>}:t          list  trail: sealed platform message references of the
-//	                                   conversation, for a quick exit (Telegram); expires at a TimeGrain boundary at least 48 h after the last message,
-//	                                   deleted when the session ends
+//	                                   conversation, for a quick exit (Telegram); expires
+//	                                   at a TimeGrain boundary at least 48 h after the last
+//	                                   message; deleted when the session ends
 //	P{c:<consultation>}:n        hash  counters; field names sealed with CounterKey when set
 //	P{c:<consultation>}:k        zset  digests of recent Completion.Keys, scored by the day
 //	                                   number after which they may go; a completion drops
