@@ -64,6 +64,7 @@ type Store struct {
 	rdb          redis.UniversalClient
 	opt          Options
 	fields       *fieldSealer
+	hot          *batcher
 	unreplicated atomic.Int64
 }
 
@@ -93,7 +94,7 @@ func New(rdb redis.UniversalClient, opt Options) *Store {
 	if opt.TimeGrain <= 0 {
 		opt.TimeGrain = 24 * time.Hour
 	}
-	return &Store{rdb: rdb, opt: opt, fields: newFieldSealer(opt.CounterKey)}
+	return &Store{rdb: rdb, opt: opt, fields: newFieldSealer(opt.CounterKey), hot: &batcher{rdb: rdb}}
 }
 
 // Client returns the underlying client.
