@@ -278,3 +278,131 @@ func BenchmarkNoisy(b *testing.B) {
 		}
 	})
 }
+
+// variantScripts are testScript and a version in which a single-answer
+// question may be skipped (safe optional) and a segment is asked of some
+// only (gender relevant), so that breakdowns have people outside them.
+func variantScripts() []*dialogs.Script {
+	a := testScript()
+	b := testScript()
+	for i := range b.Questions {
+		switch b.Questions[i].ID {
+		case "safe":
+			b.Questions[i].Optional = true
+		case "gender":
+			b.Questions[i].Relevant = "${area} != 'south'"
+		}
+	}
+	return []*dialogs.Script{a, b}
+}
+
+// checkPostProcessed fails unless out (PostProcess of some noisy counts)
+// is consistent: nothing negative, totals in order, options adding up to
+// answered, and every breakdown of two single-answer questions adding up
+// along both rows and columns to the one-way counts (equal when everyone
+// answers both questions, at most them otherwise, with the people outside
+// the table no more than those who did not answer).
+func checkPostProcessed(t *testing.T, s *dialogs.Script, out map[string]int64) {
+	t.Helper()
+	for f, v := range out {
+		if v < 0 {
+			t.Fatalf("%s = %d", f, v)
+		}
+	}
+	completed := out[FieldCompleted]
+	if out[FieldStarted] < completed {
+		t.Fatalf("started %d < completed %d", out[FieldStarted], completed)
+	}
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		if !Listed(q) || !hasOptions(q) {
+			continue
+		}
+		a := out[AnsweredField(q.ID)]
+		var sum int64
+		for _, o := range q.Options {
+			sum += out[OptionField(q.ID, o.ID)]
+		}
+		if single(q) && sum != a || a > completed || always(q) && a != completed {
+			t.Fatalf("%s: options sum %d, answered %d, completed %d", q.ID, sum, a, completed)
+		}
+	}
+	for _, p := range dpPairs(s) {
+		q, by := p[0], p[1]
+		rows := make([]int64, len(q.Options))
+		cols := make([]int64, len(by.Options))
+		for i, o := range q.Options {
+			for j, bo := range by.Options {
+				v := out[BreakdownField(q.ID, o.ID, by.ID, bo.ID)]
+				if q.Segment && out[BreakdownField(by.ID, bo.ID, q.ID, o.ID)] != v {
+					t.Fatalf("%s x %s differs from its transpose", q.ID, by.ID)
+				}
+				rows[i] += v
+				cols[j] += v
+			}
+		}
+		if !single(q) || !single(by) {
+			continue
+		}
+		check := func(name string, got []int64, qq *dialogs.Question, other *dialogs.Question) {
+			outside := completed - out[AnsweredField(other.ID)]
+			for i, o := range qq.Options {
+				want := out[OptionField(qq.ID, o.ID)]
+				if always(other) && got[i] != want || got[i] > want || got[i] < want-outside {
+					t.Fatalf("%s x %s: %s %s adds up to %d, one-way count %d (%d outside)", q.ID, by.ID, name, o.ID, got[i], want, outside)
+				}
+			}
+		}
+		check("row", rows, q, by)
+		check("column", cols, by, q)
+	}
+}
+
+// TestPostProcessProperties: random noisy counts (negative ones included,
+// no true counter anywhere: PostProcess takes none) for both scripts come
+// out consistent along rows and columns.
+func TestPostProcessProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, s := range variantScripts() {
+		for trial := range 300 {
+			raw := make(map[string]int64)
+			spread := int64(1 + r.IntN(300))
+			for _, tb := range dpTables(s) {
+				for _, f := range tb.fields {
+					raw[f] = r.Int64N(spread) - spread/4
+				}
+			}
+			out := PostProcess(s, raw)
+			if trial == 0 {
+				if a, b := slices.Sorted(maps.Keys(out)), slices.Sorted(maps.Keys(raw)); len(a) < len(b) {
+					t.Fatalf("PostProcess dropped fields: %d of %d", len(a), len(b))
+				}
+			}
+			checkPostProcessed(t, s, out)
+		}
+	}
+}
+
+// TestPostProcessReadsOnlyNoise: the true counters enter a DP release
+// through Raw alone. PostProcess's signature takes no counters, and Noisy
+// (what a release stores) is exactly PostProcess of Raw for the same
+// noise, so everything after the noise is a function of the noisy counts.
+func TestPostProcessReadsOnlyNoise(t *testing.T) {
+	for _, s := range variantScripts() {
+		c := testCounters(t, s, testProfiles, "")
+		for seed := range byte(10) {
+			got, err := Noisy(s, c, mustEps(t, "0.3"), seededNoise(seed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := Raw(s, c, mustEps(t, "0.3"), seededNoise(seed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := PostProcess(s, raw); !maps.Equal(got, want) {
+				t.Fatalf("seed %d: Noisy is not PostProcess(Raw)", seed)
+			}
+			checkPostProcessed(t, s, got)
+		}
+	}
+}
