@@ -1,6 +1,8 @@
 package results
 
 import (
+	"math"
+
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
 )
@@ -104,21 +106,23 @@ func Sensitivity(s *dialogs.Script) int64 {
 
 // Noisy draws the noise of one DP release of s spending eps: every
 // counter the release publishes gets discrete Laplace noise of scale
-// Sensitivity(s)/eps from z, then, by post-processing only (nothing but
-// the noisy values is used):
-//
-//   - every count is clipped at 0 (after the noise, never before);
-//   - started is at least completed, a question's answered count at most
-//     completed (exactly completed when everyone is asked it);
-//   - a choice or scale question's options add up to its answered count
-//     (privacy.FitToTotal), a multi-select option is at most it;
-//   - a breakdown by a choice segment asked of everyone has rows adding up to the question's option counts; any
-//     other breakdown cell is at most both of its marginal counts.
-//
-// The map it returns is what the release stores and every view renders
-// (RenderNoisy). A pair of segment questions is noised once and written
-// under both fields, so both views of the table agree.
+// Sensitivity(s)/eps from z (Raw), then the noisy values alone are made
+// consistent (PostProcess). The map it returns is what the release stores
+// and every view renders (RenderNoisy).
 func Noisy(s *dialogs.Script, counters map[string]int64, eps privacy.Epsilon, z *privacy.Noise) (map[string]int64, error) {
+	raw, err := Raw(s, counters, eps, z)
+	if err != nil {
+		return nil, err
+	}
+	return PostProcess(s, raw), nil
+}
+
+// Raw is the noise step of a DP release, the only step that reads the
+// true counters: every counter the release publishes (dpTables, from the
+// script only) plus discrete Laplace noise of scale Sensitivity(s)/eps,
+// drawn from z in a fixed order. Nothing is clipped: a noisy count may be
+// negative here.
+func Raw(s *dialogs.Script, counters map[string]int64, eps privacy.Epsilon, z *privacy.Noise) (map[string]int64, error) {
 	scale := eps.Scale(Sensitivity(s))
 	n := make(map[string]int64)
 	for _, t := range dpTables(s) {
@@ -130,6 +134,35 @@ func Noisy(s *dialogs.Script, counters map[string]int64, eps privacy.Epsilon, z 
 			n[f] = max(counters[f], 0) + x
 		}
 	}
+	return n, nil
+}
+
+// PostProcess makes the raw noisy counts of a DP release (Raw) publishable
+// using nothing but them: it takes no true counter, so whatever it does
+// costs no privacy. From the top down:
+//
+//   - every count is clipped at 0 (after the noise, never before);
+//   - started is at least completed, a question's answered count at most
+//     completed (exactly completed when everyone is asked it);
+//   - a choice or scale question's options add up to its answered count
+//     (privacy.FitToTotal), a multi-select option is at most it;
+//   - a breakdown of two single-answer questions (choice or scale) agrees
+//     with both one-way tables: row i adds up to the question's option i,
+//     column j to the segment's option j, when everyone answers both; when
+//     one of them may be skipped or not asked, the people who did not
+//     answer it are an extra, unpublished row or column, so the rows and
+//     columns are at most the one-way counts and the table still adds up
+//     with them (privacy.FitTable, the nearest non-negative integer table
+//     in squared distance, exactly);
+//   - a breakdown involving a multi-select question: by a single-answer
+//     segment everyone answers, each row adds up to the question's option
+//     count (columns are not sums of people there: one person picks
+//     several options); otherwise each cell is at most both its one-way
+//     counts.
+//
+// A pair of segment questions is one table, fitted once and written under
+// both fields, so both views agree.
+func PostProcess(s *dialogs.Script, n map[string]int64) map[string]int64 {
 	out := make(map[string]int64, len(n))
 	completed := privacy.Clip(n[FieldCompleted])
 	out[FieldCompleted] = completed
@@ -163,8 +196,25 @@ func Noisy(s *dialogs.Script, counters map[string]int64, eps privacy.Epsilon, z 
 	}
 	for _, p := range dpPairs(s) {
 		q, by := p[0], p[1]
+		put := func(i, j int, v int64) {
+			o, bo := q.Options[i].ID, by.Options[j].ID
+			out[BreakdownField(q.ID, o, by.ID, bo)] = v
+			if q.Segment {
+				out[BreakdownField(by.ID, bo, q.ID, o)] = v
+			}
+		}
+		if single(q) && single(by) {
+			if x, ok := fitBoth(q, by, n, out); ok {
+				for i := range q.Options {
+					for j := range by.Options {
+						put(i, j, x[i][j])
+					}
+				}
+				continue
+			}
+		}
 		fit := single(by) && always(by)
-		for _, o := range q.Options {
+		for i, o := range q.Options {
 			total := out[OptionField(q.ID, o.ID)]
 			row := make([]int64, len(by.Options))
 			for j, bo := range by.Options {
@@ -177,15 +227,51 @@ func Noisy(s *dialogs.Script, counters map[string]int64, eps privacy.Epsilon, z 
 					row[j] = min(privacy.Clip(row[j]), total, out[OptionField(by.ID, bo.ID)])
 				}
 			}
-			for j, bo := range by.Options {
-				out[BreakdownField(q.ID, o.ID, by.ID, bo.ID)] = row[j]
-				if q.Segment {
-					out[BreakdownField(by.ID, bo.ID, q.ID, o.ID)] = row[j]
-				}
+			for j := range by.Options {
+				put(i, j, row[j])
 			}
 		}
 	}
-	return out, nil
+	return out
+}
+
+// fitBoth fits the breakdown of single-answer q by single-answer by to
+// both one-way tables already in out (privacy.FitTable): the table is
+// extended by a row of the completions that did not answer q and a
+// column of those that did not answer by (free cells, never published),
+// so its margins are q's options and completed - answered(q), by's
+// options and completed - answered(by), both adding up to completed.
+func fitBoth(q, by *dialogs.Question, n, out map[string]int64) ([][]int64, bool) {
+	m, k := len(q.Options), len(by.Options)
+	completed := out[FieldCompleted]
+	rows := make([]int64, m+1)
+	for i, o := range q.Options {
+		rows[i] = out[OptionField(q.ID, o.ID)]
+	}
+	rows[m] = completed - out[AnsweredField(q.ID)]
+	cols := make([]int64, k+1)
+	for j, bo := range by.Options {
+		cols[j] = out[OptionField(by.ID, bo.ID)]
+	}
+	cols[k] = completed - out[AnsweredField(by.ID)]
+	noisy := make([][]int64, m+1)
+	free := make([][]bool, m+1)
+	for i := range noisy {
+		noisy[i] = make([]int64, k+1)
+		free[i] = make([]bool, k+1)
+		for j := range noisy[i] {
+			if i == m || j == k {
+				free[i][j] = true
+				continue
+			}
+			noisy[i][j] = n[BreakdownField(q.ID, q.Options[i].ID, by.ID, by.Options[j].ID)]
+		}
+	}
+	x, err := privacy.FitTable(noisy, free, rows, cols)
+	if err != nil {
+		return nil, false
+	}
+	return x, true
 }
 
 // RenderNoisy renders a DP release's stored noisy counters (from Noisy):
@@ -198,4 +284,42 @@ func RenderNoisy(s *dialogs.Script, noisy map[string]int64, k int, status, lang 
 	e := float64(spent.Micro()) / 1e6
 	sum.EpsilonSpent = &e
 	return sum
+}
+
+// NoiseInfo is what a reader of a DP release needs to judge its numbers:
+// the mechanism, what this release spent, and how large the noise is.
+// All of it follows from the script and ε, never from the data, so
+// publishing it costs nothing.
+type NoiseInfo struct {
+	// Mechanism is "discrete_laplace" (two-sided geometric).
+	Mechanism string `json:"mechanism"`
+	// Epsilon is what this release spent of the budget.
+	Epsilon float64 `json:"epsilon"`
+	// Sensitivity is how much one response changes all published counts
+	// together (L1); Scale is Sensitivity/Epsilon, the noise's scale.
+	Sensitivity int64   `json:"sensitivity"`
+	Scale       float64 `json:"scale"`
+	// SD is the standard deviation of the noise added to each count,
+	// before post-processing (clipping at 0 and making tables add up move
+	// counts by a little more or less).
+	SD float64 `json:"sd"`
+}
+
+// MechanismDiscreteLaplace is NoiseInfo.Mechanism.
+const MechanismDiscreteLaplace = "discrete_laplace"
+
+// NoiseFor describes the noise of a DP release of s that spent eps.
+func NoiseFor(s *dialogs.Script, eps privacy.Epsilon) *NoiseInfo {
+	d := Sensitivity(s)
+	e := float64(eps.Micro()) / 1e6
+	if e <= 0 {
+		return nil
+	}
+	scale := float64(d) / e
+	// Discrete Laplace of scale b: P(x) ∝ q^|x|, q = exp(-1/b); variance
+	// 2q/(1-q)².
+	q := math.Exp(-1 / scale)
+	sd := math.Sqrt(2*q) / (1 - q)
+	round := func(v float64) float64 { return math.Round(v*100) / 100 }
+	return &NoiseInfo{Mechanism: MechanismDiscreteLaplace, Epsilon: e, Sensitivity: d, Scale: round(scale), SD: round(sd)}
 }

@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"maps"
 	"math"
@@ -231,6 +232,8 @@ func TestDPExports(t *testing.T) {
 	}
 	sum := RenderNoisy(s, n, 5, "open", "en", mustEps(t, "0.5"))
 	sum.Release = 2
+	sum.ReleasedAt = "2026-12-04T19:00:00Z"
+	sum.Noise = NoiseFor(s, mustEps(t, "0.25"))
 	var js bytes.Buffer
 	if err := WriteJSON(&js, sum); err != nil {
 		t.Fatal(err)
@@ -242,12 +245,41 @@ func TestDPExports(t *testing.T) {
 	if back["mode"] != "dp" || back["epsilon_spent"] != 0.5 || back["release"] != 2.0 {
 		t.Errorf("JSON mode %v, ε spent %v, release %v", back["mode"], back["epsilon_spent"], back["release"])
 	}
+	// The noise itself: Δ = 23, ε = 0.25 for this release, scale 92, sd
+	// √(2q)/(1-q) with q = exp(-1/92).
+	noise, _ := back["noise"].(map[string]any)
+	if noise["mechanism"] != "discrete_laplace" || noise["epsilon"] != 0.25 || noise["sensitivity"] != 23.0 || noise["scale"] != 92.0 || noise["sd"] != 130.11 {
+		t.Errorf("JSON noise %v", noise)
+	}
+	// CSV: DESIGN.md's eight columns, then every count row says its
+	// count has noise added, with the release, the mode, ε and the sd.
+	var cs bytes.Buffer
+	if err := WriteCSV(&cs, sum); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(cs.String(), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "question_id,option_id,by_question_id,by_option_id,count,suppressed,question,option,protection,release,released_at,mode,epsilon_spent,noise_sd"; strings.Join(rows[0], ",") != want {
+		t.Errorf("CSV header %v", rows[0])
+	}
+	for _, r := range rows[1:] {
+		if r[4] == "" || r[5] != "false" || !slices.Equal(r[8:], []string{"noise_added", "2", "2026-12-04T19:00:00Z", "dp", "0.5", "130.11"}) {
+			t.Fatalf("CSV row %v of a DP release", r)
+		}
+	}
+	if len(rows) < 40 {
+		t.Errorf("CSV of %d rows", len(rows))
+	}
 	var x bytes.Buffer
 	if err := WriteXLSX(&x, sum, "en"); err != nil {
 		t.Fatal(err)
 	}
 	dump := string(dumpWorkbook(t, x.Bytes(), time.Now().UTC()))
-	for _, want := range []string{"s Release\nB5\tn 2", "differential privacy (random noise added to every count)", "Privacy budget ε spent so far\nB7\ts 0.5", "Every count in this file has random noise added"} {
+	for _, want := range []string{"s Release\nB5\tn 2", "differential privacy (random noise added to every count)", "Privacy budget ε spent so far\nB8\ts 0.5", "Every count in this file has random noise added",
+		"ε spent by this release\nB9\ts 0.25", "Typical size of the noise on each count (standard deviation, in people)\nB10\ts 130.11", "Count (noise added)",
+		"a breakdown's rows and columns add up to the counts of both questions"} {
 		if !strings.Contains(dump, want) {
 			t.Errorf("XLSX read-me lacks %q:\n%s", want, dump[:min(len(dump), 1500)])
 		}
@@ -277,4 +309,132 @@ func BenchmarkNoisy(b *testing.B) {
 			RenderNoisy(s, n, 5, "open", "en", eps)
 		}
 	})
+}
+
+// variantScripts are testScript and a version in which a single-answer
+// question may be skipped (safe optional) and a segment is asked of some
+// only (gender relevant), so that breakdowns have people outside them.
+func variantScripts() []*dialogs.Script {
+	a := testScript()
+	b := testScript()
+	for i := range b.Questions {
+		switch b.Questions[i].ID {
+		case "safe":
+			b.Questions[i].Optional = true
+		case "gender":
+			b.Questions[i].Relevant = "${area} != 'south'"
+		}
+	}
+	return []*dialogs.Script{a, b}
+}
+
+// checkPostProcessed fails unless out (PostProcess of some noisy counts)
+// is consistent: nothing negative, totals in order, options adding up to
+// answered, and every breakdown of two single-answer questions adding up
+// along both rows and columns to the one-way counts (equal when everyone
+// answers both questions, at most them otherwise, with the people outside
+// the table no more than those who did not answer).
+func checkPostProcessed(t *testing.T, s *dialogs.Script, out map[string]int64) {
+	t.Helper()
+	for f, v := range out {
+		if v < 0 {
+			t.Fatalf("%s = %d", f, v)
+		}
+	}
+	completed := out[FieldCompleted]
+	if out[FieldStarted] < completed {
+		t.Fatalf("started %d < completed %d", out[FieldStarted], completed)
+	}
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		if !Listed(q) || !hasOptions(q) {
+			continue
+		}
+		a := out[AnsweredField(q.ID)]
+		var sum int64
+		for _, o := range q.Options {
+			sum += out[OptionField(q.ID, o.ID)]
+		}
+		if single(q) && sum != a || a > completed || always(q) && a != completed {
+			t.Fatalf("%s: options sum %d, answered %d, completed %d", q.ID, sum, a, completed)
+		}
+	}
+	for _, p := range dpPairs(s) {
+		q, by := p[0], p[1]
+		rows := make([]int64, len(q.Options))
+		cols := make([]int64, len(by.Options))
+		for i, o := range q.Options {
+			for j, bo := range by.Options {
+				v := out[BreakdownField(q.ID, o.ID, by.ID, bo.ID)]
+				if q.Segment && out[BreakdownField(by.ID, bo.ID, q.ID, o.ID)] != v {
+					t.Fatalf("%s x %s differs from its transpose", q.ID, by.ID)
+				}
+				rows[i] += v
+				cols[j] += v
+			}
+		}
+		if !single(q) || !single(by) {
+			continue
+		}
+		check := func(name string, got []int64, qq *dialogs.Question, other *dialogs.Question) {
+			outside := completed - out[AnsweredField(other.ID)]
+			for i, o := range qq.Options {
+				want := out[OptionField(qq.ID, o.ID)]
+				if always(other) && got[i] != want || got[i] > want || got[i] < want-outside {
+					t.Fatalf("%s x %s: %s %s adds up to %d, one-way count %d (%d outside)", q.ID, by.ID, name, o.ID, got[i], want, outside)
+				}
+			}
+		}
+		check("row", rows, q, by)
+		check("column", cols, by, q)
+	}
+}
+
+// TestPostProcessProperties: random noisy counts (negative ones included,
+// no true counter anywhere: PostProcess takes none) for both scripts come
+// out consistent along rows and columns.
+func TestPostProcessProperties(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for _, s := range variantScripts() {
+		for trial := range 300 {
+			raw := make(map[string]int64)
+			spread := int64(1 + r.IntN(300))
+			for _, tb := range dpTables(s) {
+				for _, f := range tb.fields {
+					raw[f] = r.Int64N(spread) - spread/4
+				}
+			}
+			out := PostProcess(s, raw)
+			if trial == 0 {
+				if a, b := slices.Sorted(maps.Keys(out)), slices.Sorted(maps.Keys(raw)); len(a) < len(b) {
+					t.Fatalf("PostProcess dropped fields: %d of %d", len(a), len(b))
+				}
+			}
+			checkPostProcessed(t, s, out)
+		}
+	}
+}
+
+// TestPostProcessReadsOnlyNoise: the true counters enter a DP release
+// through Raw alone. PostProcess's signature takes no counters, and Noisy
+// (what a release stores) is exactly PostProcess of Raw for the same
+// noise, so everything after the noise is a function of the noisy counts.
+func TestPostProcessReadsOnlyNoise(t *testing.T) {
+	for _, s := range variantScripts() {
+		c := testCounters(t, s, testProfiles, "")
+		for seed := range byte(10) {
+			got, err := Noisy(s, c, mustEps(t, "0.3"), seededNoise(seed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := Raw(s, c, mustEps(t, "0.3"), seededNoise(seed))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := PostProcess(s, raw); !maps.Equal(got, want) {
+				t.Fatalf("seed %d: Noisy is not PostProcess(Raw)", seed)
+			}
+			checkPostProcessed(t, s, got)
+		}
+	}
 }
