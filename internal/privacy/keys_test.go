@@ -98,3 +98,31 @@ func TestKeysPooledStates(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// TestKeysLongInput: a part longer than the pooled buffer hashes right,
+// and the pool keeps working after it.
+func TestKeysLongInput(t *testing.T) {
+	k := NewKeys(testSecret)
+	long := string(bytes.Repeat([]byte("x"), 10000))
+	want := hexString(mac(testSecret, "event\x00", "web", ":", long)[:8])
+	for range 3 {
+		if got := k.Event("web", long); got != want {
+			t.Fatalf("long id: got %s, want %s", got, want)
+		}
+		if got := k.Event("telegram", "987"); got != "34802e6c93c1efb6" {
+			t.Fatalf("after a long id: got %s", got)
+		}
+	}
+}
+
+// TestKeysAllocs: hashing an event costs the result string only.
+func TestKeysAllocs(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops entries under the race detector")
+	}
+	k := NewKeys(testSecret)
+	k.Event("telegram", "1") // fill the pool
+	if n := testing.AllocsPerRun(100, func() { k.Event("telegram", "987") }); n > 1 {
+		t.Errorf("Event: %.0f allocations, want at most 1", n)
+	}
+}
