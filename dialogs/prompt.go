@@ -81,6 +81,29 @@ func questionText(s *Script, q *Question, lang string) string {
 	return text
 }
 
+// optionData is tok ":" i for each visible option i, all in one string
+// (one allocation per reply instead of one per button).
+func optionData(tok string, vis []int) []string {
+	var stack [512]byte
+	buf := stack[:0]
+	var ends [64]int
+	end := ends[:0]
+	for _, i := range vis {
+		buf = append(buf, tok...)
+		buf = append(buf, ':')
+		buf = strconv.AppendInt(buf, int64(i), 10)
+		end = append(end, len(buf))
+	}
+	all := string(buf)
+	out := make([]string, len(vis))
+	from := 0
+	for k, e := range end {
+		out[k] = all[from:e]
+		from = e
+	}
+	return out
+}
+
 // questionReply is the current question as the script words it (with its
 // hint, ${references} filled with the answers), a hint line for typed
 // answers, its answer buttons, then Done, the default, Skip, Back.
@@ -126,9 +149,10 @@ func questionReply(s *Script, st State) Reply {
 	}
 	n := len(vis) + 4
 	r.Buttons = make([]Button, 0, n)
-	for _, i := range vis {
+	data := optionData(tok, vis)
+	for k, i := range vis {
 		o := q.Options[i]
-		b := Button{Label: s.Text(o.Label, lang), Data: tok + ":" + strconv.Itoa(i)}
+		b := Button{Label: s.Text(o.Label, lang), Data: data[k]}
 		if q.Type == TypeMulti || q.Type == TypeRank {
 			b.Toggle = true
 			b.Selected = contains(st.Pending, o.ID)

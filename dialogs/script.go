@@ -167,14 +167,27 @@ func (s *Script) display(id string, a Answers, lang string) string {
 	return strings.Join(labels, ", ")
 }
 
+// allOptions is 0, 1, 2, ...: the options of a question without a
+// filter, shared by every step (it was an allocation each).
+var allOptions = func() (a [64]int) {
+	for i := range a {
+		a[i] = i
+	}
+	return a
+}()
+
 // visible returns the indices of q's options shown given the answers
-// (choice_filter), all of them without a filter.
+// (choice_filter), all of them without a filter. The result is read-only:
+// without a filter it is shared.
 func (s *Script) visible(q *Question, a Answers, lang string) []int {
-	out := make([]int, 0, len(q.Options))
 	f := q.choiceFilter
 	if f == nil && q.ChoiceFilter != "" {
 		f, _ = parseFilter(q.ChoiceFilter)
 	}
+	if n := len(q.Options); f == nil && n <= len(allOptions) {
+		return allOptions[:n:n]
+	}
+	out := make([]int, 0, len(q.Options))
 	en := &env{a: a, s: s, lang: lang}
 	for i := range q.Options {
 		if f != nil {
