@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -71,7 +70,7 @@ type Router struct {
 	cfg   RouterConfig
 	log   *slog.Logger
 	now   func() time.Time
-	locks [256]sync.Mutex
+	locks [lockStripes]sync.Mutex
 }
 
 // NewRouter returns a Router.
@@ -673,10 +672,21 @@ func newNonce() string {
 	return hex.EncodeToString(b[:])
 }
 
+// lockStripes is how many mutexes serialise the steps of one
+// respondent within a process. Two respondents on one stripe wait for each
+// other's whole step, Redis round trips included: with 256 stripes and
+// 100 steps in flight, four in ten waited behind a stranger, a tail of
+// the latency; with 4096 (32 KiB of mutexes) it is one in forty.
+const lockStripes = 4096
+
+// lockIndex is the stripe of pid (FNV-1a; pid is already a keyed hash).
 func lockIndex(pid string) int {
-	h := fnv.New32a()
-	h.Write([]byte(pid))
-	return int(h.Sum32() % 256)
+	h := uint32(2166136261)
+	for i := 0; i < len(pid); i++ {
+		h ^= uint32(pid[i])
+		h *= 16777619
+	}
+	return int(h % lockStripes)
 }
 
 // stepKey names one committed step of one respondent: the session's
