@@ -211,7 +211,9 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 			resp.Dialog = DialogOpen
 			return resp, "refused", nil
 		}
-		res = dialogs.Step(script, sess.State, in)
+		// sess.State was decoded for this step alone: its answers may be
+		// changed in place (only its phase and language are read after).
+		res = dialogs.Step(script, sess.State.GivenUp(), in)
 	}
 
 	resp := Response{Messages: r.messages(res.Replies), Consultation: sess.Consultation, Dialog: DialogOpen}
