@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash/fnv"
@@ -88,23 +87,6 @@ func NewRouter(cfg RouterConfig) *Router {
 	return r
 }
 
-// session is what Redis holds between two steps of one respondent. No
-// identity: the key is the pseudonym, the value the progress.
-type session struct {
-	Consultation string        `json:"c"`
-	Nonce        string        `json:"n"`
-	State        dialogs.State `json:"s"`
-	// TrailFrom is the inbound message ref that opened the session, so
-	// /stop can erase the conversation from there.
-	TrailFrom string `json:"f,omitempty"`
-	// LastRef is the inbound message ref of the last accepted answer
-	// (erase_as_you_go erases from there).
-	LastRef string `json:"r,omitempty"`
-	// Invite is the participation marker of the invite code the session
-	// began with (a keyed hash, never the code); completing burns it.
-	Invite string `json:"i,omitempty"`
-}
-
 const maxAttempts = 8
 
 // Handle implements Handler.
@@ -173,7 +155,9 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		sess = new(session)
 		plain, err = r.cfg.Keys.Open(pid, data)
 		if err == nil {
-			err = json.Unmarshal(plain, sess)
+			var n int
+			n, err = decodeSession(plain, sess)
+			plain = plain[:n]
 		}
 		if err != nil {
 			// A session we cannot read (a changed secret) is dropped rather
@@ -306,11 +290,8 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 	resp.Ended = res.Ended
 	var newData []byte
 	if !res.Ended {
-		newPlain, err := json.Marshal(next)
-		if err != nil {
-			return Response{}, "", fmt.Errorf("router: encode session: %w", err)
-		}
-		if string(newPlain) == strings.TrimRight(string(plain), " ") && eventKey == "" {
+		newPlain := encodeSession(make([]byte, 0, 2*sessionBlock), &next)
+		if string(newPlain) == string(plain) && eventKey == "" {
 			return resp, outcome, nil // nothing changed, nothing to record
 		}
 		newData = r.cfg.Keys.Seal(pid, padded(newPlain))
@@ -409,10 +390,7 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 	if script.Access == dialogs.AccessInvite {
 		sess.Invite = marker
 	}
-	plain, err := json.Marshal(sess)
-	if err != nil {
-		return Response{}, "", fmt.Errorf("router: encode session: %w", err)
-	}
+	plain := encodeSession(make([]byte, 0, 2*sessionBlock), &sess)
 	nv, err := r.cfg.Store.CommitSession(ctx, pid, version, r.cfg.Keys.Seal(pid, padded(plain)), eventKey)
 	if err != nil {
 		return Response{}, "", err
@@ -679,15 +657,14 @@ func textResponse(lang, text string) Response {
 // a dump does not show how many answers each one holds.
 const sessionBlock = 256
 
-// padded appends spaces (JSON ignores them) up to the next block.
+// padded appends spaces up to the next block (in place when plain has
+// the room); the decoder stops at the encoding's last field.
 func padded(plain []byte) []byte {
 	n := (len(plain)/sessionBlock + 1) * sessionBlock
-	out := make([]byte, n)
-	copy(out, plain)
-	for i := len(plain); i < n; i++ {
-		out[i] = ' '
+	for len(plain) < n {
+		plain = append(plain, ' ')
 	}
-	return out
+	return plain
 }
 
 func newNonce() string {

@@ -14,8 +14,10 @@ import (
 	"log/slog"
 	"maps"
 	"net/url"
+	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +46,7 @@ type loadReport struct {
 	EventsPerSec   float64 `json:"events_per_s"`
 	CompletionsSec float64 `json:"completions_per_s"`
 	RoundTrips     float64 `json:"round_trips_per_event"`
+	Writes         float64 `json:"redis_writes_per_event"`
 	AllocsPerEvent float64 `json:"allocs_per_event"`
 	BytesPerEvent  float64 `json:"alloc_bytes_per_event"`
 	CountsExact    bool    `json:"counts_exact"`
@@ -141,6 +144,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	live := fs.Int("live", 200, "sessions left half-way for the memory-per-live-session figure (0: skip)")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
 	benchmark := fs.Bool("redis-benchmark", true, "also run redis-benchmark -t set,get -c 50 against the same server")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the full-speed phase to this file (for go tool pprof)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{msg: err.Error()}
 	}
@@ -188,17 +192,31 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	full := &timed{next: router}
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
-	rt0 := rt.Load()
+	rt0, w0 := rt.Load(), rt.Writes()
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	players, events, elapsed, err := drive(ctx, script, "full", *n, *conc, *dup, full)
+	if *cpuprofile != "" {
+		pprof.StopCPUProfile()
+	}
 	if err != nil {
 		return err
 	}
-	trips := rt.Load() - rt0
+	trips, writes := rt.Load()-rt0, rt.Writes()-w0
 	runtime.ReadMemStats(&ms1)
 	rep.Events, rep.Seconds = events, elapsed.Seconds()
 	rep.EventsPerSec = float64(events) / elapsed.Seconds()
 	rep.CompletionsSec = float64(*n) / elapsed.Seconds()
 	rep.RoundTrips = float64(trips) / float64(events)
+	rep.Writes = float64(writes) / float64(events)
 	rep.AllocsPerEvent = float64(ms1.Mallocs-ms0.Mallocs) / float64(events)
 	rep.BytesPerEvent = float64(ms1.TotalAlloc-ms0.TotalAlloc) / float64(events)
 	rep.Full = percentiles(full.lats)
@@ -313,6 +331,7 @@ func printReport(w io.Writer, r loadReport) {
 	p("events/s", "%.0f", r.EventsPerSec)
 	p("completions/s", "%.0f", r.CompletionsSec)
 	p("redis round trips per event", "%.2f", r.RoundTrips)
+	p("redis writes per event", "%.2f (pipelines and lone commands; a batch of many events is one)", r.Writes)
 	p("allocations per event", "%.0f (%.0f bytes; whole process, simulator included)", r.AllocsPerEvent, r.BytesPerEvent)
 	p("latency at full speed", "%s", r.Full)
 	p("counts exact", "%v", r.CountsExact)

@@ -24,6 +24,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/baraza/baraza/dialogs"
@@ -194,6 +195,11 @@ func summary(s *dialogs.Script, r *Release, status, lang string) results.Summary
 		sum.Mode = results.ModeSuppress
 	}
 	sum.EpsilonSpent = r.EpsilonSpent
+	if sum.Mode == results.ModeDP && r.Epsilon != nil {
+		if e, err := privacy.EpsilonFromMicro(int64(math.Round(*r.Epsilon * 1e6))); err == nil {
+			sum.Noise = results.NoiseFor(s, e)
+		}
+	}
 	sum.Final = r.Final
 	return sum
 }

@@ -1,6 +1,8 @@
 package results
 
 import (
+	"math"
+
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
 )
@@ -282,4 +284,42 @@ func RenderNoisy(s *dialogs.Script, noisy map[string]int64, k int, status, lang 
 	e := float64(spent.Micro()) / 1e6
 	sum.EpsilonSpent = &e
 	return sum
+}
+
+// NoiseInfo is what a reader of a DP release needs to judge its numbers:
+// the mechanism, what this release spent, and how large the noise is.
+// All of it follows from the script and ε, never from the data, so
+// publishing it costs nothing.
+type NoiseInfo struct {
+	// Mechanism is "discrete_laplace" (two-sided geometric).
+	Mechanism string `json:"mechanism"`
+	// Epsilon is what this release spent of the budget.
+	Epsilon float64 `json:"epsilon"`
+	// Sensitivity is how much one response changes all published counts
+	// together (L1); Scale is Sensitivity/Epsilon, the noise's scale.
+	Sensitivity int64   `json:"sensitivity"`
+	Scale       float64 `json:"scale"`
+	// SD is the standard deviation of the noise added to each count,
+	// before post-processing (clipping at 0 and making tables add up move
+	// counts by a little more or less).
+	SD float64 `json:"sd"`
+}
+
+// MechanismDiscreteLaplace is NoiseInfo.Mechanism.
+const MechanismDiscreteLaplace = "discrete_laplace"
+
+// NoiseFor describes the noise of a DP release of s that spent eps.
+func NoiseFor(s *dialogs.Script, eps privacy.Epsilon) *NoiseInfo {
+	d := Sensitivity(s)
+	e := float64(eps.Micro()) / 1e6
+	if e <= 0 {
+		return nil
+	}
+	scale := float64(d) / e
+	// Discrete Laplace of scale b: P(x) ∝ q^|x|, q = exp(-1/b); variance
+	// 2q/(1-q)².
+	q := math.Exp(-1 / scale)
+	sd := math.Sqrt(2*q) / (1 - q)
+	round := func(v float64) float64 { return math.Round(v*100) / 100 }
+	return &NoiseInfo{Mechanism: MechanismDiscreteLaplace, Epsilon: e, Sensitivity: d, Scale: round(scale), SD: round(sd)}
 }

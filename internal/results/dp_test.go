@@ -2,6 +2,7 @@ package results
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"maps"
 	"math"
@@ -231,6 +232,8 @@ func TestDPExports(t *testing.T) {
 	}
 	sum := RenderNoisy(s, n, 5, "open", "en", mustEps(t, "0.5"))
 	sum.Release = 2
+	sum.ReleasedAt = "2026-12-04T19:00:00Z"
+	sum.Noise = NoiseFor(s, mustEps(t, "0.25"))
 	var js bytes.Buffer
 	if err := WriteJSON(&js, sum); err != nil {
 		t.Fatal(err)
@@ -242,12 +245,41 @@ func TestDPExports(t *testing.T) {
 	if back["mode"] != "dp" || back["epsilon_spent"] != 0.5 || back["release"] != 2.0 {
 		t.Errorf("JSON mode %v, ε spent %v, release %v", back["mode"], back["epsilon_spent"], back["release"])
 	}
+	// The noise itself: Δ = 23, ε = 0.25 for this release, scale 92, sd
+	// √(2q)/(1-q) with q = exp(-1/92).
+	noise, _ := back["noise"].(map[string]any)
+	if noise["mechanism"] != "discrete_laplace" || noise["epsilon"] != 0.25 || noise["sensitivity"] != 23.0 || noise["scale"] != 92.0 || noise["sd"] != 130.11 {
+		t.Errorf("JSON noise %v", noise)
+	}
+	// CSV: DESIGN.md's eight columns, then every count row says its
+	// count has noise added, with the release, the mode, ε and the sd.
+	var cs bytes.Buffer
+	if err := WriteCSV(&cs, sum); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(cs.String(), "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "question_id,option_id,by_question_id,by_option_id,count,suppressed,question,option,protection,release,released_at,mode,epsilon_spent,noise_sd"; strings.Join(rows[0], ",") != want {
+		t.Errorf("CSV header %v", rows[0])
+	}
+	for _, r := range rows[1:] {
+		if r[4] == "" || r[5] != "false" || !slices.Equal(r[8:], []string{"noise_added", "2", "2026-12-04T19:00:00Z", "dp", "0.5", "130.11"}) {
+			t.Fatalf("CSV row %v of a DP release", r)
+		}
+	}
+	if len(rows) < 40 {
+		t.Errorf("CSV of %d rows", len(rows))
+	}
 	var x bytes.Buffer
 	if err := WriteXLSX(&x, sum, "en"); err != nil {
 		t.Fatal(err)
 	}
 	dump := string(dumpWorkbook(t, x.Bytes(), time.Now().UTC()))
-	for _, want := range []string{"s Release\nB5\tn 2", "differential privacy (random noise added to every count)", "Privacy budget ε spent so far\nB7\ts 0.5", "Every count in this file has random noise added"} {
+	for _, want := range []string{"s Release\nB5\tn 2", "differential privacy (random noise added to every count)", "Privacy budget ε spent so far\nB8\ts 0.5", "Every count in this file has random noise added",
+		"ε spent by this release\nB9\ts 0.25", "Typical size of the noise on each count (standard deviation, in people)\nB10\ts 130.11", "Count (noise added)",
+		"a breakdown's rows and columns add up to the counts of both questions"} {
 		if !strings.Contains(dump, want) {
 			t.Errorf("XLSX read-me lacks %q:\n%s", want, dump[:min(len(dump), 1500)])
 		}

@@ -19,8 +19,28 @@ func WriteJSON(w io.Writer, s Summary) error {
 	return nil
 }
 
-// csvHeader is the header row of WriteCSV (DESIGN.md).
-var csvHeader = []string{"question_id", "option_id", "by_question_id", "by_option_id", "count", "suppressed", "question", "option"}
+// csvHeader is the header row of WriteCSV: DESIGN.md's eight columns, in
+// its order, then csvExtra.
+var csvHeader = append([]string{"question_id", "option_id", "by_question_id", "by_option_id", "count", "suppressed", "question", "option"}, csvExtra...)
+
+// csvExtra are the columns WriteCSV adds after DESIGN.md's eight, so that
+// a CSV file that travels alone still says what DESIGN.md requires of
+// every export — which release it is and how it was protected, and why a
+// hidden cell is hidden — and, in DP mode, that every count has noise
+// added and how much. Appended after the eight, they leave a reader that
+// takes columns by name or by position unchanged: the statistical
+// offices' practice of a flag column beside each value (Eurostat's and
+// SDMX-CSV's observation status, "e" estimated, "c" confidential).
+var csvExtra = []string{"protection", "release", "released_at", "mode", "epsilon_spent", "noise_sd"}
+
+// What a CSV row's protection column says of its count.
+const (
+	ProtectionExact      = "exact"       // shown as counted (suppress mode)
+	ProtectionNoise      = "noise_added" // shown with noise added (dp mode)
+	ProtectionUnreleased = "unreleased"  // no release yet: nothing shown
+	// else the reason it is hidden: ReasonSmall, ReasonComplementary,
+	// ReasonCoarsened
+)
 
 // WeekColumn is the by_question_id of a report's weekly rows in CSV.
 // Parentheses never occur in question ids.
@@ -40,9 +60,15 @@ const WeekColumn = "(week)"
 //     WeekColumn, by_option_id the week) and weekly option counts
 //     (by_question_id WeekColumn).
 //
-// A hidden count has an empty count and suppressed "true". Any cell that
-// a spreadsheet could read as a formula (starting with = + - @, tab or
-// CR) gets a leading apostrophe.
+// A hidden count has an empty count and suppressed "true". After
+// DESIGN.md's eight columns come csvExtra's, the same on every row but the
+// first: protection (ProtectionExact, ProtectionNoise, the reason a hidden
+// count is hidden — small, complementary, coarsened — or
+// ProtectionUnreleased), then the release's number, time, mode, the ε
+// spent so far and the standard deviation of the noise on each count
+// (the last two empty outside dp mode). Any cell that a spreadsheet could
+// read as a formula (starting with = + - @, tab or CR) gets a leading
+// apostrophe.
 func WriteCSV(w io.Writer, s Summary) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return fmt.Errorf("results: write csv: %w", err)
@@ -50,40 +76,61 @@ func WriteCSV(w io.Writer, s Summary) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	rows := [][]string{csvHeader}
-	add := func(q, opt, by, byOpt string, n *int64, question, option string) {
+	release := []string{strconv.Itoa(s.Release), s.ReleasedAt, s.Mode, "", ""}
+	if s.Mode == ModeDP {
+		if s.EpsilonSpent != nil {
+			release[3] = strconv.FormatFloat(*s.EpsilonSpent, 'f', -1, 64)
+		}
+		if s.Noise != nil {
+			release[4] = strconv.FormatFloat(s.Noise.SD, 'f', -1, 64)
+		}
+	}
+	add := func(q, opt, by, byOpt string, n *int64, reason, question, option string) {
 		count, suppressed := "", "true"
+		protection := reason
+		switch {
+		case n != nil && s.Mode == ModeDP:
+			protection = ProtectionNoise
+		case n != nil:
+			protection = ProtectionExact
+		case protection != "":
+		case s.Release == 0:
+			protection = ProtectionUnreleased
+		default:
+			protection = ReasonComplementary
+		}
 		if n != nil {
 			count, suppressed = strconv.FormatInt(*n, 10), "false"
 		}
-		row := []string{q, opt, by, byOpt, count, suppressed, question, option}
+		row := append([]string{q, opt, by, byOpt, count, suppressed, question, option, protection}, release...)
 		for i := range row {
 			row[i] = Neutralise(row[i])
 		}
 		rows = append(rows, row)
 	}
-	add("", FieldStarted, "", "", s.Started, "", "")
-	add("", FieldCompleted, "", "", s.Completed, "", "")
-	add("", FieldDeclined, "", "", s.Declined, "", "")
+	add("", FieldStarted, "", "", s.Started, s.StartedReason, "", "")
+	add("", FieldCompleted, "", "", s.Completed, s.CompletedReason, "", "")
+	add("", FieldDeclined, "", "", s.Declined, s.DeclinedReason, "", "")
 	questions := make(map[string]*Question, len(s.Questions))
 	for i := range s.Questions {
 		q := &s.Questions[i]
 		questions[q.ID] = q
-		add(q.ID, "", "", "", q.Answered, q.Text, "")
+		add(q.ID, "", "", "", q.Answered, q.AnsweredReason, q.Text, "")
 		for _, o := range q.Options {
-			add(q.ID, o.ID, "", "", o.Count, q.Text, o.Label)
+			add(q.ID, o.ID, "", "", o.Count, o.Reason, q.Text, o.Label)
 		}
 	}
 	for _, b := range s.Breakdowns {
 		qtext, labels := questionText(questions[b.Question])
 		for _, c := range b.Cells {
-			add(b.Question, c.Option, b.By, c.ByOption, c.Count, qtext, labels[c.Option])
+			add(b.Question, c.Option, b.By, c.ByOption, c.Count, c.Reason, qtext, labels[c.Option])
 		}
 	}
 	for _, w := range s.Weeks {
-		add("", FieldCompleted, WeekColumn, w.Week, w.Completed, "", "")
+		add("", FieldCompleted, WeekColumn, w.Week, w.Completed, w.Reason, "", "")
 		for _, c := range w.Cells {
 			qtext, labels := questionText(questions[c.Question])
-			add(c.Question, c.Option, WeekColumn, w.Week, c.Count, qtext, labels[c.Option])
+			add(c.Question, c.Option, WeekColumn, w.Week, c.Count, c.Reason, qtext, labels[c.Option])
 		}
 	}
 	if err := cw.WriteAll(rows); err != nil {

@@ -28,6 +28,9 @@ type Summary struct {
 	ReleasedAt   string   `json:"released_at,omitempty"`
 	Mode         string   `json:"mode"`
 	EpsilonSpent *float64 `json:"epsilon_spent,omitempty"`
+	// Noise describes, in dp mode, the noise every count of this release
+	// got (an addition to DESIGN.md's shape; absent otherwise).
+	Noise *NoiseInfo `json:"noise,omitempty"`
 	// Final is true for the release made on close.
 	Final bool `json:"final,omitempty"`
 	// Pending is the number of further completions after which the next

@@ -22,7 +22,10 @@ var xlsxWords = map[string]map[string]string{
 		"mode_dp":           "differential privacy (random noise added to every count)",
 		"eps_spent":         "Privacy budget ε spent so far",
 		"dp1":               "Every count in this file has random noise added (discrete Laplace noise, drawn once for this release), so that no one's answers can be worked out from the numbers, even by comparing releases. Counts are close to the true ones, not equal to them: a small group may show a few people more or fewer than it has, and a total may differ from the sum of the true counts.",
-		"dp2":               "The noise is made consistent afterwards (no negative counts, options add up to their total); that uses the noisy numbers only and costs no privacy.",
+		"dp2":               "The noise is made consistent afterwards (no negative counts, options add up to their total, a breakdown's rows and columns add up to the counts of both questions); that uses the noisy numbers only and costs no privacy.",
+		"eps_release":       "ε spent by this release",
+		"noise_sd":          "Typical size of the noise on each count (standard deviation, in people)",
+		"count_noisy":       "Count (noise added)",
 		"hidden_list":       "Hidden cells and why",
 		"question":          "Question",
 		"by_option":         "By option",
@@ -61,7 +64,10 @@ var xlsxWords = map[string]map[string]string{
 		"mode_dp":           "confidentialité différentielle (bruit aléatoire ajouté à chaque effectif)",
 		"eps_spent":         "Budget de confidentialité ε dépensé",
 		"dp1":               "Chaque effectif de ce fichier contient un bruit aléatoire (bruit de Laplace discret, tiré une fois pour cette publication), pour que personne ne puisse retrouver les réponses de quelqu'un, même en comparant les publications. Les effectifs sont proches des vrais, sans leur être égaux : un petit groupe peut afficher quelques personnes de plus ou de moins qu'il n'en compte.",
-		"dp2":               "Le bruit est rendu cohérent ensuite (aucun effectif négatif, les options s'additionnent à leur total) ; cela n'utilise que les nombres bruités et ne coûte aucune confidentialité.",
+		"dp2":               "Le bruit est rendu cohérent ensuite (aucun effectif négatif, les options s'additionnent à leur total, les lignes et les colonnes d'un tableau croisé aux effectifs des deux questions) ; cela n'utilise que les nombres bruités et ne coûte aucune confidentialité.",
+		"eps_release":       "ε dépensé par cette publication",
+		"noise_sd":          "Taille typique du bruit sur chaque effectif (écart type, en personnes)",
+		"count_noisy":       "Effectif (bruit ajouté)",
 		"hidden_list":       "Cellules masquées et pourquoi",
 		"question":          "Question",
 		"by_option":         "Option de ventilation",
@@ -100,7 +106,10 @@ var xlsxWords = map[string]map[string]string{
 		"mode_dp":           "الخصوصية التفاضلية (ضجيج عشوائي مضاف إلى كل عدد)",
 		"eps_spent":         "ميزانية الخصوصية ε المستهلكة",
 		"dp1":               "أُضيف ضجيج عشوائي إلى كل عدد في هذا الملف (ضجيج لابلاس منفصل، سُحب مرة واحدة لهذا الإصدار)، حتى لا يمكن استنتاج إجابات أي شخص من الأعداد، ولو بمقارنة الإصدارات. الأعداد قريبة من الحقيقية لا مساوية لها: قد تظهر مجموعة صغيرة بأشخاص أكثر أو أقل مما فيها.",
-		"dp2":               "يُجعل الضجيج متسقًا بعد ذلك (لا أعداد سالبة، والخيارات تساوي مجموعها)؛ ولا يستخدم ذلك إلا الأعداد المشوشة فلا يكلف شيئًا من الخصوصية.",
+		"dp2":               "يُجعل الضجيج متسقًا بعد ذلك (لا أعداد سالبة، والخيارات تساوي مجموعها، وصفوف الجدول المتقاطع وأعمدته تساوي أعداد السؤالين)؛ ولا يستخدم ذلك إلا الأعداد المشوشة فلا يكلف شيئًا من الخصوصية.",
+		"eps_release":       "ε المستهلكة في هذا الإصدار",
+		"noise_sd":          "الحجم المعتاد للضجيج في كل عدد (الانحراف المعياري، بالأشخاص)",
+		"count_noisy":       "العدد (مع ضجيج مضاف)",
 		"hidden_list":       "الخلايا المخفية وسبب إخفائها",
 		"question":          "السؤال",
 		"by_option":         "خيار التقسيم",
@@ -248,6 +257,10 @@ func (x *xlsx) write(s Summary) error {
 		if s.EpsilonSpent != nil {
 			x.line(x.word("eps_spent"), strconv.FormatFloat(*s.EpsilonSpent, 'f', -1, 64))
 		}
+		if s.Noise != nil {
+			x.line(x.word("eps_release"), strconv.FormatFloat(s.Noise.Epsilon, 'f', -1, 64))
+			x.line(x.word("noise_sd"), strconv.FormatFloat(s.Noise.SD, 'f', -1, 64))
+		}
 	} else {
 		x.line(x.word("mode"), fmt.Sprintf(x.word("mode_suppress"), s.K))
 	}
@@ -279,7 +292,11 @@ func (x *xlsx) write(s Summary) error {
 			continue
 		}
 		x.line()
-		x.line(x.word("option"), x.word("label"), x.word("count"))
+		count := x.word("count")
+		if dp {
+			count = x.word("count_noisy")
+		}
+		x.line(x.word("option"), x.word("label"), count)
 		for _, o := range q.Options {
 			x.line(o.ID, o.Label, o.Count)
 		}

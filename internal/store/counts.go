@@ -45,7 +45,7 @@ type Completion struct {
 // a participation marker, number of fields n, the n fields, number of
 // digests to forget f, the f digests, number of digests to remember m, the
 // m digests, then a random score and a text per text set.
-var applyScript = redis.NewScript(`
+var applyScript = register(`
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2])
 if ARGV[1] ~= '' and redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   return 0

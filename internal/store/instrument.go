@@ -13,7 +13,8 @@ import (
 
 // Instrument adds a hook to rdb that records, per command name, a latency
 // histogram (baraza_redis_command_duration_seconds; a pipeline is one
-// observation named "pipeline") and an error counter
+// observation named "pipeline", except a batch of the hot path, where
+// each command is observed under its name with the batch's duration) and an error counter
 // (baraza_redis_command_errors_total; redis.Nil is not an error). It fails
 // if the metrics are already registered on reg.
 func Instrument(rdb redis.UniversalClient, reg prometheus.Registerer) error {
@@ -63,7 +64,16 @@ func (h *metricsHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		start := time.Now()
 		err := next(ctx, cmds)
-		h.dur.WithLabelValues("pipeline").Observe(time.Since(start).Seconds())
+		d := time.Since(start).Seconds()
+		if _, batch := ctx.Value(batchUnits{}).(int); batch {
+			// A batch of the hot path: each command's caller waited for
+			// the whole pipeline, so each is observed under its own name.
+			for _, c := range cmds {
+				h.dur.WithLabelValues(cmdName(c)).Observe(d)
+			}
+		} else {
+			h.dur.WithLabelValues("pipeline").Observe(d)
+		}
 		for _, c := range cmds {
 			if e := c.Err(); e != nil && !errors.Is(e, redis.Nil) {
 				h.errs.WithLabelValues(cmdName(c)).Inc()
@@ -85,11 +95,19 @@ func cmdName(cmd redis.Cmder) string {
 
 // RoundTrips is a hook that counts calls to Redis: each command and each
 // pipeline is one round trip. Add it with rdb.AddHook(&rt). Script.Run's
-// EVALSHA then EVAL fallback counts as two, honestly.
-type RoundTrips struct{ n atomic.Int64 }
+// EVALSHA then EVAL fallback counts as two, honestly. A batch of the hot
+// path (several callers' commands in one pipeline, see batcher) counts
+// one round trip per caller, since each caller waits for one; Writes
+// counts it once.
+type RoundTrips struct{ n, w atomic.Int64 }
 
 // Load returns the count so far.
 func (r *RoundTrips) Load() int64 { return r.n.Load() }
+
+// Writes returns the pipelines and lone commands sent so far: what the
+// client actually wrote to the connection, a batch of many callers being
+// one.
+func (r *RoundTrips) Writes() int64 { return r.w.Load() }
 
 // DialHook implements redis.Hook.
 func (r *RoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
@@ -98,6 +116,7 @@ func (r *RoundTrips) DialHook(next redis.DialHook) redis.DialHook { return next 
 func (r *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		r.n.Add(1)
+		r.w.Add(1)
 		return next(ctx, cmd)
 	}
 }
@@ -105,7 +124,9 @@ func (r *RoundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 // ProcessPipelineHook implements redis.Hook.
 func (r *RoundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
-		r.n.Add(1)
+		n, _ := ctx.Value(batchUnits{}).(int)
+		r.n.Add(int64(max(n, 1)))
+		r.w.Add(1)
 		return next(ctx, cmds)
 	}
 }

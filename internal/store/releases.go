@@ -30,7 +30,7 @@ import (
 // entries, so two processes racing for n make one release n, and a retry
 // of a call whose reply was lost changes nothing. A text moves only if it
 // is still pending.
-var createReleaseScript = redis.NewScript(`
+var createReleaseScript = register(`
 if redis.call('LLEN', KEYS[1]) ~= tonumber(ARGV[1]) - 1 then
   return 0
 end

@@ -23,7 +23,7 @@ import (
 // (run two replicas, or set WaitReplicas 0 to prefer answering).
 func (s *Store) run(ctx context.Context, sc *redis.Script, keys []string, args ...any) *redis.Cmd {
 	if s.opt.WaitReplicas <= 0 {
-		return sc.Run(ctx, s.rdb, keys, args...)
+		return s.hot.script(ctx, sc, keys, args...)
 	}
 	do := func(eval bool) (*redis.Cmd, *redis.IntCmd) {
 		var cmd *redis.Cmd

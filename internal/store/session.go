@@ -54,7 +54,10 @@ func (s *Store) LoadSession(ctx context.Context, respondent, eventKey string) (d
 		}
 		vals = get.Val()
 	} else {
-		vals, err = s.rdb.HMGet(ctx, s.sessionKey(respondent), "v", "d", "e").Result()
+		get := redis.NewSliceCmd(ctx, "hmget", s.sessionKey(respondent), "v", "d", "e")
+		if err = s.hot.do(ctx, get); err == nil {
+			vals, err = get.Result()
+		}
 		if err != nil {
 			return nil, 0, false, fmt.Errorf("store: load session: %w", err)
 		}
@@ -94,7 +97,7 @@ func seenHas(ring, d string) bool {
 // saveScript: KEYS session; ARGV expected version ("0": none), new
 // version, data, event digest ("" for none), expiry (unix ms), "1" to
 // delete, random filler for a new ring.
-var saveScript = redis.NewScript(`
+var saveScript = register(`
 local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
 local ring = cur[2]
 if ARGV[4] ~= '' and ring then

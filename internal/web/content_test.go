@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -15,6 +16,7 @@ import (
 	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/results"
 	"github.com/baraza/baraza/internal/store"
+	"github.com/xuri/excelize/v2"
 )
 
 func TestConsultationPage(t *testing.T) {
@@ -390,5 +392,103 @@ func TestPublicPageDP(t *testing.T) {
 	_, again := f.browser(t).get("/public/town")
 	if again != page {
 		t.Error("a second load of the DP page shows other numbers")
+	}
+}
+
+// dpTown turns the fixture's town consultation into a DP one and makes a
+// DP release of it (5 completions after the seeded release).
+func dpTown(t *testing.T, f *fixture) {
+	t.Helper()
+	town := f.env.Catalog.Get("town")
+	eps, err := privacy.ParseEpsilon("1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	town.DP = &dialogs.DP{Epsilon: eps, Releases: 5}
+	ctx := context.Background()
+	for i := range 5 {
+		a := dialogs.Answers{"area": {Options: []string{"north"}}, "gender": {Options: []string{"woman"}},
+			"safe": {Options: []string{"3"}}, "lit": {Options: []string{"3"}}, "incidents": {Options: []string{"none"}}}
+		if _, err := f.env.Store.Apply(ctx, store.Completion{Consultation: "town", Key: fmt.Sprintf("dp-%d", i),
+			Incr: results.Increments(town, a, "")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.env.Release(t)
+}
+
+// TestDPEveryOutput: every output of a DP consultation says that its
+// numbers have noise added — the API summary and the JSON export (mode,
+// ε spent, the noise's mechanism, ε and size), the CSV (every count row
+// "noise_added" with the release, mode, ε and the noise's sd), the XLSX
+// (read-me and count headers), the official page and the public page
+// ("≈ N (noise added)" and the explanation) — and none speaks of hidden
+// counts.
+func TestDPEveryOutput(t *testing.T) {
+	f := newFixture(t)
+	dpTown(t, f)
+	for _, path := range []string{"/api/v1/consultations/town/summary", "/api/v1/consultations/town/export.json"} {
+		res, body := f.api(t, "GET", path, official)
+		if res.StatusCode != 200 {
+			t.Fatalf("%s: %d", path, res.StatusCode)
+		}
+		var sum results.Summary
+		if err := json.Unmarshal([]byte(body), &sum); err != nil {
+			t.Fatal(err)
+		}
+		if sum.Mode != results.ModeDP || sum.EpsilonSpent == nil || *sum.EpsilonSpent != 0.2 || sum.Release < 1 ||
+			sum.Noise == nil || sum.Noise.Mechanism != "discrete_laplace" || sum.Noise.Epsilon != 0.2 || sum.Noise.SD <= 0 {
+			t.Errorf("%s: mode %q, ε %v, release %d, noise %+v", path, sum.Mode, sum.EpsilonSpent, sum.Release, sum.Noise)
+		}
+		if strings.Contains(body, `"suppressed": true`) {
+			t.Errorf("%s hides a count in DP mode", path)
+		}
+	}
+	res, body := f.api(t, "GET", "/api/v1/consultations/town/export.csv", official)
+	if res.StatusCode != 200 {
+		t.Fatalf("csv: %d", res.StatusCode)
+	}
+	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows[1:] {
+		if r[4] == "" || r[8] != "noise_added" || r[11] != "dp" || r[12] != "0.2" || r[13] == "" {
+			t.Fatalf("CSV row %v of a DP release", r)
+		}
+	}
+	res, body = f.api(t, "GET", "/api/v1/consultations/town/export.xlsx", official)
+	if res.StatusCode != 200 {
+		t.Fatalf("xlsx: %d", res.StatusCode)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var readme strings.Builder
+	rowsX, _ := x.GetRows(x.GetSheetName(0))
+	for _, r := range rowsX {
+		readme.WriteString(strings.Join(r, "\t") + "\n")
+	}
+	area, _ := x.GetRows("area")
+	for _, want := range []string{"differential privacy", "Every count in this file has random noise added", "ε spent by this release\t0.2", "Typical size of the noise"} {
+		if !strings.Contains(readme.String(), want) {
+			t.Errorf("XLSX read-me lacks %q:\n%s", want, readme.String())
+		}
+	}
+	if len(area) < 4 || !strings.Contains(strings.Join(area[3], "\t"), "Count (noise added)") {
+		t.Errorf("XLSX area sheet: %v", area)
+	}
+	b := f.signIn(t, official)
+	for _, path := range []string{"/consultations/town", "/public/town"} {
+		_, page := b.get(path)
+		for _, s := range []string{"(noise added)", `id="why-noise"`, "ε = 0.2 spent so far"} {
+			if !strings.Contains(page, template.HTMLEscapeString(s)) && !strings.Contains(page, s) {
+				t.Errorf("%s lacks %q", path, s)
+			}
+		}
+		if strings.Contains(page, "hidden to protect respondents") {
+			t.Errorf("%s speaks of hidden counts in DP mode", path)
+		}
 	}
 }
