@@ -35,7 +35,12 @@ type Summary struct {
 	Final bool `json:"final,omitempty"`
 	// Pending is the number of further completions after which the next
 	// release can be made (absent once final).
-	Pending         *int64      `json:"pending,omitempty"`
+	Pending *int64 `json:"pending,omitempty"`
+	// NextReleaseAt is, in dp mode, when the next scheduled release is due
+	// (its release calendar; absent when only the final release, on close,
+	// remains). A DP summary has no Pending: it would follow the true
+	// number of completions.
+	NextReleaseAt   string      `json:"next_release_at,omitempty"`
 	Started         *int64      `json:"started"`
 	StartedReason   string      `json:"started_reason,omitempty"`
 	Completed       *int64      `json:"completed"`
