@@ -162,6 +162,7 @@ func (r Report) OK() bool { return len(r.Findings) == 0 }
 func Audit(k int, p *Problem) Report {
 	k = max(k, MinK)
 	a := newAuditor(p)
+	defer a.free()
 	var rep Report
 	a.spread(k)
 	folded := make(map[int]bool, len(p.Folded))
@@ -275,6 +276,15 @@ func (a *auditor) chainHas(c, y int) bool {
 		}
 	}
 	return false
+}
+
+// free gives the programs' storage back.
+func (a *auditor) free() {
+	for _, m := range a.lp {
+		if m != nil && m.tb != nil {
+			m.tb.free()
+		}
+	}
 }
 
 // flag notes that cell c's table has a finding (with Problem.Tables).

@@ -3,6 +3,7 @@ package privacy
 import (
 	"errors"
 	"math"
+	"sync"
 )
 
 // errInfeasible: the constraints have no solution (cannot happen when the
@@ -26,6 +27,34 @@ type tableau struct {
 	basis []int
 	nz    []int // scratch: non-zero columns of the pivot row
 	ray   int   // after an unbounded solve: the column that can grow forever
+	art   int   // during phase I: the first artificial column (0: none)
+	back  []float64
+}
+
+// buffers recycles tableaux' storage: an audit of two releases builds
+// programs of tens of megabytes, and the suppression loop audits several
+// times in a row; fresh memory each time costs more in page faults than
+// the pivots.
+var buffers sync.Pool
+
+func getBuffer(n int) []float64 {
+	if b, ok := buffers.Get().(*[]float64); ok && cap(*b) >= n {
+		buf := (*b)[:n]
+		clear(buf)
+		return buf
+	} else if ok {
+		buffers.Put(b)
+	}
+	return make([]float64, n)
+}
+
+// free gives the tableau's storage back; the tableau is not used after.
+func (tb *tableau) free() {
+	if tb.back != nil {
+		b := tb.back
+		buffers.Put(&b)
+		tb.back, tb.t = nil, nil
+	}
 }
 
 // rayPoint returns the feasible point theta along the ray found by the
@@ -64,7 +93,7 @@ func newTableau(rows []sparseRow, n int) (*tableau, error) {
 		}
 	}
 	w := n + arts // artificial columns n..w-1
-	back := make([]float64, m*(w+1))
+	back := getBuffer(m * (w + 1))
 	t := make([][]float64, m)
 	basis := make([]int, m)
 	c := make([]float64, w)
@@ -92,9 +121,11 @@ func newTableau(rows []sparseRow, n int) (*tableau, error) {
 		}
 		t[i] = row
 	}
-	tb := &tableau{m: m, n: w, t: t, basis: basis}
+	tb := &tableau{m: m, n: w, t: t, basis: basis, art: n, back: back}
 	val, unb := tb.solve(c)
+	tb.art = 0
 	if unb || val > 1e-6 {
+		tb.free()
 		return nil, errInfeasible
 	}
 	// Drive artificials out of the basis; a row where none can leave is
@@ -184,7 +215,7 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 		enter := -1
 		bland := iter > 20*(tb.m+10)
 		for j := range tb.n {
-			if inBasis[j] || d[j] >= -eps*10 {
+			if inBasis[j] || d[j] >= -eps*10 || (tb.art > 0 && j >= tb.art) {
 				continue
 			}
 			if bland {
@@ -223,9 +254,18 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 			tb.ray = enter
 			return math.Inf(-1), true
 		}
-		inBasis[tb.basis[leave]] = false
+		out := tb.basis[leave]
+		inBasis[out] = false
 		inBasis[enter] = true
 		tb.pivot(leave, enter)
+		if tb.art > 0 && out >= tb.art {
+			// An artificial column that left the basis never comes back:
+			// clear it, so the inverse it would carry does not fill the
+			// tableau.
+			for _, row := range tb.t {
+				row[out] = 0
+			}
+		}
 		de := d[enter]
 		pr := tb.t[leave]
 		for _, j := range tb.nz {
