@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baraza/baraza/bot"
 	"github.com/baraza/baraza/dialogs"
@@ -44,6 +45,7 @@ func TestResultsCommand(t *testing.T) {
 	if got := askResults(t, env, "community-safety", "en"); !strings.Contains(got, "Not enough people") {
 		t.Errorf("7 answers before the first release: %q", got)
 	}
+	env.Advance(time.Hour)
 	env.Release(t)
 	got := askResults(t, env, "community-safety", "en")
 	if !strings.Contains(got, "7 people have answered.") {
@@ -85,7 +87,8 @@ func TestResultsCommandDP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	script.DP = &dialogs.DP{Epsilon: eps, Releases: 5}
+	script.DP = &dialogs.DP{Epsilon: eps, Releases: 5, Every: time.Hour}
+	env.Release(t) // the calendar starts: its first release is an hour on
 	for i := range 7 {
 		r := &simulate.Respondent{User: fmt.Sprintf("dp-%d", i), Player: simulate.NewPlayer(script, uint64(700+i)),
 			Handler: func() bot.Handler { return env.Router }}
@@ -93,6 +96,7 @@ func TestResultsCommandDP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	env.Advance(time.Hour)
 	env.Release(t)
 	got := askResults(t, env, "community-safety", "en")
 	for _, want := range []string{"(noise added)", "Random noise is added to every number"} {

@@ -198,7 +198,7 @@ func join(field, key string) string {
 var scriptKeys = []string{"id", "version", "kind", "languages", "title", "intro", "consent", "outro",
 	"k", "publish", "access", "questions", "safe_words", "erase_as_you_go", "opens", "closes"}
 
-var publishKeys = []string{"mode", "epsilon", "releases"}
+var publishKeys = []string{"mode", "epsilon", "releases", "every"}
 
 // Publication modes (publish: {mode: …}).
 const (
@@ -210,7 +210,7 @@ const (
 // publish: {mode: dp, epsilon: 1.0, releases: 5}.
 func (l *loader) publish(n *yaml.Node) (bool, *DP) {
 	var mode string
-	var eps, rels *yaml.Node
+	var eps, rels, every *yaml.Node
 	for _, p := range l.pairs(n, "publish", publishKeys) {
 		k, v := p[0], p[1]
 		f := "publish." + k.Value
@@ -222,13 +222,15 @@ func (l *loader) publish(n *yaml.Node) (bool, *DP) {
 			eps = v
 		case "releases":
 			rels = v
+		case "every":
+			every = v
 		}
 	}
 	switch mode {
 	case PublishSuppress:
-		for _, x := range []*yaml.Node{eps, rels} {
+		for _, x := range []*yaml.Node{eps, rels, every} {
 			if x != nil {
-				l.errf(x, "publish", "", "use publish: {mode: dp, epsilon: 1.0}", "epsilon and releases need mode: dp")
+				l.errf(x, "publish", "", "use publish: {mode: dp, epsilon: 1.0}", "epsilon, releases and every need mode: dp")
 				return true, nil
 			}
 		}
@@ -262,6 +264,17 @@ func (l *loader) publish(n *yaml.Node) (bool, *DP) {
 			l.errf(rels, "publish.releases", rels.Value, "", "publish.releases must be 1 to %d", MaxDPReleases)
 			return false, nil
 		}
+	}
+	if every != nil {
+		if !l.scalar(every, "publish.every", "a period such as 12h, 7d or 2w") {
+			return false, nil
+		}
+		d, err := ParseEvery(every.Value)
+		if err != nil {
+			l.errf(every, "publish.every", every.Value, "e.g. every: 7d", "publish.every: %v", err)
+			return false, nil
+		}
+		dp.Every = d
 	}
 	if dp.PerRelease().IsZero() {
 		l.errf(eps, "publish.epsilon", eps.Value, "", "epsilon %v shared by %d releases leaves less than 0.000001 each", dp.Epsilon, dp.Releases)

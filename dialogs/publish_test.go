@@ -3,6 +3,7 @@ package dialogs
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadPublish(t *testing.T) {
@@ -37,6 +38,13 @@ func TestLoadPublish(t *testing.T) {
 		{"share too small", "publish: {mode: dp, epsilon: 0.00005, releases: 100}", false, "", 0, "", "less than 0.000001"},
 		{"epsilon with suppress", "publish: {mode: suppress, epsilon: 1}", false, "", 0, "", "need mode: dp"},
 		{"string", "publish: yes please", false, "", 0, "", "true or false"},
+		{"every days", "publish: {mode: dp, epsilon: 1.0, every: 7d}", true, "1", 5, "0.2", ""},
+		{"every weeks", "publish: {mode: dp, epsilon: 1.0, every: 2w}", true, "1", 5, "0.2", ""},
+		{"every hours", "publish: {mode: dp, epsilon: 1.0, every: 90m}", true, "1", 5, "0.2", ""},
+		{"every too short", "publish: {mode: dp, epsilon: 1.0, every: 30s}", false, "", 0, "", "1m to 366d"},
+		{"every too long", "publish: {mode: dp, epsilon: 1.0, every: 400d}", false, "", 0, "", "1m to 366d"},
+		{"every nonsense", "publish: {mode: dp, epsilon: 1.0, every: often}", false, "", 0, "", "such as 12h"},
+		{"every with suppress", "publish: {mode: suppress, every: 1d}", false, "", 0, "", "need mode: dp"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			src := strings.Replace(head, "questions:\n", c.publish+"\nquestions:\n", 1) + qa
@@ -116,6 +124,68 @@ func TestXLSFormPublishDP(t *testing.T) {
 		}
 		if s.DP == nil || s.DP.Epsilon.String() != c.eps || s.DP.Releases != c.releases {
 			t.Errorf("%v: DP %+v", c.settings, s.DP)
+		}
+	}
+}
+
+func TestParseEvery(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want time.Duration
+		out  string
+	}{
+		{"1d", 24 * time.Hour, "1d"}, {"7d", 7 * 24 * time.Hour, "1w"}, {"2w", 14 * 24 * time.Hour, "2w"},
+		{"12h", 12 * time.Hour, "12h"}, {"90m", 90 * time.Minute, "1h30m"}, {"30m", 30 * time.Minute, "30m"},
+		{"1m", time.Minute, "1m"}, {"366d", MaxDPEvery, "366d"},
+	} {
+		got, err := ParseEvery(c.in)
+		if err != nil || got != c.want {
+			t.Errorf("ParseEvery(%q) = %v, %v; want %v", c.in, got, err, c.want)
+			continue
+		}
+		if s := FormatEvery(got); s != c.out {
+			t.Errorf("FormatEvery(%v) = %q, want %q", got, s, c.out)
+		}
+		if back, err := ParseEvery(FormatEvery(got)); err != nil || back != got {
+			t.Errorf("round trip of %v: %v, %v", got, back, err)
+		}
+	}
+	for _, bad := range []string{"", "0d", "-1d", "90s", "1.5m", "367d", "d", "1x", "53w"} {
+		if _, err := ParseEvery(bad); err == nil {
+			t.Errorf("ParseEvery(%q) accepted", bad)
+		}
+	}
+}
+
+// TestXLSFormPublishEvery: an XLSForm's settings sheet gives the release
+// calendar's period in an every column, as the YAML's publish map does.
+func TestXLSFormPublishEvery(t *testing.T) {
+	for _, c := range []struct {
+		every string
+		want  time.Duration
+		err   string
+	}{
+		{"", 0, ""},
+		{"7d", 7 * 24 * time.Hour, ""},
+		{"soon", 0, "every"},
+	} {
+		rows := goodForm()
+		rows["settings"] = [][]string{
+			append(append([]string(nil), rows["settings"][0]...), "publish", "epsilon", "releases", "every"),
+			append(append([]string(nil), rows["settings"][1]...), "dp", "1.0", "4", c.every),
+		}
+		s, err := LoadXLSForm("dp.xlsx", workbook(t, []string{"survey", "choices", "settings"}, rows))
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("every %q: error %v, want one about %q", c.every, err, c.err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("every %q: %v", c.every, err)
+		}
+		if s.DP == nil || s.DP.Releases != 4 || s.DP.Every != c.want || s.DP.Epsilon.String() != "1" {
+			t.Errorf("every %q: DP %+v", c.every, s.DP)
 		}
 	}
 }

@@ -8,6 +8,9 @@
 package dialogs
 
 import (
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/baraza/baraza/internal/privacy"
@@ -164,9 +167,71 @@ type Script struct {
 // release spends PerRelease, an equal share of it; once Releases releases
 // have spent it all, a further release is refused and the last one stays
 // published.
+//
+// Every is the period of the release calendar (publish.every): releases
+// are made on a schedule fixed in advance, never when enough people have
+// answered (that timing would depend on the true count). Zero: the
+// consultation's open period (opens to closes) shared by Releases, or
+// DefaultDPEvery when it has no closing time (internal/release).
 type DP struct {
 	Epsilon  privacy.Epsilon
 	Releases int
+	Every    time.Duration
+}
+
+// DefaultDPEvery is the period of a DP consultation's release calendar
+// when neither publish.every nor a closing time says.
+const DefaultDPEvery = 24 * time.Hour
+
+// MaxDPEvery bounds publish.every.
+const MaxDPEvery = 366 * 24 * time.Hour
+
+// ParseEvery reads a calendar period: a Go duration ("12h", "90m") or a
+// whole number of days or weeks ("7d", "2w"); at least a minute, at most
+// MaxDPEvery, whole minutes.
+func ParseEvery(v string) (time.Duration, error) {
+	v = strings.TrimSpace(v)
+	var d time.Duration
+	switch {
+	case strings.HasSuffix(v, "d") || strings.HasSuffix(v, "w"):
+		n, err := strconv.Atoi(v[:len(v)-1])
+		if err != nil {
+			return 0, fmt.Errorf("%q is not a period such as 12h, 7d or 2w", v)
+		}
+		unit := 24 * time.Hour
+		if strings.HasSuffix(v, "w") {
+			unit *= 7
+		}
+		if n < 1 || n > int(MaxDPEvery/unit) {
+			return 0, fmt.Errorf("%q: want 1m to 366d", v)
+		}
+		d = time.Duration(n) * unit
+	default:
+		var err error
+		if d, err = time.ParseDuration(v); err != nil {
+			return 0, fmt.Errorf("%q is not a period such as 12h, 7d or 2w", v)
+		}
+	}
+	if d < time.Minute || d > MaxDPEvery || d%time.Minute != 0 {
+		return 0, fmt.Errorf("%q: want whole minutes, 1m to 366d", v)
+	}
+	return d, nil
+}
+
+// FormatEvery writes d as ParseEvery reads it (days or weeks when whole).
+func FormatEvery(d time.Duration) string {
+	day := 24 * time.Hour
+	switch {
+	case d%(7*day) == 0:
+		return strconv.Itoa(int(d/(7*day))) + "w"
+	case d%day == 0:
+		return strconv.Itoa(int(d/day)) + "d"
+	}
+	s := strings.TrimSuffix(d.String(), "0s") // "1h30m0s" -> "1h30m"
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m") // "12h0m" -> "12h"
+	}
+	return s
 }
 
 // DefaultDPReleases is how many releases a DP budget is shared by when a

@@ -562,9 +562,10 @@ func (x *xlsLoader) text(t *table, row []string, key string) Text {
 	return out
 }
 
-// dp reads the settings publish = dp with its epsilon and releases
-// columns, as the YAML's publish: {mode: dp, epsilon: …, releases: …}.
-func (x *xlsLoader) dp(sheet, eps, releases string) (bool, *DP) {
+// dp reads the settings publish = dp with its epsilon, releases and every
+// columns, as the YAML's publish: {mode: dp, epsilon: …, releases: …,
+// every: …}.
+func (x *xlsLoader) dp(sheet, eps, releases, every string) (bool, *DP) {
 	dp := &DP{Releases: DefaultDPReleases}
 	e, err := privacy.ParseEpsilon(strings.TrimSpace(eps))
 	if err != nil {
@@ -579,6 +580,14 @@ func (x *xlsLoader) dp(sheet, eps, releases string) (bool, *DP) {
 			return false, nil
 		}
 		dp.Releases = n
+	}
+	if v := strings.TrimSpace(every); v != "" {
+		d, err := ParseEvery(v)
+		if err != nil {
+			x.errf(sheet, 2, "every", v, "every: %v", err)
+			return false, nil
+		}
+		dp.Every = d
 	}
 	if dp.PerRelease().IsZero() {
 		x.errf(sheet, 2, "epsilon", eps, "epsilon %v shared by %d releases leaves less than 0.000001 each", dp.Epsilon, dp.Releases)
@@ -613,7 +622,7 @@ func (x *xlsLoader) settings(s *Script, row []string) {
 			s.K = k
 		}
 		if strings.EqualFold(strings.TrimSpace(t.get(row, "publish")), PublishDP) {
-			s.Publish, s.DP = x.dp(t.name, t.get(row, "epsilon"), t.get(row, "releases"))
+			s.Publish, s.DP = x.dp(t.name, t.get(row, "epsilon"), t.get(row, "releases"), t.get(row, "every"))
 		} else {
 			s.Publish = yes(t.get(row, "publish"))
 		}

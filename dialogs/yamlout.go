@@ -49,6 +49,9 @@ func MarshalYAML(s *Script) ([]byte, error) {
 		if s.DP.Releases != DefaultDPReleases {
 			pub.Content = append(pub.Content, scalar("releases"), intNode(s.DP.Releases))
 		}
+		if s.DP.Every != 0 {
+			pub.Content = append(pub.Content, scalar("every"), scalar(FormatEvery(s.DP.Every)))
+		}
 		add("publish", pub)
 	case s.Publish:
 		add("publish", boolNode(true))

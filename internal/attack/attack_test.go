@@ -233,3 +233,23 @@ func BenchmarkAudit(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRelease is the cost of making one release of the largest
+// bundled consultation safe together with the previous one, 5 completions
+// earlier (results.Audited with prev: every round of "hide more"), by the
+// number of respondents: the work is in the hidden cells, not in the
+// responses.
+func BenchmarkRelease(b *testing.B) {
+	s := load(b, "community-safety.yaml")
+	for _, n := range []int{100, 1000, 10000} {
+		pop := Generate(rand.New(rand.NewPCG(9, uint64(n))), s, n, 5)
+		c0, c1 := pop.Counters(n-5), pop.Counters(-1)
+		sum0, _, _ := results.Audited(s, c0, 5, "open", "en", nil)
+		prev := []results.Published{{Counters: c0, Summary: sum0}}
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				results.Audited(s, c1, 5, "open", "en", prev)
+			}
+		})
+	}
+}

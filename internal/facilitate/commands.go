@@ -26,6 +26,7 @@ import (
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/consult"
 	"github.com/baraza/baraza/internal/privacy"
+	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/results"
 )
 
@@ -236,7 +237,22 @@ func (c *Commands) stats(ctx context.Context, lang, arg string) (bot.Message, er
 		status = text(lang, "report_kind")
 	}
 	var rel string
+	final := sum.Final && statuses[sc.ID] == release.StatusClosed
+	when := ""
+	if t, err := time.Parse(time.RFC3339, sum.NextReleaseAt); err == nil {
+		when = t.UTC().Format("2006-01-02 15:04 UTC")
+	}
 	switch {
+	case sc.DP != nil && !final && sum.Release == 0 && when != "":
+		// A DP consultation's releases follow a calendar; no count of
+		// the responses still needed (it would follow the true count).
+		rel = text(lang, "release_none_at", when)
+	case sc.DP != nil && !final && sum.Release == 0:
+		rel = text(lang, "release_none_close")
+	case sc.DP != nil && !final && when != "":
+		rel = text(lang, "release_at", sum.Release, when)
+	case sc.DP != nil && !final:
+		rel = text(lang, "release_on_close", sum.Release)
 	case sum.Release == 0:
 		rel = text(lang, "release_none", max(pendingOf(sum), 1))
 	case sum.Pending == nil:

@@ -329,6 +329,43 @@ func TestStatsSuppression(t *testing.T) {
 	check("one more started", stats(), "Started: 4\n")
 }
 
+// TestStatsDP: /stats of a DP consultation says when its next release is
+// due on its calendar, never how many more responses it needs (that
+// would follow the true count), and the same before and after
+// completions; once the scheduled releases are spent, that the next
+// comes on close.
+func TestStatsDP(t *testing.T) {
+	sc := loadScript(t, "night-safety.yaml")
+	eps, err := privacy.ParseEpsilon("1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Publish, sc.DP = true, &dialogs.DP{Epsilon: eps, Releases: 2, Every: time.Hour}
+	c := newCore(t, []*dialogs.Script{sc}, nil, "")
+	start := c.clock.Now().UTC().Truncate(time.Minute)
+	f := c.facilitator(t)
+	stats := func() string { return texts(f.cmd("stats", "night-safety")) }
+	before := stats()
+	want := "No release yet; the first on " + start.Add(time.Hour).Format("2006-01-02 15:04 UTC") + " (a fixed schedule)."
+	if !strings.Contains(before, want) || strings.Contains(before, "more responses") {
+		t.Fatalf("before any release: %q, want %q", before, want)
+	}
+	newChat(t, c.router, "telegram", "92000001").complete("night-safety", "North", "1")
+	newChat(t, c.router, "telegram", "92000002").complete("night-safety", "South", "3")
+	c.release(t)
+	if got := stats(); got != before {
+		t.Fatalf("completions changed /stats of a DP consultation:\n%s\n%s", before, got)
+	}
+	c.clock.add(time.Hour)
+	c.release(t)
+	got := stats()
+	for _, w := range []string{"(noise added)", "Release 1 (numbers change only with a release); the next and last update comes when the consultation closes."} {
+		if !strings.Contains(got, w) {
+			t.Errorf("after release 1: %q lacks %q", got, w)
+		}
+	}
+}
+
 // fakeInviter stands for a platform adapter's deep links.
 type fakeInviter struct{ link, instructions string }
 

@@ -238,18 +238,21 @@ type liveTexts struct {
 	Waiting, Responses, Answered, Hidden, Reconnecting, Expired, Closed, About, NoScript, Denied string
 	Next, Soon, Release                                                                          string
 	Noisy                                                                                        string
+	NextAt, OnClose                                                                              string
 }
 
 // pageTexts are the page's words; dp: the consultation publishes with
 // differential privacy (counts read "≈ N", the footer explains the noise).
 func pageTexts(lang string, k int, dp bool) liveTexts {
 	about := text(lang, "live_about", k)
+	waiting := text(lang, "live_waiting", k)
 	if dp {
 		about = text(lang, "live_about_dp", k)
+		waiting = text(lang, "live_waiting_dp")
 	}
 	return liveTexts{
 		Noisy:        text(lang, "live_noisy"),
-		Waiting:      text(lang, "live_waiting", k),
+		Waiting:      waiting,
 		Responses:    text(lang, "live_responses"),
 		Answered:     text(lang, "live_answered"),
 		Hidden:       text(lang, "live_hidden"),
@@ -262,6 +265,8 @@ func pageTexts(lang string, k int, dp bool) liveTexts {
 		Next:         text(lang, "live_next"),
 		Soon:         text(lang, "live_soon"),
 		Release:      text(lang, "live_release"),
+		NextAt:       text(lang, "live_next_at"),
+		OnClose:      text(lang, "live_on_close"),
 	}
 }
 
@@ -319,12 +324,19 @@ func liveLang(sc *dialogs.Script, asked string) string {
 // hidden). Before the first release only Ready=false, K and Pending are
 // sent.
 type liveSummary struct {
-	Ready     bool   `json:"ready"`
-	K         int    `json:"k"`
-	Status    string `json:"status,omitempty"`
-	Release   int    `json:"release"`
-	Final     bool   `json:"final,omitempty"`
-	Pending   *int64 `json:"pending,omitempty"`
+	Ready   bool   `json:"ready"`
+	K       int    `json:"k"`
+	Status  string `json:"status,omitempty"`
+	Release int    `json:"release"`
+	Final   bool   `json:"final,omitempty"`
+	Pending *int64 `json:"pending,omitempty"`
+	// NextAt is, for a DP consultation, when its next release is due on
+	// its calendar (RFC 3339; absent when only the final one, on close,
+	// remains); it has no Pending, which would follow the true count.
+	NextAt string `json:"next_at,omitempty"`
+	// OnClose: a DP consultation whose only release still to come is the
+	// final one.
+	OnClose   bool   `json:"on_close,omitempty"`
 	Completed *int64 `json:"completed,omitempty"`
 	// Mode is the release's: "dp" when its counts have noise added.
 	Mode string `json:"mode,omitempty"`
@@ -357,7 +369,11 @@ func chosen(sc *dialogs.Script, q string) map[string]bool {
 func (l *Live) build(sc *dialogs.Script, st release.State, status, lang string, show map[string]bool) liveSummary {
 	k := l.cfg.Consult.KFor(sc)
 	sum := l.cfg.Consult.Release().SummaryOf(sc, st, status, lang)
-	out := liveSummary{K: k, Status: sum.Status, Release: sum.Release, Final: sum.Final, Pending: sum.Pending}
+	out := liveSummary{K: k, Status: sum.Status, Release: sum.Release, Final: sum.Final, Pending: sum.Pending,
+		NextAt: sum.NextReleaseAt}
+	if st.DP && sum.NextReleaseAt == "" && !(sum.Final && status == release.StatusClosed) {
+		out.OnClose = true
+	}
 	if sum.Release == 0 {
 		return out // nothing at all before the first release
 	}

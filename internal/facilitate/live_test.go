@@ -551,8 +551,9 @@ func TestLiveRoomInBrowserDP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sc.Publish, sc.DP = true, &dialogs.DP{Epsilon: eps, Releases: 5}
+	sc.Publish, sc.DP = true, &dialogs.DP{Epsilon: eps, Releases: 5, Every: time.Hour}
 	c := newCore(t, []*dialogs.Script{sc}, nil, "")
+	c.release(t) // the calendar starts; its first release is an hour on
 	l, srv, _ := newObservedLive(t, c)
 	ctx := browsertest.New(t)
 	browsertest.Do(t, ctx, chromedp.Navigate(srv.URL+l.NewViewLink("night-safety", 0)+"&q=area"))
@@ -560,12 +561,56 @@ func TestLiveRoomInBrowserDP(t *testing.T) {
 	for range 3 {
 		c.completeOne(t, "north", "1")
 	}
+	c.clock.add(time.Hour)
 	c.release(t)
 	browsertest.WaitText(t, ctx, "Release 1")
 	browsertest.WaitFor(t, ctx, "noisy counts", `Array.from(document.querySelectorAll('[data-option] .count')).length === 2 &&
 		Array.from(document.querySelectorAll('[data-option] .count')).every(e => /^≈ \d+$/.test(e.textContent)) &&
 		/^≈ \d+ responses · Release 1$/.test(document.getElementById('total').textContent)`)
 	browsertest.NoErrors(t, ctx)
+}
+
+// TestLiveEventsDP reads a DP consultation's event stream: no count of
+// the responses still needed (it would follow the true count), the time
+// of the next release on its calendar instead; completions change no
+// frame; the release an hour on shows, with the next time.
+func TestLiveEventsDP(t *testing.T) {
+	sc := loadScript(t, "night-safety.yaml")
+	eps, err := privacy.ParseEpsilon("1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc.Publish, sc.DP = true, &dialogs.DP{Epsilon: eps, Releases: 3, Every: time.Hour}
+	c := newCore(t, []*dialogs.Script{sc}, nil, "")
+	start := c.clock.Now().UTC().Truncate(time.Minute)
+	l, srv, sn := newObservedLive(t, c)
+	ch := stream(t, srv.URL+strings.Replace(l.NewViewLink("night-safety", 3*time.Hour), "?", "/events?", 1)+"&q=area")
+	first := next(t, ch)
+	s := summaryOf(t, first)
+	if s.Ready || s.Pending != nil || s.NextAt != start.Add(time.Hour).Format(time.RFC3339) || s.Completed != nil {
+		t.Fatalf("before the first release: %s", first.data)
+	}
+	for range 4 {
+		c.completeOne(t, "north", "1")
+		c.release(t)
+	}
+	sn.wait(t, 0, 0)
+	c.clock.add(time.Hour)
+	c.release(t)
+	for {
+		ev := next(t, ch)
+		s := summaryOf(t, ev)
+		if s.Release == 0 {
+			if ev.data != first.data {
+				t.Fatalf("a frame changed with completions only:\n%s\n%s", first.data, ev.data)
+			}
+			continue
+		}
+		if !s.Ready || s.Release != 1 || s.Mode != "dp" || s.Pending != nil || s.NextAt != start.Add(2*time.Hour).Format(time.RFC3339) {
+			t.Fatalf("release 1: %s", ev.data)
+		}
+		break
+	}
 }
 
 // TestLiveSameFrameOnReplicas: two replicas (each its own consult and

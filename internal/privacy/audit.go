@@ -57,6 +57,12 @@ type Problem struct {
 	// Folded are cells of wholly hidden two-way tables left out of the
 	// program (see Folded).
 	Folded []Folded
+	// Tables, when set, names the table of each cell, the unit a
+	// suppression loop mends at once: the audit then looks for the first
+	// finding of each table only, and skips the programs of a cell whose
+	// table is already found unsafe (a finding it would report names
+	// only tables that have one). Nil: every finding is reported.
+	Tables []int
 }
 
 // Folded is a cell of a wholly hidden two-way table of single answers
@@ -156,13 +162,14 @@ func (r Report) OK() bool { return len(r.Findings) == 0 }
 func Audit(k int, p *Problem) Report {
 	k = max(k, MinK)
 	a := newAuditor(p)
+	defer a.free()
 	var rep Report
 	a.spread(k)
 	folded := make(map[int]bool, len(p.Folded))
 	for fi, f := range p.Folded {
 		folded[f.Cell] = true
 		v := p.Values[f.Cell]
-		if v < 1 || v >= int64(k) {
+		if v < 1 || v >= int64(k) || a.flagged(f.Row) {
 			continue
 		}
 		wide := func() bool { return a.foldHi[fi]-a.foldLo[fi] >= int64(k) }
@@ -209,18 +216,20 @@ func Audit(k int, p *Problem) Report {
 		}
 		if why != "" {
 			rep.Findings = append(rep.Findings, Finding{Cell: f.Cell, Lo: lo, Hi: hi, Why: why, Group: -1, Cells: []int{f.Row}})
+			a.flag(f.Row)
 		}
 	}
 	for c := range p.Values {
 		if folded[c] {
 			continue
 		}
-		if p.Shown[c] || p.Values[c] < 1 || p.Values[c] >= int64(k) {
+		if p.Shown[c] || p.Values[c] < 1 || p.Values[c] >= int64(k) || a.flagged(c) {
 			continue
 		}
 		lo, hi, err := a.interval(c, k)
 		if err != nil {
 			rep.Findings = append(rep.Findings, Finding{Cell: c, Why: WhyUnsolved, Group: -1, Cells: []int{c}})
+			a.flag(c)
 			continue
 		}
 		rep.Intervals = append(rep.Intervals, Interval{c, lo, hi})
@@ -230,14 +239,83 @@ func Audit(k int, p *Problem) Report {
 		case hi != math.MaxInt64 && hi-lo < int64(k):
 			rep.Findings = append(rep.Findings, Finding{Cell: c, Lo: lo, Hi: hi, Why: WhyNarrow, Group: -1, Cells: []int{c}})
 		}
+		if n := len(rep.Findings); n > 0 && rep.Findings[n-1].Cell == c {
+			a.flag(c)
+		}
 	}
 	for gi, g := range p.Groups {
+		if p.Tables != nil && a.groupFlagged(g) {
+			continue
+		}
 		if f, ok := a.group(k, gi, g); ok {
 			rep.Findings = append(rep.Findings, f)
+			for _, c := range f.Cells {
+				a.flag(c)
+			}
 		}
 	}
 	rep.LPs = a.lps
 	return rep
+}
+
+// root returns the lower bound of the cell at the end of c's chain of
+// substitutions (see component): the least value c can take.
+func (a *auditor) root(c int) int64 {
+	for a.base[c] >= 0 {
+		c = a.base[c]
+	}
+	return a.p.Lower[c]
+}
+
+// chainHas reports whether y is on c's chain of substitutions (c itself
+// included): substituting y on c would then make a cycle.
+func (a *auditor) chainHas(c, y int) bool {
+	for ; c >= 0; c = a.base[c] {
+		if c == y {
+			return true
+		}
+	}
+	return false
+}
+
+// free gives the programs' storage back.
+func (a *auditor) free() {
+	for _, m := range a.lp {
+		if m != nil && m.tb != nil {
+			m.tb.free()
+		}
+	}
+}
+
+// flag notes that cell c's table has a finding (with Problem.Tables).
+func (a *auditor) flag(c int) {
+	if a.p.Tables != nil {
+		a.flaggedTable[a.p.Tables[c]] = true
+	}
+}
+
+// flagged reports whether cell c's table has a finding already, so that
+// with Problem.Tables its own check can be skipped.
+func (a *auditor) flagged(c int) bool {
+	return a.p.Tables != nil && a.flaggedTable[a.p.Tables[c]]
+}
+
+// groupFlagged reports whether every table of g's hidden cells has a
+// finding already (a group of only shown cells is never skipped).
+func (a *auditor) groupFlagged(g Group) bool {
+	any := false
+	for _, ts := range g.Options {
+		for _, t := range ts {
+			if a.p.Shown[t.Cell] {
+				continue
+			}
+			if !a.flagged(t.Cell) {
+				return false
+			}
+			any = true
+		}
+	}
+	return any
 }
 
 // auditor holds the reader's LP split into connected components of hidden
@@ -245,6 +323,9 @@ func Audit(k int, p *Problem) Report {
 type auditor struct {
 	p    *Problem
 	comp []int // cell -> component (-1: shown)
+	col  []int // cell -> its column in its component's program
+	// base[c] is the cell c is written on (c = base + its column), or -1.
+	base []int
 	// per component: its hidden cells, and its constraints
 	cells [][]int
 	cons  [][]int
@@ -259,12 +340,13 @@ type auditor struct {
 	foldR, foldC   [][2]int64 // (row, col) at the point with the largest row, column
 	folds          map[int][]int
 	unbounded      map[int]bool
+	flaggedTable   map[int]bool
 }
 
 func newAuditor(p *Problem) *auditor {
 	n := len(p.Values)
-	a := &auditor{p: p, comp: make([]int, n), seenLo: make([]float64, n), seenHi: make([]float64, n),
-		folds: make(map[int][]int), unbounded: make(map[int]bool)}
+	a := &auditor{p: p, comp: make([]int, n), col: make([]int, n), base: make([]int, n), seenLo: make([]float64, n), seenHi: make([]float64, n),
+		folds: make(map[int][]int), unbounded: make(map[int]bool), flaggedTable: make(map[int]bool)}
 	a.foldHi = make([]int64, len(p.Folded))
 	a.foldLo = make([]int64, len(p.Folded))
 	a.foldR = make([][2]int64, len(p.Folded))
@@ -287,6 +369,7 @@ func newAuditor(p *Problem) *auditor {
 	parent := make([]int, n)
 	for i := range parent {
 		parent[i] = i
+		a.base[i] = -1
 		a.seenLo[i] = float64(p.Values[i])
 		a.seenHi[i] = float64(p.Values[i])
 	}
@@ -326,6 +409,7 @@ func newAuditor(p *Problem) *auditor {
 			a.cons = append(a.cons, nil)
 		}
 		a.comp[c] = id
+		a.col[c] = len(a.cells[id])
 		a.cells[id] = append(a.cells[id], c)
 	}
 	for ci, c := range p.Constraints {
@@ -356,7 +440,7 @@ func (a *auditor) spread(k int) {
 		return 0.5 + float64(rng%1000)/1000
 	}
 	for id, cells := range a.cells {
-		for round := range 6 {
+		for round := range 2 {
 			var ts []Term
 			for _, c := range cells {
 				if p.Values[c] >= 1 && p.Values[c] < int64(k) && a.seenHi[c]-a.seenLo[c] < float64(k)-1e-6 {
@@ -437,6 +521,11 @@ func (a *auditor) group(k, gi int, g Group) (Finding, bool) {
 			others = append(others, ts...)
 		}
 	}
+	// A feasible point where others chose something, or where nobody
+	// chose the option, settles it without a program.
+	if a.atPoints(others, true) > 0.5 || a.atPoints(g.Options[all], false) < 0.5 {
+		return Finding{}, false
+	}
 	// Others' maximum: if a shown part makes it positive, nothing is known.
 	mx, unb, err := a.optimizeExpr(others, true)
 	if err != nil {
@@ -468,6 +557,43 @@ func (a *auditor) groupFinding(gi int, g Group, o int, why string) Finding {
 		f.Cell = g.Options[o][0].Cell
 	}
 	return f
+}
+
+// atPoints returns the best value of a linear expression over the feasible
+// points met so far (the true counts among them): a value the expression
+// can take, so a maximum is at least it and a minimum at most it. It
+// solves nothing.
+func (a *auditor) atPoints(ts []Term, maximize bool) float64 {
+	var total float64
+	byComp := make(map[int][]Term)
+	for _, t := range ts {
+		if a.p.Shown[t.Cell] {
+			total += t.Coef * float64(a.p.Values[t.Cell])
+			continue
+		}
+		byComp[a.comp[t.Cell]] = append(byComp[a.comp[t.Cell]], t)
+	}
+	for id, cts := range byComp {
+		// Components are independent: the best of the sum is the sum of
+		// each component's best.
+		var best float64
+		for _, t := range cts {
+			best += t.Coef * float64(a.p.Values[t.Cell])
+		}
+		if m := a.lp[id]; m != nil {
+			for _, pt := range m.points {
+				var v float64
+				for _, t := range cts {
+					v += t.Coef * pt[a.col[t.Cell]]
+				}
+				if (maximize && v > best) || (!maximize && v < best) {
+					best = v
+				}
+			}
+		}
+		total += best
+	}
+	return total
 }
 
 // optimizeExpr optimizes a linear expression that may mix shown cells
@@ -517,16 +643,19 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 		}
 		return shift, false, nil
 	}
-	c := make([]float64, m.cols)
+	c := m.obj
+	clear(c)
 	for _, t := range ts {
 		w := t.Coef
 		if maximize {
 			w = -w
 		}
-		c[m.col[t.Cell]] += w
+		for cell := t.Cell; cell >= 0; cell = a.base[cell] {
+			c[a.col[cell]] += w
+		}
 	}
 	a.lps++
-	opt, unbounded := m.tb.solve(c)
+	_, unbounded := m.tb.solve(c)
 	var x []float64
 	if unbounded {
 		// Still a lesson: every point along the ray is feasible.
@@ -534,25 +663,29 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 	} else {
 		x = m.tb.x()
 	}
-	for cell, j := range m.col {
-		v := x[j] + float64(a.p.Lower[cell])
+	pt := a.cellValues(id, x)
+	for j, cell := range a.cells[id] {
+		v := pt[j]
 		a.seenLo[cell] = min(a.seenLo[cell], v)
 		a.seenHi[cell] = max(a.seenHi[cell], v)
+	}
+	if len(m.points) < maxPoints {
+		m.points = append(m.points, pt)
 	}
 	if len(a.folds) > 0 {
 		// Cells of other components may take any of their feasible
 		// points alongside this one: for the upper bound the one that
 		// maximised them; for the lower, their true values.
 		at := func(c int, up bool) int64 {
-			if j, ok := m.col[c]; ok {
-				return roundDown(x[j] + float64(a.p.Lower[c]))
+			if !a.p.Shown[c] && a.comp[c] == id {
+				return roundDown(pt[a.col[c]])
 			}
 			if up && !a.p.Shown[c] {
 				return roundDown(a.seenHi[c])
 			}
 			return a.p.Values[c]
 		}
-		for cell := range m.col {
+		for _, cell := range a.cells[id] {
 			for _, fi := range a.folds[cell] {
 				f := a.p.Folded[fi]
 				r, c := at(f.Row, true), at(f.Col, true)
@@ -577,10 +710,39 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 	if unbounded {
 		return 0, true, nil
 	}
-	if maximize {
-		opt = -opt
+	var opt float64
+	for _, t := range ts {
+		opt += t.Coef * pt[a.col[t.Cell]]
 	}
-	return opt + shift, false, nil
+	return opt, false, nil
+}
+
+// cellValues turns a point of component id's program into cell values
+// (by column): a cell's column holds its value less its lower bound, or,
+// for a cell substituted on another (see component), its excess over it.
+func (a *auditor) cellValues(id int, x []float64) []float64 {
+	cells := a.cells[id]
+	pt := make([]float64, len(cells))
+	done := make([]bool, len(cells))
+	var val func(j int) float64
+	val = func(j int) float64 {
+		if done[j] {
+			return pt[j]
+		}
+		c := cells[j]
+		v := x[j]
+		if b := a.base[c]; b >= 0 {
+			v += val(a.col[b])
+		} else {
+			v += float64(a.p.Lower[c])
+		}
+		pt[j], done[j] = v, true
+		return v
+	}
+	for j := range cells {
+		val(j)
+	}
+	return pt
 }
 
 // compLP is one component's LP in standard form: A y = b, y ≥ 0, where y
@@ -589,47 +751,77 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 type compLP struct {
 	tb            *tableau
 	cols          int
-	col           map[int]int // cell -> column
+	obj           []float64 // scratch: the objective
 	unconstrained bool
+	// points are feasible points met by earlier programs (cell values by
+	// column), kept so that a later question ("can this sum be positive?")
+	// is often answered by one of them without a program.
+	points [][]float64
 }
+
+// maxPoints bounds the feasible points kept per component.
+const maxPoints = 64
 
 func (a *auditor) component(id int) (*compLP, error) {
 	if m := a.lp[id]; m != nil {
 		return m, nil
 	}
 	p := a.p
-	m := &compLP{col: make(map[int]int)}
-	for j, c := range a.cells[id] {
-		m.col[c] = j
-	}
+	m := &compLP{}
 	n := len(a.cells[id])
-	type row struct {
-		coef []float64
-		rhs  float64
-		le   bool
-	}
-	var rows []row
+	// "x ≤ y" between two hidden cells (a counter of consecutive releases)
+	// is a row and a slack; written y = x + s instead, with s ≥ 0 in y's
+	// column, it is neither, which makes the two-release program less
+	// than half as tall. That holds when y's lower bound is implied (not
+	// above x's) and y is not substituted yet.
+	subst := make(map[int]bool)
 	for _, ci := range a.cons[id] {
 		con := p.Constraints[ci]
-		r := row{coef: make([]float64, n), le: con.Rel == Le}
+		if con.Rel != Le || len(con.Terms) != 2 {
+			continue
+		}
+		x, y := con.Terms[0], con.Terms[1]
+		if x.Coef < 0 {
+			x, y = y, x
+		}
+		if x.Coef != 1 || y.Coef != -1 || x.Cell == y.Cell || p.Shown[x.Cell] || p.Shown[y.Cell] ||
+			a.base[y.Cell] >= 0 || p.Lower[y.Cell] > a.root(x.Cell) {
+			continue
+		}
+		if a.chainHas(x.Cell, y.Cell) {
+			continue
+		}
+		a.base[y.Cell] = x.Cell
+		subst[ci] = true
+	}
+	// Equalities first; an inequality has its own slack column after the
+	// cells.
+	var eqs, les []sparseRow
+	for _, ci := range a.cons[id] {
+		if subst[ci] {
+			continue
+		}
+		con := p.Constraints[ci]
+		var r sparseRow
 		for _, t := range con.Terms {
 			v := t.Coef
 			if p.Shown[t.Cell] {
 				r.rhs -= v * float64(p.Values[t.Cell])
 				continue
 			}
-			r.coef[m.col[t.Cell]] += v
-			r.rhs -= v * float64(p.Lower[t.Cell])
+			cell := t.Cell
+			for ; a.base[cell] >= 0; cell = a.base[cell] {
+				r.idx = append(r.idx, a.col[cell])
+				r.val = append(r.val, v)
+			}
+			r.idx = append(r.idx, a.col[cell])
+			r.val = append(r.val, v)
+			r.rhs -= v * float64(p.Lower[cell])
 		}
-		rows = append(rows, r)
-	}
-	// Equalities first, independent ones only (Simplex wants full row
-	// rank); an inequality always has its own slack.
-	var eqs, les []row
-	for _, r := range rows {
-		if r.le {
+		if con.Rel == Le {
 			les = append(les, r)
 		} else {
+			r.slack = -1
 			eqs = append(eqs, r)
 		}
 	}
@@ -639,22 +831,11 @@ func (a *auditor) component(id int) (*compLP, error) {
 		return m, nil
 	}
 	m.cols = n + len(les)
-	A := make([][]float64, 0, len(eqs)+len(les))
-	var bs []float64
-	var slack []int
-	for _, r := range eqs {
-		A = append(A, append(r.coef, make([]float64, len(les))...))
-		bs = append(bs, r.rhs)
-		slack = append(slack, -1)
+	m.obj = make([]float64, m.cols)
+	for li := range les {
+		les[li].slack = n + li
 	}
-	for li, r := range les {
-		row := append(r.coef, make([]float64, len(les))...)
-		row[n+li] = 1
-		A = append(A, row)
-		bs = append(bs, r.rhs)
-		slack = append(slack, n+li)
-	}
-	tb, err := newTableau(A, bs, m.cols, slack)
+	tb, err := newTableau(append(eqs, les...), m.cols)
 	if err != nil {
 		return nil, err
 	}

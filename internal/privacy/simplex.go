@@ -3,6 +3,7 @@ package privacy
 import (
 	"errors"
 	"math"
+	"sync"
 )
 
 // errInfeasible: the constraints have no solution (cannot happen when the
@@ -14,16 +15,46 @@ const eps = 1e-9
 // tableau is a dense simplex tableau for min c·y, A y = b, y ≥ 0, kept
 // between objectives: once phase I has found a feasible basis, every
 // further objective (the min and max of each hidden cell) starts from the
-// last optimal basis, so most cost a few pivots. gonum's lp.Simplex solves
-// each program from scratch with a factorisation per step, which is
-// exact but about a hundred times slower on the auditor's programs; the
-// two are checked against each other in the tests.
+// last optimal basis, so most cost a few pivots. The reduced costs are
+// kept up to date by each pivot (a pass over the pivot row's non-zeros)
+// rather than recomputed from every basic row: that recomputation was 80 %
+// of an audit. gonum's lp.Simplex solves each program from scratch with a
+// factorisation per step, which is exact but far slower on the auditor's
+// programs; TestAuditAgainstGonum checks the auditor's verdicts against it.
 type tableau struct {
 	m, n  int         // rows, columns (without the right-hand side)
 	t     [][]float64 // m rows of n+1 (last: right-hand side)
 	basis []int
 	nz    []int // scratch: non-zero columns of the pivot row
 	ray   int   // after an unbounded solve: the column that can grow forever
+	art   int   // during phase I: the first artificial column (0: none)
+	back  []float64
+}
+
+// buffers recycles tableaux' storage: an audit of two releases builds
+// programs of tens of megabytes, and the suppression loop audits several
+// times in a row; fresh memory each time costs more in page faults than
+// the pivots.
+var buffers sync.Pool
+
+func getBuffer(n int) []float64 {
+	if b, ok := buffers.Get().(*[]float64); ok && cap(*b) >= n {
+		buf := (*b)[:n]
+		clear(buf)
+		return buf
+	} else if ok {
+		buffers.Put(b)
+	}
+	return make([]float64, n)
+}
+
+// free gives the tableau's storage back; the tableau is not used after.
+func (tb *tableau) free() {
+	if tb.back != nil {
+		b := tb.back
+		buffers.Put(&b)
+		tb.back, tb.t = nil, nil
+	}
 }
 
 // rayPoint returns the feasible point theta along the ray found by the
@@ -37,40 +68,64 @@ func (tb *tableau) rayPoint(theta float64) []float64 {
 	return x
 }
 
-// newTableau runs phase I. A is m×n, b ≥ 0 is not required (rows are
-// negated as needed).
+// sparseRow is one constraint row for newTableau: Σ val·y[idx] = rhs,
+// with slack its own slack column (coefficient 1 in this row only) or -1.
+// An index may repeat (the values add).
+type sparseRow struct {
+	idx   []int
+	val   []float64
+	rhs   float64
+	slack int
+}
+
+// newTableau runs phase I on the rows over n columns (the slacks among
+// them); a right-hand side may be negative (the row is negated).
 //
-// slack[i] is the column of row i's own slack (coefficient 1 in that row
-// only), or -1: a row with a slack and b ≥ 0 starts with its slack basic
-// and needs no artificial column.
-func newTableau(A [][]float64, b []float64, n int, slack []int) (*tableau, error) {
-	m := len(A)
-	w := n + m // artificial columns n..n+m-1 (unused ones stay zero)
+// A row with a slack and rhs ≥ 0 starts with its slack basic; every other
+// row gets an artificial column, and only those exist. The tableau is one
+// allocation.
+func newTableau(rows []sparseRow, n int) (*tableau, error) {
+	m := len(rows)
+	arts := 0
+	for _, r := range rows {
+		if r.slack < 0 || r.rhs < 0 {
+			arts++
+		}
+	}
+	w := n + arts // artificial columns n..w-1
+	back := getBuffer(m * (w + 1))
 	t := make([][]float64, m)
 	basis := make([]int, m)
 	c := make([]float64, w)
-	for i := range m {
-		row := make([]float64, w+1)
+	next := n
+	for i, r := range rows {
+		row := back[i*(w+1) : (i+1)*(w+1) : (i+1)*(w+1)]
 		sign := 1.0
-		if b[i] < 0 {
+		if r.rhs < 0 {
 			sign = -1
 		}
-		for j, v := range A[i] {
-			row[j] = sign * v
+		for x, j := range r.idx {
+			row[j] += sign * r.val[x]
 		}
-		row[w] = sign * b[i]
-		if slack[i] >= 0 && sign > 0 {
-			basis[i] = slack[i]
+		if r.slack >= 0 {
+			row[r.slack] = sign
+		}
+		row[w] = sign * r.rhs
+		if r.slack >= 0 && sign > 0 {
+			basis[i] = r.slack
 		} else {
-			row[n+i] = 1
-			basis[i] = n + i
-			c[n+i] = 1
+			row[next] = 1
+			basis[i] = next
+			c[next] = 1
+			next++
 		}
 		t[i] = row
 	}
-	tb := &tableau{m: m, n: w, t: t, basis: basis}
+	tb := &tableau{m: m, n: w, t: t, basis: basis, art: n, back: back}
 	val, unb := tb.solve(c)
+	tb.art = 0
 	if unb || val > 1e-6 {
+		tb.free()
 		return nil, errInfeasible
 	}
 	// Drive artificials out of the basis; a row where none can leave is
@@ -140,8 +195,11 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 	for _, j := range tb.basis {
 		inBasis[j] = true
 	}
-	for iter := 0; ; iter++ {
-		// Reduced costs d_j = c_j - Σ c_B(i) t[i][j].
+	// Reduced costs d_j = c_j - Σ c_B(i) t[i][j], computed once and then
+	// updated by each pivot (a pass over the pivot row's non-zeros), and
+	// computed afresh before optimality is declared, so rounding drift
+	// cannot end the search early.
+	reduced := func() {
 		copy(d, c)
 		for i, bj := range tb.basis {
 			if cb := c[bj]; cb != 0 {
@@ -150,10 +208,14 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 				}
 			}
 		}
+	}
+	reduced()
+	fresh := true
+	for iter := 0; ; iter++ {
 		enter := -1
 		bland := iter > 20*(tb.m+10)
 		for j := range tb.n {
-			if inBasis[j] || d[j] >= -eps*10 {
+			if inBasis[j] || d[j] >= -eps*10 || (tb.art > 0 && j >= tb.art) {
 				continue
 			}
 			if bland {
@@ -163,6 +225,11 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 			if enter < 0 || d[j] < d[enter] {
 				enter = j
 			}
+		}
+		if enter < 0 && !fresh {
+			reduced()
+			fresh = true
+			continue
 		}
 		if enter < 0 {
 			var val float64
@@ -187,9 +254,27 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 			tb.ray = enter
 			return math.Inf(-1), true
 		}
-		inBasis[tb.basis[leave]] = false
+		out := tb.basis[leave]
+		inBasis[out] = false
 		inBasis[enter] = true
 		tb.pivot(leave, enter)
+		if tb.art > 0 && out >= tb.art {
+			// An artificial column that left the basis never comes back:
+			// clear it, so the inverse it would carry does not fill the
+			// tableau.
+			for _, row := range tb.t {
+				row[out] = 0
+			}
+		}
+		de := d[enter]
+		pr := tb.t[leave]
+		for _, j := range tb.nz {
+			if j < tb.n {
+				d[j] -= de * pr[j]
+			}
+		}
+		d[enter] = 0
+		fresh = false
 	}
 }
 

@@ -141,6 +141,66 @@ func (p Policy) Pending(prev *Entry, completed int64) int64 {
 	return min(max(k-(completed-last), 0), k)
 }
 
+// Calendar is when a DP consultation's releases are due: on a schedule
+// fixed in advance, whatever the number of completions. Suppression's
+// rule (a release once k new completions are in) would make the time of
+// each release a function of the true count, which the noise does not
+// cover: a reader who sees release 4 appear at 14:05 learns that the k-th
+// completion since release 3 came just before. A statistical office
+// publishes on a release calendar announced in advance; so does a DP
+// consultation. The calendar costs no ε: it reads no answer.
+//
+// Scheduled release i is due at Start + i·Period (i ≥ 1); one missed
+// (no process running) is made at the next tick, and boundaries passed
+// together make one release, not a burst. At most Slots are scheduled
+// (the script's releases minus one): the last share of the budget is kept
+// for the final release, made on close whatever the counts.
+type Calendar struct {
+	Start  time.Time
+	Period time.Duration
+	Slots  int
+}
+
+// slot is how many period boundaries have passed at t.
+func (c Calendar) slot(t time.Time) int64 {
+	if c.Period <= 0 || t.Before(c.Start) {
+		return 0
+	}
+	return int64(t.Sub(c.Start) / c.Period)
+}
+
+// Due reports whether a DP release is due now: on close, the final
+// release (once); otherwise a scheduled one, when a boundary has passed
+// since prev (the latest release, nil: none) and fewer than Slots
+// releases have been charged to the budget (charged).
+func (c Calendar) Due(prev *Entry, charged int, now time.Time, closing bool) bool {
+	if closing {
+		return prev == nil || !prev.Final
+	}
+	if charged >= c.Slots {
+		return false
+	}
+	n := c.slot(now)
+	if n < 1 {
+		return false
+	}
+	return prev == nil || n > c.slot(prev.CreatedAt)
+}
+
+// Next is when the next scheduled release is due (it may have just
+// passed, the release waiting for a tick); zero when only the final
+// release, on close, remains.
+func (c Calendar) Next(prev *Entry, charged int) time.Time {
+	if charged >= c.Slots || c.Period <= 0 {
+		return time.Time{}
+	}
+	var n int64
+	if prev != nil {
+		n = c.slot(prev.CreatedAt)
+	}
+	return c.Start.Add(time.Duration(n+1) * c.Period)
+}
+
 func decodeEntry(b []byte) (*Entry, error) {
 	var e Entry
 	if err := json.Unmarshal(b, &e); err != nil {

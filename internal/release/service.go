@@ -45,6 +45,7 @@ type Service struct {
 	cache  map[string]*Release // consultation -> latest release read
 	redone map[string]*Release // "<id>/<number>/<script fingerprint>" -> re-audited
 	prints sync.Map            // *dialogs.Script -> Fingerprint
+	starts sync.Map            // consultation -> its DP calendar's stored start
 }
 
 func (s *Service) now() time.Time {
@@ -85,6 +86,12 @@ func (s *Service) Policy(sc *dialogs.Script) Policy {
 type State struct {
 	Latest  *Release
 	Pending int64
+	// DP is true for a consultation that publishes with differential
+	// privacy: its releases follow a calendar, Pending is 0 and says
+	// nothing, and Next is when the next scheduled release is due (zero
+	// when only the final one, on close, remains).
+	DP   bool
+	Next time.Time
 }
 
 // Latest returns the latest release of consultation sc (nil before the
@@ -96,18 +103,78 @@ func (s *Service) Latest(ctx context.Context, sc *dialogs.Script) (State, error)
 		return State{}, fmt.Errorf("release: %w", err)
 	}
 	pol := s.Policy(sc)
-	if head == nil || count == 0 {
+	var r *Release
+	if head != nil && count > 0 {
+		e, err := decodeEntry(head)
+		if err != nil {
+			return State{}, err
+		}
+		if r, err = s.body(ctx, sc.ID, e); err != nil {
+			return State{}, err
+		}
+		r = s.forScript(sc, r)
+	}
+	if sc.DP != nil {
+		// The live completion count must not show through: a DP
+		// consultation's readers learn the calendar, not the count.
+		cal, err := s.Calendar(ctx, sc)
+		if err != nil {
+			return State{}, err
+		}
+		st := State{Latest: r, DP: true}
+		if r != nil {
+			st.Next = cal.Next(&r.Entry, charged(r))
+		} else {
+			st.Next = cal.Next(nil, 0)
+		}
+		return st, nil
+	}
+	if r == nil {
 		return State{Pending: pol.Pending(nil, completed)}, nil
 	}
-	e, err := decodeEntry(head)
-	if err != nil {
-		return State{}, err
+	return State{Latest: r, Pending: pol.Pending(&r.Entry, completed)}, nil
+}
+
+// charged is how many DP releases the budget has paid for up to r.
+func charged(r *Release) int {
+	if r == nil || r.Ledger == nil {
+		return 0
 	}
-	r, err := s.body(ctx, sc.ID, e)
-	if err != nil {
-		return State{}, err
+	return len(r.Ledger.Charges)
+}
+
+// Calendar is the release calendar of DP consultation sc: it starts at
+// the script's opening time, else when the consultation was first
+// watched (kept once in Redis for every process, store.ReleaseCalendar);
+// its period is publish.every, else the time from the start to the
+// script's closing time shared by its releases, else
+// dialogs.DefaultDPEvery, and never less than the release interval.
+func (s *Service) Calendar(ctx context.Context, sc *dialogs.Script) (Calendar, error) {
+	if sc.DP == nil {
+		return Calendar{}, fmt.Errorf("release: %s does not publish with differential privacy", sc.ID)
 	}
-	return State{Latest: s.forScript(sc, r), Pending: pol.Pending(&r.Entry, completed)}, nil
+	start := sc.Opens.UTC()
+	if sc.Opens.IsZero() {
+		if v, ok := s.starts.Load(sc.ID); ok {
+			start = v.(time.Time)
+		} else {
+			var err error
+			if start, err = s.Store.ReleaseCalendar(ctx, sc.ID, s.now()); err != nil {
+				return Calendar{}, fmt.Errorf("release: %w", err)
+			}
+			s.starts.Store(sc.ID, start)
+		}
+	}
+	releases := max(sc.DP.Releases, 1)
+	period := sc.DP.Every
+	if period <= 0 {
+		period = dialogs.DefaultDPEvery
+		if !sc.Closes.IsZero() && sc.Closes.After(start) {
+			period = max(sc.Closes.Sub(start)/time.Duration(releases), time.Minute).Truncate(time.Minute)
+		}
+	}
+	period = max(period, s.interval())
+	return Calendar{Start: start, Period: period, Slots: releases - 1}, nil
 }
 
 // forScript returns r as it may be shown with script sc. A release made
@@ -191,10 +258,20 @@ func (s *Service) SummaryOf(sc *dialogs.Script, st State, status, lang string) r
 	var sum results.Summary
 	if st.Latest == nil {
 		sum = Unreleased(sc, s.Policy(sc).K, status, lang)
+		if st.DP {
+			sum.Mode = results.ModeDP // how its releases will be protected
+		}
 	} else {
 		sum = summary(sc, st.Latest, status, lang)
 	}
-	if !(sum.Final && status == StatusClosed) {
+	switch {
+	case sum.Final && status == StatusClosed:
+	case st.DP:
+		// No pending count: it would follow the true completions.
+		if !st.Next.IsZero() {
+			sum.NextReleaseAt = st.Next.UTC().Format(time.RFC3339)
+		}
+	default:
 		p := st.Pending
 		sum.Pending = &p
 	}
@@ -251,7 +328,17 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	if prev != nil {
 		pe = &prev.Entry
 	}
-	if !pol.Due(pe, completed, now, closing) {
+	var cal Calendar
+	if sc.DP != nil {
+		// A DP consultation releases on its calendar, whatever the
+		// number of completions (Calendar).
+		if cal, err = s.Calendar(ctx, sc); err != nil {
+			return false, err
+		}
+		if !cal.Due(pe, charged(prev), now, closing) {
+			return false, nil
+		}
+	} else if !pol.Due(pe, completed, now, closing) {
 		return false, nil
 	}
 	// One process audits at a time (the audit of a large consultation
@@ -272,8 +359,9 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	if err != nil {
 		return false, fmt.Errorf("release: %w", err)
 	}
-	// The counters may have moved since ReleaseState: decide on them.
-	if !pol.Due(pe, counters[results.FieldCompleted], now, closing) {
+	// The counters may have moved since ReleaseState: decide on them
+	// (a DP release's time does not depend on them).
+	if sc.DP == nil && !pol.Due(pe, counters[results.FieldCompleted], now, closing) {
 		return false, nil
 	}
 	r, err := s.build(sc, pol.K, status, counters, prev, now, closing, count+1)

@@ -35,7 +35,12 @@ type Summary struct {
 	Final bool `json:"final,omitempty"`
 	// Pending is the number of further completions after which the next
 	// release can be made (absent once final).
-	Pending         *int64      `json:"pending,omitempty"`
+	Pending *int64 `json:"pending,omitempty"`
+	// NextReleaseAt is, in dp mode, when the next scheduled release is due
+	// (its release calendar; absent when only the final release, on close,
+	// remains). A DP summary has no Pending: it would follow the true
+	// number of completions.
+	NextReleaseAt   string      `json:"next_release_at,omitempty"`
 	Started         *int64      `json:"started"`
 	StartedReason   string      `json:"started_reason,omitempty"`
 	Completed       *int64      `json:"completed"`
@@ -175,6 +180,21 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		sum := Render(s, counters, k, status, lang, forced)
 		pubs := append(slices.Clone(prev), Published{Counters: counters, Summary: sum})
 		p, cells := Model(s, pubs)
+		// The loop below mends one table per finding and round: the
+		// audit need only find the first finding of each table.
+		p.Tables = make([]int, len(p.Values))
+		ids := make(map[string]int)
+		for _, cs := range cells {
+			for f, c := range cs {
+				t := tableOf(f)
+				id, ok := ids[t]
+				if !ok {
+					id = len(ids)
+					ids[t] = id
+				}
+				p.Tables[c] = id
+			}
+		}
 		rep := privacy.Audit(k, p)
 		if rep.OK() {
 			return sum, forced, rep

@@ -59,6 +59,8 @@
 //	P{c:<consultation>}:rl       list  release log: one JSON entry per release, newest first
 //	P{c:<consultation>}:r:<n>    string release n (JSON; its copy of the counters sealed like :n);
 //	                                   made once, right after n-1 (releases.go)
+//	P{c:<consultation>}:rs       string start of a DP consultation's release calendar, Unix
+//	                                   seconds to the minute, set once (ReleaseCalendar)
 //	P{c:<consultation>}:abuse    hash  refused (by the per-network limit), flagged (hours with one
 //	                                   network over half of the completions)
 //	P{g}:status                  hash  consultation -> status override (JSON)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -214,4 +215,26 @@ func (s *Store) OpenFields(m map[string]int64) (map[string]int64, error) {
 		out[f] += v
 	}
 	return out, nil
+}
+
+// ReleaseCalendar returns the start of consultation c's release calendar:
+// the first time any process asked (now, truncated to the minute), kept
+// once for every process (SET NX), so that every replica counts the
+// periods of a DP consultation's releases from the same instant. It
+// depends on when the consultation was first watched, never on its
+// answers.
+func (s *Store) ReleaseCalendar(ctx context.Context, c string, now time.Time) (time.Time, error) {
+	if err := checkID("consultation", c); err != nil {
+		return time.Time{}, err
+	}
+	key := s.ctag(c) + ":rs"
+	start := now.UTC().Truncate(time.Minute).Unix()
+	if err := s.rdb.SetNX(ctx, key, start, 0).Err(); err != nil {
+		return time.Time{}, fmt.Errorf("store: release calendar: %w", err)
+	}
+	v, err := s.rdb.Get(ctx, key).Int64()
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: release calendar: %w", err)
+	}
+	return time.Unix(v, 0).UTC(), nil
 }

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -41,6 +42,7 @@ type Env struct {
 	Secret  []byte
 
 	routerCfg bot.RouterConfig
+	skew      atomic.Int64 // Advance: how far the release service's clock is ahead
 }
 
 // Option changes the environment before the router is built.
@@ -83,7 +85,10 @@ func NewOn(t testing.TB, srv *redistest.Server, opts ...Option) *Env {
 	}
 	// Releases are made on e.Release, as soon as k new completions are in
 	// (no interval between releases).
-	e.Consult = &consult.Service{Store: st, Catalog: e.Catalog, K: 5, Releases: &release.Service{Interval: -1}}
+	// The release service's clock is the real one moved by Advance (a DP
+	// consultation's releases follow its calendar).
+	e.Consult = &consult.Service{Store: st, Catalog: e.Catalog, K: 5, Releases: &release.Service{Interval: -1,
+		Now: func() time.Time { return time.Now().Add(time.Duration(e.skew.Load())) }}}
 	e.routerCfg = bot.RouterConfig{Store: st, Keys: e.Keys, Catalog: e.Catalog, Logger: logger, Releases: e.Consult.Release()}
 	for _, o := range opts {
 		o(&e.routerCfg)
@@ -91,6 +96,11 @@ func NewOn(t testing.TB, srv *redistest.Server, opts ...Option) *Env {
 	e.Router = bot.NewRouter(e.routerCfg)
 	return e
 }
+
+// Advance moves the release service's clock forward by d (a DP
+// consultation's next scheduled release comes once its period has
+// passed).
+func (e *Env) Advance(d time.Duration) { e.skew.Add(int64(d)) }
 
 // Release makes every release that is due, as the release loop of
 // `baraza serve` does on each tick.

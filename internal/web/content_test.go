@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
@@ -367,8 +368,9 @@ func TestPublicPageDP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	town.DP = &dialogs.DP{Epsilon: eps, Releases: 5}
+	town.DP = &dialogs.DP{Epsilon: eps, Releases: 5, Every: time.Hour}
 	ctx := context.Background()
+	f.env.Release(t) // the calendar starts: its first release is an hour on
 	for i := range 5 {
 		a := dialogs.Answers{"area": {Options: []string{"north"}}, "gender": {Options: []string{"woman"}},
 			"safe": {Options: []string{"3"}}, "lit": {Options: []string{"3"}}, "incidents": {Options: []string{"none"}}}
@@ -377,6 +379,7 @@ func TestPublicPageDP(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	f.env.Advance(time.Hour)
 	f.env.Release(t)
 	_, page := f.browser(t).get("/public/town")
 	for _, s := range []string{"(noise added)", `id="why-noise"`, "ε = 0.2 spent so far", tr("en", "public_note_dp")} {
@@ -404,8 +407,9 @@ func dpTown(t *testing.T, f *fixture) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	town.DP = &dialogs.DP{Epsilon: eps, Releases: 5}
+	town.DP = &dialogs.DP{Epsilon: eps, Releases: 5, Every: time.Hour}
 	ctx := context.Background()
+	f.env.Release(t) // the calendar starts: its first release is an hour on
 	for i := range 5 {
 		a := dialogs.Answers{"area": {Options: []string{"north"}}, "gender": {Options: []string{"woman"}},
 			"safe": {Options: []string{"3"}}, "lit": {Options: []string{"3"}}, "incidents": {Options: []string{"none"}}}
@@ -414,6 +418,7 @@ func dpTown(t *testing.T, f *fixture) {
 			t.Fatal(err)
 		}
 	}
+	f.env.Advance(time.Hour)
 	f.env.Release(t)
 }
 

@@ -27,8 +27,18 @@
     mode = s.mode || "";
     note.textContent = s.status === "closed" ? t.tClosed : "";
     // The next release: counts change only with one.
-    next.textContent = (s.pending === undefined || s.pending === null) ? "" :
-      (s.pending > 0 ? fill(t.tNext, s.pending) : t.tSoon);
+    // A DP consultation's releases follow a calendar: the time of the
+    // next one, never a count of responses still needed.
+    if (s.next_at) {
+      var when = new Date(s.next_at);
+      next.textContent = t.tNextAt.replace("%s", when.toLocaleString(document.documentElement.lang || undefined,
+        { dateStyle: "medium", timeStyle: "short" }));
+    } else if (s.on_close) {
+      next.textContent = t.tOnClose;
+    } else {
+      next.textContent = (s.pending === undefined || s.pending === null) ? "" :
+        (s.pending > 0 ? fill(t.tNext, s.pending) : t.tSoon);
+    }
     if (!s.ready) {
       waiting.hidden = false;
       questions.replaceChildren();
