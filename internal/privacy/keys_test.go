@@ -117,7 +117,7 @@ func TestKeysLongInput(t *testing.T) {
 
 // TestKeysAllocs: hashing an event costs the result string only.
 func TestKeysAllocs(t *testing.T) {
-	if raceEnabled {
+	if raceOn {
 		t.Skip("sync.Pool drops entries under the race detector")
 	}
 	k := NewKeys(testSecret)
