@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/attack"
 	"github.com/baraza/baraza/internal/privacy"
 	"github.com/baraza/baraza/internal/release"
 	"github.com/baraza/baraza/internal/results"
@@ -287,5 +289,24 @@ func TestCalendarDue(t *testing.T) {
 		if got := cal.Due(c.prev, c.charged, c.now, c.closing); got != c.want {
 			t.Errorf("%s: Due = %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+// BenchmarkNoisyLarge is the noise of one DP release of the largest
+// bundled consultation (community-safety, every breakdown), post-processing
+// included (every breakdown of two single-answer questions fitted to both
+// one-way tables), at 100 and 10,000 completions, ε = 0.2 per release.
+func BenchmarkNoisyLarge(b *testing.B) {
+	sc := loadScript(b, "community-safety.yaml")
+	for _, n := range []int{100, 10000} {
+		pop := attack.Generate(rand.New(rand.NewPCG(uint64(n), 9)), sc, n, 5)
+		c := pop.Counters(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := results.Noisy(sc, c, mustEps(b, "0.2"), privacy.NewNoise(nil)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

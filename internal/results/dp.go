@@ -2,6 +2,7 @@ package results
 
 import (
 	"math"
+	"slices"
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
@@ -154,11 +155,15 @@ func Raw(s *dialogs.Script, counters map[string]int64, eps privacy.Epsilon, z *p
 //     columns are at most the one-way counts and the table still adds up
 //     with them (privacy.FitTable, the nearest non-negative integer table
 //     in squared distance, exactly);
-//   - a breakdown involving a multi-select question: by a single-answer
-//     segment everyone answers, each row adds up to the question's option
-//     count (columns are not sums of people there: one person picks
-//     several options); otherwise each cell is at most both its one-way
-//     counts.
+//   - a breakdown of a multi-select question by a single-answer one (or
+//     the other way round): each line of the multi-select option (the
+//     people who chose it) adds up to that option's count, less at most
+//     the people who did not answer the single-answer question, and each
+//     cell is at most the single-answer option's count (fitCapped, the
+//     nearest such integers); the sums across the multi-select options
+//     count choices, not people, and no published number constrains them;
+//   - a breakdown of two multi-select questions: each cell is at most both
+//     of its one-way counts.
 //
 // A pair of segment questions is one table, fitted once and written under
 // both fields, so both views agree.
@@ -213,26 +218,86 @@ func PostProcess(s *dialogs.Script, n map[string]int64) map[string]int64 {
 				continue
 			}
 		}
-		fit := single(by) && always(by)
-		for i, o := range q.Options {
-			total := out[OptionField(q.ID, o.ID)]
-			row := make([]int64, len(by.Options))
-			for j, bo := range by.Options {
-				row[j] = n[BreakdownField(q.ID, o.ID, by.ID, bo.ID)]
-			}
-			if fit {
-				row = privacy.FitToTotal(row, total)
-			} else {
-				for j, bo := range by.Options {
-					row[j] = min(privacy.Clip(row[j]), total, out[OptionField(by.ID, bo.ID)])
+		cell := func(i, j int) int64 {
+			return n[BreakdownField(q.ID, q.Options[i].ID, by.ID, by.Options[j].ID)]
+		}
+		switch {
+		case single(by):
+			// q is multi-select: row i is the people who chose option i,
+			// split by their one answer to by.
+			caps := optionCounts(by, out)
+			slack := completed - out[AnsweredField(by.ID)]
+			for i, o := range q.Options {
+				line := make([]int64, len(by.Options))
+				for j := range line {
+					line[j] = cell(i, j)
+				}
+				for j, v := range fitCapped(line, out[OptionField(q.ID, o.ID)], caps, slack, completed) {
+					put(i, j, v)
 				}
 			}
-			for j := range by.Options {
-				put(i, j, row[j])
+		case single(q):
+			// by is multi-select: column j is the people who chose its
+			// option j, split by their one answer to q.
+			caps := optionCounts(q, out)
+			slack := completed - out[AnsweredField(q.ID)]
+			for j, bo := range by.Options {
+				line := make([]int64, len(q.Options))
+				for i := range line {
+					line[i] = cell(i, j)
+				}
+				for i, v := range fitCapped(line, out[OptionField(by.ID, bo.ID)], caps, slack, completed) {
+					put(i, j, v)
+				}
+			}
+		default:
+			for i, o := range q.Options {
+				for j, bo := range by.Options {
+					put(i, j, min(privacy.Clip(cell(i, j)), out[OptionField(q.ID, o.ID)], out[OptionField(by.ID, bo.ID)]))
+				}
 			}
 		}
 	}
 	return out
+}
+
+// optionCounts are q's option counts in out, in option order.
+func optionCounts(q *dialogs.Question, out map[string]int64) []int64 {
+	c := make([]int64, len(q.Options))
+	for i, o := range q.Options {
+		c[i] = out[OptionField(q.ID, o.ID)]
+	}
+	return c
+}
+
+// fitCapped fits one line of a breakdown with a multi-select question:
+// the people who chose one option of it (total), split by their one
+// answer to a single-answer question whose option counts are caps. Each
+// cell is at most its cap; the line adds up to total, less at most slack
+// (those of them who did not answer the single-answer question; 0 when
+// everyone is asked it). It is privacy.FitTable on the line plus one
+// unpublished line of everyone else (completed - total) and one
+// unpublished column of the slack, whose margins are caps and slack:
+// Σ caps + slack = completed. Should the noisy margins not hold together
+// it falls back to clipping each cell to its cap and the total.
+func fitCapped(line []int64, total int64, caps []int64, slack, completed int64) []int64 {
+	k := len(line)
+	noisy := [][]int64{append(slices.Clone(line), 0), make([]int64, k+1)}
+	free := [][]bool{make([]bool, k+1), make([]bool, k+1)}
+	free[0][k] = true
+	for j := range free[1] {
+		free[1][j] = true
+	}
+	cols := append(slices.Clone(caps), slack)
+	x, err := privacy.FitTable(noisy, free, []int64{total, completed - total}, cols)
+	if err != nil {
+		out := make([]int64, k)
+		for j, v := range line {
+			out[j] = min(privacy.Clip(v), total, caps[j])
+		}
+		return out
+	}
+	return x[0][:k]
 }
 
 // fitBoth fits the breakdown of single-answer q by single-answer by to

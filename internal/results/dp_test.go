@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io/fs"
 	"maps"
 	"math"
 	"math/rand/v2"
@@ -325,7 +326,27 @@ func variantScripts() []*dialogs.Script {
 			b.Questions[i].Relevant = "${area} != 'south'"
 		}
 	}
-	return []*dialogs.Script{a, b}
+	// A multi-select segment: breakdowns by it, and of it by the others.
+	c := testScript()
+	for i := range c.Questions {
+		if c.Questions[i].ID == "incidents" {
+			c.Questions[i].Segment = true
+		}
+	}
+	out := []*dialogs.Script{a, b, c}
+	// And the bundled scripts.
+	for _, f := range []string{"community-safety.yaml", "incident-report.yaml"} {
+		data, err := fs.ReadFile(dialogs.Bundled(), f)
+		if err != nil {
+			panic(err)
+		}
+		s, err := dialogs.Load(f, data)
+		if err != nil {
+			panic(err)
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // checkPostProcessed fails unless out (PostProcess of some noisy counts)
@@ -371,6 +392,33 @@ func checkPostProcessed(t *testing.T, s *dialogs.Script, out map[string]int64) {
 				}
 				rows[i] += v
 				cols[j] += v
+			}
+		}
+		// A line of a multi-select option: the people who chose it, split
+		// by their one answer to the other question.
+		line := func(name string, sum int64, m *dialogs.Question, o dialogs.Option, other *dialogs.Question) {
+			total := out[OptionField(m.ID, o.ID)]
+			outside := completed - out[AnsweredField(other.ID)]
+			if sum > total || sum < total-outside || always(other) && sum != total {
+				t.Fatalf("%s x %s: %s %s adds up to %d, option count %d (%d outside)", q.ID, by.ID, name, o.ID, sum, total, outside)
+			}
+		}
+		for _, o := range q.Options {
+			for _, bo := range by.Options {
+				v := out[BreakdownField(q.ID, o.ID, by.ID, bo.ID)]
+				if v > out[OptionField(q.ID, o.ID)] || v > out[OptionField(by.ID, bo.ID)] {
+					t.Fatalf("%s x %s: cell %s,%s = %d above a one-way count", q.ID, by.ID, o.ID, bo.ID, v)
+				}
+			}
+		}
+		switch {
+		case !single(q) && single(by):
+			for i, o := range q.Options {
+				line("row", rows[i], q, o, by)
+			}
+		case single(q) && !single(by):
+			for j, bo := range by.Options {
+				line("column", cols[j], by, bo, q)
 			}
 		}
 		if !single(q) || !single(by) {
