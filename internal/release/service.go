@@ -506,7 +506,8 @@ func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[s
 }
 
 // dp makes DP release number n: it charges the release's share of the
-// budget (sc.DP.PerRelease) to the ledger carried from prev and draws the
+// budget (sc.DP.PerRelease; the final release: all that is left) to the
+// ledger carried from prev and draws the
 // noise of every published counter once (results.Noisy, from
 // crypto/rand). Every output of the release shows those noisy counts,
 // officials' too: publishing exact suppressed tables beside noisy ones
@@ -522,6 +523,12 @@ func (s *Service) dp(sc *dialogs.Script, k int, counters map[string]int64, prev 
 		ledger.Charges = slices.Clone(prev.Ledger.Charges)
 	}
 	share := sc.DP.PerRelease()
+	if left := ledger.Left(); final && left.Cmp(share) > 0 {
+		// The final release spends whatever the calendar left (more than
+		// a share when the consultation closed early): its numbers are the
+		// ones that last, and the budget left is no function of the data.
+		share = left
+	}
 	if err := ledger.Charge(int64(n), share); err != nil {
 		return nil, fmt.Errorf("release: %s: %w", sc.ID, err)
 	}
