@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
@@ -46,8 +47,18 @@ func (r *Router) publishedResults(ctx context.Context, ev Event, lang string) (R
 	b.WriteString(s.Text(s.Title, lang))
 	b.WriteString("\n")
 	dp := sum.Mode == results.ModeDP
-	// A DP release shows its noisy counts whatever they are (it was made
-	// once k people had completed; its noisy count may read fewer).
+	if dp && sum.Release == 0 {
+		// A DP consultation releases on its calendar, not after k
+		// responses: say when.
+		if t, err := time.Parse(time.RFC3339, sum.NextReleaseAt); err == nil {
+			b.WriteString(dialogs.UI(lang, "results_dp_first_at", t.UTC().Format("2006-01-02 15:04 UTC")))
+		} else {
+			b.WriteString(dialogs.UI(lang, "results_dp_first_close"))
+		}
+		return textResponse(lang, b.String()), nil
+	}
+	// A DP release shows its noisy counts whatever they are (its noisy
+	// count may read fewer than k).
 	if sum.Completed == nil || (!dp && *sum.Completed < int64(k)) {
 		b.WriteString(dialogs.UI(lang, "results_not_enough", k))
 		return textResponse(lang, b.String()), nil

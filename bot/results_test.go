@@ -89,6 +89,9 @@ func TestResultsCommandDP(t *testing.T) {
 	}
 	script.DP = &dialogs.DP{Epsilon: eps, Releases: 5, Every: time.Hour}
 	env.Release(t) // the calendar starts: its first release is an hour on
+	if got := askResults(t, env, "community-safety", "en"); !strings.Contains(got, "No results yet: they are published on a fixed schedule, the first on ") {
+		t.Errorf("DP /results before its first release: %q", got)
+	}
 	for i := range 7 {
 		r := &simulate.Respondent{User: fmt.Sprintf("dp-%d", i), Player: simulate.NewPlayer(script, uint64(700+i)),
 			Handler: func() bot.Handler { return env.Router }}

@@ -26,33 +26,21 @@ import (
 func TestDifferencingReleases(t *testing.T) {
 	const k = 5
 	srv := redistest.Start(t)
-	ctx := context.Background()
 	for i, sc := range scenarios[:5] {
 		t.Run(fmt.Sprintf("%s/%d/%d", sc.file, sc.n, sc.seed), func(t *testing.T) {
 			s := load(t, sc.file)
-			st := store.New(srv.Client(), store.Options{Prefix: fmt.Sprintf("%sbaraza%d:", srv.Prefix, i)})
-			svc := &release.Service{Store: st, Interval: -1, K: func(*dialogs.Script) int { return k }}
 			pop := Generate(rand.New(rand.NewPCG(sc.seed, 12)), s, sc.n, k)
-			var pubs []results.Published
-			for r, a := range pop.Answers {
-				if _, err := st.Apply(ctx, store.Completion{Consultation: s.ID, Key: fmt.Sprint("c", r),
-					Incr: append([]string{results.FieldStarted}, results.Increments(s, a, "")...)}); err != nil {
-					t.Fatal(err)
+			if i == 0 {
+				// Before: each release audited with the previous one only.
+				pubs := play(t, srv, fmt.Sprintf("%sprevonly%d:", srv.Prefix, i), s, pop, k, 1)
+				p, _ := results.Model(s, pubs)
+				rep := privacy.Audit(k, p)
+				t.Logf("before: releases audited with the previous one only, all %d attacked together: %v", len(pubs), count(rep))
+				if rep.OK() {
+					t.Errorf("releases audited with the previous one only pass the attack on all of them: it shows nothing")
 				}
-				made, err := svc.Make(ctx, s, "open")
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !made {
-					continue
-				}
-				latest, err := svc.Latest(ctx, s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				pubs = append(pubs, results.Published{Counters: latest.Latest.Counters,
-					Summary: svc.SummaryOf(s, latest, "open", "en")})
 			}
+			pubs := play(t, srv, fmt.Sprintf("%sbaraza%d:", srv.Prefix, i), s, pop, k, 0)
 			// Before: the same reader's two last looks at a summary of the
 			// live counters (each audited alone, as results.Build does), one
 			// completion apart.
@@ -79,6 +67,45 @@ func TestDifferencingReleases(t *testing.T) {
 				}
 			}
 			t.Logf("releases through internal/release, a look after every completion: %d releases, each consecutive pair attacked: %v", len(pubs), all)
+			// The reader keeps every release: all of them attacked in one
+			// program (each release is audited with the previous one only).
+			p, _ := results.Model(s, pubs)
+			rep := privacy.Audit(k, p)
+			for _, f := range rep.Findings {
+				t.Errorf("all %d releases together leak: %s", len(pubs), f.String(p))
+			}
+			t.Logf("all %d releases attacked together: %v", len(pubs), count(rep))
 		})
 	}
+}
+
+// play completes pop's respondents one by one through a store under
+// prefix, lets the release loop (auditing with auditFields of history, 0
+// the default) try after each, and returns every release a reader saw.
+func play(t *testing.T, srv *redistest.Server, prefix string, s *dialogs.Script, pop *Population, k, auditFields int) []results.Published {
+	t.Helper()
+	ctx := context.Background()
+	st := store.New(srv.Client(), store.Options{Prefix: prefix})
+	svc := &release.Service{Store: st, Interval: -1, K: func(*dialogs.Script) int { return k }, AuditFields: auditFields}
+	var pubs []results.Published
+	for r, a := range pop.Answers {
+		if _, err := st.Apply(ctx, store.Completion{Consultation: s.ID, Key: fmt.Sprint("c", r),
+			Incr: append([]string{results.FieldStarted}, results.Increments(s, a, "")...)}); err != nil {
+			t.Fatal(err)
+		}
+		made, err := svc.Make(ctx, s, "open")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !made {
+			continue
+		}
+		latest, err := svc.Latest(ctx, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pubs = append(pubs, results.Published{Counters: latest.Latest.Counters,
+			Summary: svc.SummaryOf(s, latest, "open", "en")})
+	}
+	return pubs
 }

@@ -310,3 +310,35 @@ func BenchmarkNoisyLarge(b *testing.B) {
 		})
 	}
 }
+
+// TestDPFinalSpendsRest: a consultation closed after one scheduled release
+// of four spends the rest of its budget on the final release (its numbers
+// are the ones that last), and says so: ε of the release, ε spent, the
+// noise described with that ε.
+func TestDPFinalSpendsRest(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "six.yaml", 40, store.Options{CounterKey: []byte("0123456789abcdef0123456789abcdef")})
+	e.sc.Publish, e.sc.DP = true, &dialogs.DP{Epsilon: mustEps(t, "1"), Releases: 4, Every: time.Hour}
+	svc := e.service()
+	e.complete(t, 10)
+	_, _ = svc.Make(ctx, e.sc, "open") // the calendar starts
+	e.advance(time.Hour)
+	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+		t.Fatalf("scheduled release: %v, %v", made, err)
+	}
+	e.complete(t, 10)
+	if made, err := svc.Make(ctx, e.sc, release.StatusClosed); err != nil || !made {
+		t.Fatalf("final release: %v, %v", made, err)
+	}
+	sum, err := svc.Summary(ctx, e.sc, release.StatusClosed, "en")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sum.Final || *sum.EpsilonSpent != 1 || sum.Noise == nil || sum.Noise.Epsilon != 0.75 {
+		t.Fatalf("final: %v, ε spent %v, noise %+v", sum.Final, *sum.EpsilonSpent, sum.Noise)
+	}
+	log, _ := svc.Log(ctx, e.sc)
+	if len(log) != 2 || *log[0].Epsilon != 0.75 || *log[1].Epsilon != 0.25 {
+		t.Fatalf("log %+v", log)
+	}
+}

@@ -497,3 +497,26 @@ func TestDPEveryOutput(t *testing.T) {
 		}
 	}
 }
+
+// TestDPPageBeforeFirstRelease: a DP consultation's page before its first
+// release says when that release is due on its calendar, not "once k
+// people have completed".
+func TestDPPageBeforeFirstRelease(t *testing.T) {
+	f := newFixture(t)
+	quiet := f.env.Catalog.Get("quiet")
+	eps, err := privacy.ParseEpsilon("1.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	quiet.Publish, quiet.DP = true, &dialogs.DP{Epsilon: eps, Releases: 5, Every: time.Hour}
+	f.env.Release(t)
+	_, page := f.browser(t).get("/public/quiet")
+	for _, s := range []string{"Results are published on a fixed schedule", "The first release is due on "} {
+		if !strings.Contains(page, s) {
+			t.Errorf("page lacks %q", s)
+		}
+	}
+	if strings.Contains(page, "Results appear once at least") {
+		t.Error("a DP page before its first release speaks of k completions")
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
@@ -26,8 +27,11 @@ type consultView struct {
 	RateText                     string
 	// DP: the counts have noise added (a DP release); EpsilonSpent is the
 	// ε every release so far spent together.
-	DP            bool
-	EpsilonSpent  string
+	DP           bool
+	EpsilonSpent string
+	// FirstRelease is, for a DP consultation before its first release,
+	// when that release is due on its calendar ("" when on close).
+	FirstRelease  string
 	Questions     []questionView
 	Trends        []tableView
 	CommentsShown bool
@@ -156,6 +160,9 @@ func buildView(sum results.Summary, sc *dialogs.Script, lang string) consultView
 	// itself was made only once k people had completed.
 	v.Enough = sum.Completed != nil && (dp || *sum.Completed >= int64(sum.K))
 	if !v.Enough {
+		if t, err := time.Parse(time.RFC3339, sum.NextReleaseAt); err == nil && dp {
+			v.FirstRelease = t.UTC().Format("2006-01-02 15:04 UTC")
+		}
 		return v
 	}
 	if sum.Started != nil && sum.Completed != nil && *sum.Started > 0 {
