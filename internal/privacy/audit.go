@@ -794,6 +794,15 @@ func (a *auditor) component(id int) (*compLP, error) {
 		a.base[y.Cell] = x.Cell
 		subst[ci] = true
 	}
+	if len(subst) == len(a.cons[id]) {
+		// Nothing but substitutions: keep them as rows, so the program
+		// is not mistaken for an unconstrained one (whose minimum is each
+		// cell's own lower bound, not its chain's).
+		for _, c := range a.cells[id] {
+			a.base[c] = -1
+		}
+		clear(subst)
+	}
 	// Equalities first; an inequality has its own slack column after the
 	// cells.
 	var eqs, les []sparseRow

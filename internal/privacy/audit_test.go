@@ -57,6 +57,17 @@ func TestAudit(t *testing.T) {
 			lo:    map[int]int64{1: 1}, hi: map[int]int64{1: 5},
 		},
 		{
+			// x ≥ 1 (small), y ≥ x, nothing else: y is at least 1, not
+			// its own 0, so a group that chose y or z (shown 0) all chose
+			// y. With only the rise in its program, y must not be taken
+			// for an unconstrained cell whose least value is its own.
+			name:   "a rise alone still carries the lower bound",
+			cells:  []cell{{1, false, 1}, {2, false, 0}, {0, true, 0}},
+			cons:   []Constraint{{Rel: Le, Terms: []Term{{0, 1}, {1, -1}}}},
+			groups: []Group{{Label: "g", Options: [][]Term{{{1, 1}}, {{2, 1}}}}},
+			want:   map[int]string{-1: WhyDetermined},
+		},
+		{
 			name:  "a cell in no sum is unbounded, hence wide",
 			cells: []cell{{2, false, 1}},
 			want:  map[int]string{},
