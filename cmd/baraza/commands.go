@@ -272,6 +272,11 @@ func export(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	switch *format {
 	case "csv":
+		// What the rows are (release, protection) goes beside them, as
+		// the API's headers do: DESIGN.md fixes the CSV's columns.
+		for _, h := range results.ExportHeaders(sum) {
+			fmt.Fprintf(stderr, "%s: %s\n", h[0], h[1])
+		}
 		err = results.WriteCSV(w, sum)
 	case "xlsx":
 		err = results.WriteXLSX(w, sum, *lang)

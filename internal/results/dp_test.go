@@ -252,8 +252,8 @@ func TestDPExports(t *testing.T) {
 	if noise["mechanism"] != "discrete_laplace" || noise["epsilon"] != 0.25 || noise["sensitivity"] != 23.0 || noise["scale"] != 92.0 || noise["sd"] != 130.11 {
 		t.Errorf("JSON noise %v", noise)
 	}
-	// CSV: DESIGN.md's eight columns, then every count row says its
-	// count has noise added, with the release, the mode, ε and the sd.
+	// CSV: DESIGN.md's eight columns, every count shown (none hidden in
+	// DP mode), and beside the file the headers say the counts are noisy.
 	var cs bytes.Buffer
 	if err := WriteCSV(&cs, sum); err != nil {
 		t.Fatal(err)
@@ -262,13 +262,21 @@ func TestDPExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := "question_id,option_id,by_question_id,by_option_id,count,suppressed,question,option,protection,release,released_at,mode,epsilon_spent,noise_sd"; strings.Join(rows[0], ",") != want {
+	if want := "question_id,option_id,by_question_id,by_option_id,count,suppressed,question,option"; strings.Join(rows[0], ",") != want {
 		t.Errorf("CSV header %v", rows[0])
 	}
 	for _, r := range rows[1:] {
-		if r[4] == "" || r[5] != "false" || !slices.Equal(r[8:], []string{"noise_added", "2", "2026-12-04T19:00:00Z", "dp", "0.5", "130.11"}) {
+		if len(r) != 8 || r[4] == "" || r[5] != "false" {
 			t.Fatalf("CSV row %v of a DP release", r)
 		}
+	}
+	hs := map[string]string{}
+	for _, h := range ExportHeaders(sum) {
+		hs[h[0]] = h[1]
+	}
+	if hs["X-Baraza-Release"] != "2" || hs["X-Baraza-Released-At"] != "2026-12-04T19:00:00Z" ||
+		hs["X-Baraza-Protection"] != "dp: every count has noise added; epsilon_spent=0.5; noise_sd=130.11" {
+		t.Errorf("CSV headers %v", hs)
 	}
 	if len(rows) < 40 {
 		t.Errorf("CSV of %d rows", len(rows))

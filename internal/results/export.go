@@ -20,27 +20,39 @@ func WriteJSON(w io.Writer, s Summary) error {
 }
 
 // csvHeader is the header row of WriteCSV: DESIGN.md's eight columns, in
-// its order, then csvExtra.
-var csvHeader = append([]string{"question_id", "option_id", "by_question_id", "by_option_id", "count", "suppressed", "question", "option"}, csvExtra...)
+// its order, and nothing else (the contract readers parse by position).
+var csvHeader = []string{"question_id", "option_id", "by_question_id", "by_option_id", "count", "suppressed", "question", "option"}
 
-// csvExtra are the columns WriteCSV adds after DESIGN.md's eight, so that
-// a CSV file that travels alone still says what DESIGN.md requires of
-// every export — which release it is and how it was protected, and why a
-// hidden cell is hidden — and, in DP mode, that every count has noise
-// added and how much. Appended after the eight, they leave a reader that
-// takes columns by name or by position unchanged: the statistical
-// offices' practice of a flag column beside each value (Eurostat's and
-// SDMX-CSV's observation status, "e" estimated, "c" confidential).
-var csvExtra = []string{"protection", "release", "released_at", "mode", "epsilon_spent", "noise_sd"}
-
-// What a CSV row's protection column says of its count.
-const (
-	ProtectionExact      = "exact"       // shown as counted (suppress mode)
-	ProtectionNoise      = "noise_added" // shown with noise added (dp mode)
-	ProtectionUnreleased = "unreleased"  // no release yet: nothing shown
-	// else the reason it is hidden: ReasonSmall, ReasonComplementary,
-	// ReasonCoarsened
-)
+// ExportHeaders are what a CSV download says beside its rows, as HTTP
+// response headers (the API and the dashboard) and on standard error
+// (baraza export): the release it is, when it was made, its protection —
+// "suppression" with k, or "dp" with the ε spent so far and the standard
+// deviation of the noise on each count, so that a reader of a DP export
+// knows every count has noise added. DESIGN.md fixes the CSV's columns,
+// so this travels outside them; the JSON and XLSX exports carry the same
+// in their bodies.
+func ExportHeaders(s Summary) [][2]string {
+	out := [][2]string{{"X-Baraza-Release", strconv.Itoa(s.Release)}}
+	if s.ReleasedAt != "" {
+		out = append(out, [2]string{"X-Baraza-Released-At", s.ReleasedAt})
+	}
+	switch {
+	case s.Release == 0:
+		out = append(out, [2]string{"X-Baraza-Protection", "unreleased: no count is shown before the first release"})
+	case s.Mode == ModeDP:
+		v := "dp: every count has noise added"
+		if s.EpsilonSpent != nil {
+			v += "; epsilon_spent=" + strconv.FormatFloat(*s.EpsilonSpent, 'f', -1, 64)
+		}
+		if s.Noise != nil {
+			v += "; noise_sd=" + strconv.FormatFloat(s.Noise.SD, 'f', -1, 64)
+		}
+		out = append(out, [2]string{"X-Baraza-Protection", v})
+	default:
+		out = append(out, [2]string{"X-Baraza-Protection", "suppression: k=" + strconv.Itoa(s.K) + "; a hidden count has suppressed=true and an empty count"})
+	}
+	return out
+}
 
 // WeekColumn is the by_question_id of a report's weekly rows in CSV.
 // Parentheses never occur in question ids.
@@ -60,15 +72,10 @@ const WeekColumn = "(week)"
 //     WeekColumn, by_option_id the week) and weekly option counts
 //     (by_question_id WeekColumn).
 //
-// A hidden count has an empty count and suppressed "true". After
-// DESIGN.md's eight columns come csvExtra's, the same on every row but the
-// first: protection (ProtectionExact, ProtectionNoise, the reason a hidden
-// count is hidden — small, complementary, coarsened — or
-// ProtectionUnreleased), then the release's number, time, mode, the ε
-// spent so far and the standard deviation of the noise on each count
-// (the last two empty outside dp mode). Any cell that a spreadsheet could
-// read as a formula (starting with = + - @, tab or CR) gets a leading
-// apostrophe.
+// A hidden count has an empty count and suppressed "true"; in DP mode no
+// count is hidden and every count has noise added (ExportHeaders says so
+// beside the file). Any cell that a spreadsheet could read as a formula
+// (starting with = + - @, tab or CR) gets a leading apostrophe.
 func WriteCSV(w io.Writer, s Summary) error {
 	if _, err := io.WriteString(w, "\ufeff"); err != nil {
 		return fmt.Errorf("results: write csv: %w", err)
@@ -76,33 +83,12 @@ func WriteCSV(w io.Writer, s Summary) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	rows := [][]string{csvHeader}
-	release := []string{strconv.Itoa(s.Release), s.ReleasedAt, s.Mode, "", ""}
-	if s.Mode == ModeDP {
-		if s.EpsilonSpent != nil {
-			release[3] = strconv.FormatFloat(*s.EpsilonSpent, 'f', -1, 64)
-		}
-		if s.Noise != nil {
-			release[4] = strconv.FormatFloat(s.Noise.SD, 'f', -1, 64)
-		}
-	}
 	add := func(q, opt, by, byOpt string, n *int64, reason, question, option string) {
 		count, suppressed := "", "true"
-		protection := reason
-		switch {
-		case n != nil && s.Mode == ModeDP:
-			protection = ProtectionNoise
-		case n != nil:
-			protection = ProtectionExact
-		case protection != "":
-		case s.Release == 0:
-			protection = ProtectionUnreleased
-		default:
-			protection = ReasonComplementary
-		}
 		if n != nil {
 			count, suppressed = strconv.FormatInt(*n, 10), "false"
 		}
-		row := append([]string{q, opt, by, byOpt, count, suppressed, question, option, protection}, release...)
+		row := []string{q, opt, by, byOpt, count, suppressed, question, option}
 		for i := range row {
 			row[i] = Neutralise(row[i])
 		}

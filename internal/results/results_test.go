@@ -248,11 +248,11 @@ func TestGoldenContents(t *testing.T) {
 	if err := WriteCSV(&cs, sum); err != nil {
 		t.Fatal(err)
 	}
-	// DESIGN.md's eight columns first, in its order, then the additions.
-	if !bytes.HasPrefix(cs.Bytes(), []byte("\ufeffquestion_id,option_id,by_question_id,by_option_id,count,suppressed,question,option,protection,release,released_at,mode,epsilon_spent,noise_sd\r\n")) {
+	// DESIGN.md's eight columns, in its order, and no others.
+	if !bytes.HasPrefix(cs.Bytes(), []byte("\ufeffquestion_id,option_id,by_question_id,by_option_id,count,suppressed,question,option\r\n")) {
 		t.Errorf("csv header: got %q", cs.String()[:100])
 	}
-	if !strings.Contains(cs.String(), `incidents,other,,,,true,What happened?,"'=HYPERLINK(""http://evil.example"",""click"")",small,`) {
+	if !strings.Contains(cs.String(), `incidents,other,,,,true,What happened?,"'=HYPERLINK(""http://evil.example"",""click"")"`+"\r\n") {
 		t.Error("csv: the formula label is not neutralised, or the hidden row is not empty/true")
 	}
 	var xs bytes.Buffer

@@ -111,6 +111,9 @@ func (s *server) handleExport(format string) http.Handler {
 		switch format {
 		case "csv":
 			w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+			for _, h := range results.ExportHeaders(sum) {
+				w.Header().Set(h[0], h[1])
+			}
 			err = results.WriteCSV(w, sum)
 		case "xlsx":
 			w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")

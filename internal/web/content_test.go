@@ -424,8 +424,9 @@ func dpTown(t *testing.T, f *fixture) {
 
 // TestDPEveryOutput: every output of a DP consultation says that its
 // numbers have noise added — the API summary and the JSON export (mode,
-// ε spent, the noise's mechanism, ε and size), the CSV (every count row
-// "noise_added" with the release, mode, ε and the noise's sd), the XLSX
+// ε spent, the noise's mechanism, ε and size), the CSV (DESIGN.md's
+// columns, every count shown, and headers saying the counts have noise
+// added, with the release, ε and the noise's sd), the XLSX
 // (read-me and count headers), the official page and the public page
 // ("≈ N (noise added)" and the explanation) — and none speaks of hidden
 // counts.
@@ -458,9 +459,13 @@ func TestDPEveryOutput(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range rows[1:] {
-		if r[4] == "" || r[8] != "noise_added" || r[11] != "dp" || r[12] != "0.2" || r[13] == "" {
+		if len(r) != 8 || r[4] == "" || r[5] != "false" {
 			t.Fatalf("CSV row %v of a DP release", r)
 		}
+	}
+	if p := res.Header.Get("X-Baraza-Protection"); !strings.HasPrefix(p, "dp: every count has noise added; epsilon_spent=0.2; noise_sd=") ||
+		res.Header.Get("X-Baraza-Release") == "" || res.Header.Get("X-Baraza-Release") == "0" {
+		t.Errorf("CSV headers: protection %q, release %q", p, res.Header.Get("X-Baraza-Release"))
 	}
 	res, body = f.api(t, "GET", "/api/v1/consultations/town/export.xlsx", official)
 	if res.StatusCode != 200 {
