@@ -299,7 +299,8 @@ const (
 )
 
 // State is one respondent's progress through one script. It is stored in
-// Redis (as JSON) between steps, so it holds no identity of any kind.
+// Redis (sealed, in the router's compact encoding; see bot/session.go)
+// between steps, so it holds no identity of any kind.
 type State struct {
 	Script  string  `json:"sc"`
 	Version int     `json:"v"` // script version the session started on

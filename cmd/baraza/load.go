@@ -341,9 +341,9 @@ func printReport(w io.Writer, r loadReport) {
 		p("counts exact open loop", "%v", r.RateExact)
 	}
 	if r.LiveSessions > 0 {
-		p("redis bytes per live session", "%.0f (MEMORY USAGE of its keys; %.0f by INFO used_memory)", r.LiveKeyBytes, r.LiveUsedBytes)
+		p("redis bytes per live session", "%.0f (MEMORY USAGE of its keys; %.0f by INFO used_memory less client buffers)", r.LiveKeyBytes, r.LiveUsedBytes)
 	}
-	p("redis bytes per finished respondent", "%.0f (MEMORY USAGE; %.0f by INFO used_memory)", r.FinishedKeyBytes, r.FinishedUsed)
+	p("redis bytes per finished respondent", "%.0f (MEMORY USAGE; %.0f by INFO used_memory less client buffers)", r.FinishedKeyBytes, r.FinishedUsed)
 	p("per-respondent keys after completion", "%d (besides %d participation markers)", r.PerPersonKeys, r.MarkerKeys)
 	p("redis bytes of aggregates", "%d", r.AggregateBytes)
 	if r.BenchError != "" {
@@ -548,8 +548,9 @@ func scanPrefix(ctx context.Context, rdb redis.UniversalClient, prefix string) (
 
 func isNilErr(err error) bool { return errors.Is(err, redis.Nil) }
 
-// usedMemory is INFO memory's used_memory of a single server (0 on a
-// cluster, where it is spread).
+// usedMemory is INFO memory's used_memory less the clients' buffers
+// (mem_clients_normal) of a single server (0 on a cluster, where it is
+// spread).
 func usedMemory(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
 	c, ok := rdb.(*redis.Client)
 	if !ok {
@@ -559,12 +560,25 @@ func usedMemory(ctx context.Context, rdb redis.UniversalClient) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	used, clients := int64(-1), int64(0)
 	for line := range strings.SplitSeq(info, "\n") {
-		if v, ok := strings.CutPrefix(strings.TrimSpace(line), "used_memory:"); ok {
-			return strconv.ParseInt(v, 10, 64)
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "used_memory:"); ok {
+			if used, err = strconv.ParseInt(v, 10, 64); err != nil {
+				return 0, err
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "mem_clients_normal:"); ok {
+			clients, _ = strconv.ParseInt(v, 10, 64)
 		}
 	}
-	return 0, errors.New("no used_memory in INFO memory")
+	if used < 0 {
+		return 0, errors.New("no used_memory in INFO memory")
+	}
+	// The connections' query and output buffers come and go with the
+	// traffic (a pipeline of many events fills a query buffer for a
+	// moment): they are not what the data takes.
+	return used - clients, nil
 }
 
 // deletePrefix removes every key the load run wrote, and nothing else.
