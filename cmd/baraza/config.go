@@ -49,6 +49,9 @@ type config struct {
 	// often each process checks whether one is due (BARAZA_RELEASE_TICK).
 	ReleaseInterval time.Duration
 	ReleaseTick     time.Duration
+	// AuditFields bounds the history a release is audited with
+	// (BARAZA_AUDIT_FIELDS; release.Service.AuditFields).
+	AuditFields int
 }
 
 // defaultReleaseTick is how often a process checks whether a release is
@@ -107,6 +110,15 @@ func loadConfig(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("BARAZA_RELEASE_INTERVAL %q must be a duration such as 10m (0: no wait between releases)", v))
 		} else {
 			c.ReleaseInterval = d
+		}
+	}
+	c.AuditFields = release.DefaultAuditFields
+	if v := strings.TrimSpace(getenv("BARAZA_AUDIT_FIELDS")); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			errs = append(errs, fmt.Errorf("BARAZA_AUDIT_FIELDS %q must be a whole number of counter fields, such as %d (the previous release is always included)", v, release.DefaultAuditFields))
+		} else {
+			c.AuditFields = n
 		}
 	}
 	if v := strings.TrimSpace(getenv("BARAZA_RELEASE_TICK")); v != "" {

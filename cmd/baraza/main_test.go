@@ -49,6 +49,9 @@ func TestConfig(t *testing.T) {
 		{"webchat limit off", map[string]string{"BARAZA_WEBCHAT_LIMIT": "off"}, ""},
 		{"bad webchat limit", map[string]string{"BARAZA_WEBCHAT_LIMIT": "0"}, "BARAZA_WEBCHAT_LIMIT"},
 		{"short metrics token", map[string]string{"BARAZA_METRICS_TOKEN": "abc"}, "BARAZA_METRICS_TOKEN"},
+		{"audit fields", map[string]string{"BARAZA_AUDIT_FIELDS": "12000"}, ""},
+		{"bad audit fields", map[string]string{"BARAZA_AUDIT_FIELDS": "all"}, "BARAZA_AUDIT_FIELDS"},
+		{"zero audit fields", map[string]string{"BARAZA_AUDIT_FIELDS": "0"}, "BARAZA_AUDIT_FIELDS"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

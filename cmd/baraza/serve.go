@@ -184,7 +184,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		interval = -1 // release.Service: no wait
 	}
 	svc := &consult.Service{Store: st, Catalog: catalog, K: cfg.K,
-		Releases: &release.Service{Interval: interval, Logger: log}}
+		Releases: &release.Service{Interval: interval, Logger: log, AuditFields: cfg.AuditFields}}
 	routerCfg := bot.RouterConfig{
 		Releases: svc.Release(),
 		Store:    st,
