@@ -52,7 +52,7 @@ func (r *Router) limited(ev Event, s *dialogs.Script) bool {
 // admit decides whether ev may begin a response to s, and returns the
 // participation marker its completion will set. code is a normalised
 // invite code, or "".
-func (r *Router) admit(ctx context.Context, ev Event, s *dialogs.Script, code string) (marker string, err error) {
+func (r *Router) admit(ctx context.Context, ev Event, s *dialogs.Script, code string, pre *startChecks) (marker string, err error) {
 	if s.Kind != dialogs.KindConsultation {
 		return "", nil
 	}
@@ -75,10 +75,16 @@ func (r *Router) admit(ctx context.Context, ev Event, s *dialogs.Script, code st
 		}
 		fallthrough
 	default:
-		marker = r.cfg.Keys.Participation(s.ID, ev.Platform, ev.User)
+		if pre != nil {
+			marker = pre.marker // plainMarker computed the same
+		} else {
+			marker = r.cfg.Keys.Participation(s.ID, ev.Platform, ev.User)
+		}
 	}
-	done, err := r.cfg.Store.Participated(ctx, s.ID, marker)
-	if err != nil {
+	var done bool
+	if pre != nil && pre.marker == marker {
+		done = pre.participated // read with the status, same round trip
+	} else if done, err = r.cfg.Store.Participated(ctx, s.ID, marker); err != nil {
 		return "", fmt.Errorf("router: participation: %w", err)
 	}
 	if done {
@@ -97,6 +103,17 @@ func (r *Router) admit(ctx context.Context, ev Event, s *dialogs.Script, code st
 		}
 	}
 	return marker, nil
+}
+
+// plainMarker is the participation marker admit will check for ev and s
+// when it needs nothing but the person (not an invite code), so begin can
+// read it together with the status; ok=false otherwise.
+func (r *Router) plainMarker(ev Event, s *dialogs.Script) (string, bool) {
+	if s.Kind != dialogs.KindConsultation || s.Access == dialogs.AccessInvite ||
+		s.Access == dialogs.AccessPlatform && ev.Platform == "webchat" {
+		return "", false
+	}
+	return r.cfg.Keys.Participation(s.ID, ev.Platform, ev.User), true
 }
 
 // redeem starts the invite-only consultation a code belongs to. The code is

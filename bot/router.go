@@ -368,14 +368,24 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 		return textResponse(lang, dialogs.UI(lang, "unknown_consultation")), "unknown", nil
 	}
 	lang = r.lang(pickLang(script, ev.Locale), ev.Locale)
-	open, err := r.isOpen(ctx, script)
+	// The status and, when the marker needs no invite code, whether the
+	// person took part already are read in one round trip.
+	var pre *startChecks
+	if m, ok := r.plainMarker(ev, script); ok {
+		statuses, done, err := r.cfg.Store.StartChecks(ctx, script.ID, m)
+		if err != nil {
+			return Response{}, "", fmt.Errorf("router: start checks: %w", err)
+		}
+		pre = &startChecks{statuses: statuses, marker: m, participated: done}
+	}
+	open, err := r.isOpen(ctx, script, pre)
 	if err != nil {
 		return Response{}, "", err
 	}
 	if !open {
 		return textResponse(lang, dialogs.UI(lang, "closed")), "closed", nil
 	}
-	marker, err := r.admit(ctx, ev, script, code)
+	marker, err := r.admit(ctx, ev, script, code, pre)
 	if key, ok := completionRefused(err); ok {
 		outcome := "refused"
 		if key == "already_participated" {
@@ -458,14 +468,28 @@ func (r *Router) bump(ctx context.Context, consultation, nonce, field, remember 
 	return nil
 }
 
-// IsOpen reports whether a consultation takes respondents now.
-func (r *Router) isOpen(ctx context.Context, s *dialogs.Script) (bool, error) {
+// startChecks are the reads a /start needs, made in one round trip
+// (Store.StartChecks).
+type startChecks struct {
+	statuses     map[string]store.StatusOverride
+	marker       string
+	participated bool
+}
+
+// IsOpen reports whether a consultation takes respondents now; pre, when
+// not nil, holds the statuses already read.
+func (r *Router) isOpen(ctx context.Context, s *dialogs.Script, pre *startChecks) (bool, error) {
 	if s.Kind == dialogs.KindReport {
 		return true, nil
 	}
-	overrides, err := r.cfg.Store.Statuses(ctx)
-	if err != nil {
-		return false, fmt.Errorf("router: statuses: %w", err)
+	var overrides map[string]store.StatusOverride
+	if pre != nil {
+		overrides = pre.statuses
+	} else {
+		var err error
+		if overrides, err = r.cfg.Store.Statuses(ctx); err != nil {
+			return false, fmt.Errorf("router: statuses: %w", err)
+		}
 	}
 	o := overrides[s.ID]
 	return EffectiveStatus(s, o.Status, o.At, r.now()) == StatusOpen, nil

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
@@ -77,6 +78,33 @@ func (s *Store) Statuses(ctx context.Context) (map[string]StatusOverride, error)
 	if err != nil {
 		return nil, fmt.Errorf("store: statuses: %w", err)
 	}
+	return parseStatuses(m)
+}
+
+// StartChecks is Statuses and Participated(consultation, marker) in one
+// round trip, for a /start: the two reads are independent, and a /start
+// cost four round trips (session, status, participation, commit).
+func (s *Store) StartChecks(ctx context.Context, consultation, marker string) (map[string]StatusOverride, bool, error) {
+	if err := checkID("consultation", consultation); err != nil {
+		return nil, false, err
+	}
+	if err := checkHex("participation marker", marker); err != nil {
+		return nil, false, err
+	}
+	st := redis.NewMapStringStringCmd(ctx, "hgetall", s.gkey("status"))
+	ex := redis.NewIntCmd(ctx, "exists", s.ctag(consultation)+":p:"+marker)
+	err := s.hot.do(ctx, st, ex)
+	if err == nil {
+		err = errors.Join(st.Err(), ex.Err())
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("store: start checks: %w", err)
+	}
+	out, err := parseStatuses(st.Val())
+	return out, ex.Val() == 1, err
+}
+
+func parseStatuses(m map[string]string) (map[string]StatusOverride, error) {
 	out := make(map[string]StatusOverride, len(m))
 	for c, v := range m {
 		var o StatusOverride
