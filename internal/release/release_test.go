@@ -465,3 +465,40 @@ func TestScriptChanged(t *testing.T) {
 	}
 	t.Logf("unaudited render with the changed script: %d findings; audited: %d", unaudited, len(rep.Findings))
 }
+
+// TestHistoryGone: a release body of the history removed by hand (or one
+// that no longer decodes) does not stop new releases: the next one is
+// audited with what is left and made.
+func TestHistoryGone(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "six.yaml", 40, store.Options{})
+	svc := e.service()
+	svc.Interval = -1
+	for r := 1; r <= 3; r++ {
+		e.complete(t, 5)
+		if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+			t.Fatalf("release %d: made %v, %v", r, made, err)
+		}
+	}
+	rdb := e.st.Client()
+	tag := e.prefix + "{c:" + e.sc.ID + "}"
+	if err := rdb.Set(ctx, tag+":r:2", "not a release", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	e.complete(t, 5)
+	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+		t.Fatalf("release 4 with a broken history: made %v, %v", made, err)
+	}
+	// And one missing just behind the previous release.
+	if n, err := rdb.Del(ctx, tag+":r:3").Result(); err != nil || n != 1 {
+		t.Fatalf("delete release 3's body: %d, %v", n, err)
+	}
+	e.complete(t, 5)
+	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+		t.Fatalf("release 5 with a missing history: made %v, %v", made, err)
+	}
+	log, err := svc.Log(ctx, e.sc)
+	if err != nil || len(log) != 5 || log[0].Completions != 25 {
+		t.Fatalf("log %v, %v", log, err)
+	}
+}

@@ -80,12 +80,18 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 	size := len(prev.Counters)
 	for n := prev.Number - 1; n >= 1; n-- {
 		b, err := s.Store.ReleaseBody(ctx, sc.ID, n)
+		if errors.Is(err, store.ErrNotFound) {
+			// Removed by hand: audit with what is left, and say so.
+			s.log().Warn("release history incomplete", "consultation", sc.ID, "missing", n)
+			break
+		}
 		if err != nil {
 			return nil, fmt.Errorf("release: %w", err)
 		}
 		r, err := decodeRelease(s.Store, b)
 		if err != nil {
-			return nil, err
+			s.log().Warn("release history unreadable", "consultation", sc.ID, "release", n, "err", err)
+			break
 		}
 		if size+len(r.Counters) > budget {
 			break

@@ -363,24 +363,7 @@ func TestLabelsHidden(t *testing.T) {
 // the same on every load (noise drawn once per release).
 func TestPublicPageDP(t *testing.T) {
 	f := newFixture(t)
-	town := f.env.Catalog.Get("town")
-	eps, err := privacy.ParseEpsilon("1.0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	town.DP = &dialogs.DP{Epsilon: eps, Releases: 5, Every: time.Hour}
-	ctx := context.Background()
-	f.env.Release(t) // the calendar starts: its first release is an hour on
-	for i := range 5 {
-		a := dialogs.Answers{"area": {Options: []string{"north"}}, "gender": {Options: []string{"woman"}},
-			"safe": {Options: []string{"3"}}, "lit": {Options: []string{"3"}}, "incidents": {Options: []string{"none"}}}
-		if _, err := f.env.Store.Apply(ctx, store.Completion{Consultation: "town", Key: fmt.Sprintf("dp-%d", i),
-			Incr: results.Increments(town, a, "")}); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.env.Advance(time.Hour)
-	f.env.Release(t)
+	dpTown(t, f)
 	_, page := f.browser(t).get("/public/town")
 	for _, s := range []string{"(noise added)", `id="why-noise"`, "ε = 0.2 spent so far", tr("en", "public_note_dp")} {
 		if !strings.Contains(page, template.HTMLEscapeString(s)) && !strings.Contains(page, s) {
