@@ -253,3 +253,26 @@ func BenchmarkRelease(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkAuditPair is one audit of a finished release of the largest
+// bundled consultation together with the previous one (every table of
+// both, and their difference): the audit a release passes, as a reader
+// attacks it.
+func BenchmarkAuditPair(b *testing.B) {
+	s := load(b, "community-safety.yaml")
+	for _, n := range []int{100, 1000, 10000} {
+		pop := Generate(rand.New(rand.NewPCG(9, uint64(n))), s, n, 5)
+		c0, c1 := pop.Counters(n-5), pop.Counters(-1)
+		sum0, _, _ := results.Audited(s, c0, 5, "open", "en", nil)
+		prev := []results.Published{{Counters: c0, Summary: sum0}}
+		sum1, _, _ := results.Audited(s, c1, 5, "open", "en", prev)
+		p, _ := results.Model(s, append(prev, results.Published{Counters: c1, Summary: sum1}))
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				if rep := privacy.Audit(5, p); !rep.OK() {
+					b.Fatalf("the release fails its audit: %d findings", len(rep.Findings))
+				}
+			}
+		})
+	}
+}
