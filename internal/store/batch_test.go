@@ -95,3 +95,41 @@ func TestBatchedCancel(t *testing.T) {
 		t.Errorf("cancelled load: got %v, want context.Canceled", err)
 	}
 }
+
+// TestSessionRingRefill: a session whose ring of recent events is not the
+// expected size (written by some other version) gets a fresh one on its
+// next commit: the commit of an existing session sends no filler, the
+// script asks for one, and the second try writes it.
+func TestSessionRingRefill(t *testing.T) {
+	for _, b := range backends {
+		t.Run(b.name, func(t *testing.T) {
+			s, rdb, prefix := b.open(t)
+			ctx := ctxT(t)
+			r := hexID('f')
+			if err := s.SaveSession(ctx, r, 0, []byte("one"), "e1"); err != nil {
+				t.Fatal(err)
+			}
+			key := prefix + "{r:" + r + "}:s"
+			if err := rdb.HSet(ctx, key, "e", "short").Err(); err != nil {
+				t.Fatal(err)
+			}
+			_, v, _, err := s.LoadSession(ctx, r, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.SaveSession(ctx, r, v, []byte("two"), "e2"); err != nil {
+				t.Fatalf("commit over a short ring: %v", err)
+			}
+			ring, err := rdb.HGet(ctx, key, "e").Result()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ring) != 16*12 {
+				t.Errorf("ring: %d characters, want %d", len(ring), 16*12)
+			}
+			if _, _, dup, err := s.LoadSession(ctx, r, "e2"); err != nil || !dup {
+				t.Errorf("e2 after the refill: dup %v, err %v; want a duplicate", dup, err)
+			}
+		})
+	}
+}

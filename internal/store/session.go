@@ -82,8 +82,14 @@ func (s *Store) LoadSession(ctx context.Context, respondent, eventKey string) (d
 // apart (a false duplicate among 16 has odds of 1 in 10^13).
 func seenDigestOf(eventKey string) string {
 	h := sha256.Sum256([]byte(eventKey))
-	return hex.EncodeToString(h[:seenDigest/2])
+	var out [seenDigest]byte
+	hex.Encode(out[:], h[:seenDigest/2])
+	return string(out[:])
 }
+
+// argZero and argOne are the script flags as interface values made once
+// (a string converted to an interface at run time is an allocation).
+var argZero, argOne any = "0", "1"
 
 func seenHas(ring, d string) bool {
 	for i := 0; i+seenDigest <= len(ring); i += seenDigest {
@@ -96,7 +102,9 @@ func seenHas(ring, d string) bool {
 
 // saveScript: KEYS session; ARGV expected version ("0": none), new
 // version, data, event digest ("" for none), expiry (unix ms), "1" to
-// delete, random filler for a new ring.
+// delete, random filler for a new ring ("" when the session exists: its
+// ring is kept; the script answers FILL if the ring must be made after
+// all, and the caller sends one), the ring's size.
 var saveScript = register(`
 local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
 local ring = cur[2]
@@ -115,7 +123,10 @@ if ARGV[6] == '1' then
   redis.call('DEL', KEYS[1])
   return 'OK'
 end
-if not ring or #ring ~= #ARGV[7] then
+if not ring or #ring ~= tonumber(ARGV[8]) then
+  if #ARGV[7] ~= tonumber(ARGV[8]) then
+    return 'FILL'
+  end
   ring = ARGV[7]
 end
 if ARGV[4] ~= '' then
@@ -156,23 +167,27 @@ func (s *Store) CommitSession(ctx context.Context, respondent string, version in
 	if version < 0 {
 		return 0, fmt.Errorf("%w: negative session version", ErrInvalid)
 	}
-	ev, del := "", "0"
+	ev, del := "", argZero
 	if eventKey != "" {
 		ev = seenDigestOf(eventKey)
 	}
 	if data == nil {
-		del = "1"
+		del = argOne
 	}
 	// A new session's ring starts full of random digests, so its size
-	// never changes.
+	// never changes. An existing session has its ring: no filler (random
+	// bytes and three allocations a step) unless the script asks.
 	fill := ""
-	if del == "0" {
+	if data != nil && version == 0 {
 		fill = randHex(seenSize / 2)
 	}
 	nv := newVersion()
-	res, err := s.run(ctx, saveScript, []string{s.sessionKey(respondent)},
-		strconv.FormatInt(version, 10), strconv.FormatInt(nv, 10), data, ev,
-		s.grainAfter(s.opt.SessionTTL).UnixMilli(), del, fill).Text()
+	keys := []string{s.sessionKey(respondent)}
+	expiry := s.grainAfter(s.opt.SessionTTL).UnixMilli()
+	res, err := s.run(ctx, saveScript, keys, version, nv, data, ev, expiry, del, fill, seenSize).Text()
+	if err == nil && res == "FILL" {
+		res, err = s.run(ctx, saveScript, keys, version, nv, data, ev, expiry, del, randHex(seenSize/2), seenSize).Text()
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: save session: %w", err)
 	}

@@ -152,7 +152,9 @@ func clip(v string) string {
 // keys): 128 bits of SHA-256 in hex.
 func digest(v string) string {
 	h := sha256.Sum256([]byte(v))
-	return hex.EncodeToString(h[:16])
+	var out [32]byte
+	hex.Encode(out[:], h[:16])
+	return string(out[:])
 }
 
 func randHex(n int) string {
