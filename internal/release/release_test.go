@@ -317,7 +317,7 @@ func TestAuditedWithPrevious(t *testing.T) {
 // the earlier releases, store) by the number of completions it covers: the
 // work is in the cells, not in the responses. The release measured is the
 // fourth, 5 completions after the third, audited with as many earlier
-// ones as DefaultAuditFields allows (for this script, the previous one).
+// ones as DefaultAuditFields allows (for this script, the two before it).
 func BenchmarkMake(b *testing.B) {
 	for _, n := range []int{100, 10000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {

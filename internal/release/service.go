@@ -53,13 +53,14 @@ type Service struct {
 	starts sync.Map            // consultation -> its DP calendar's stored start
 }
 
-// DefaultAuditFields is Service.AuditFields's default: about fifteen
-// releases of a six-question consultation (198 fields), the previous one
-// only for the largest bundled one (1,500–1,900 fields), whose release at
-// 10,000 respondents takes about 0.2 s audited with one earlier release,
-// 1.8 s with two and 33 s with three (BenchmarkMake, 2 shared cores): the
-// auditor's dense programs grow faster than the history.
-const DefaultAuditFields = 3000
+// DefaultAuditFields is Service.AuditFields's default: about twenty
+// releases of a six-question consultation (198 fields), the two before
+// it for the largest bundled one (1,500–1,900 fields), whose release at
+// 10,000 respondents takes about 0.2–0.6 s audited with one earlier
+// release, 1.75 s with two and 33 s with three (BenchmarkMake, 2 shared
+// cores): the auditor's dense programs grow faster than the history. A
+// release is made at most every interval, by one process.
+const DefaultAuditFields = 4000
 
 // history is what release n is audited with, oldest first: prev, and
 // before it as many earlier releases as AuditFields allows. A reader keeps
