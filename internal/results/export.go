@@ -83,7 +83,7 @@ func WriteCSV(w io.Writer, s Summary) error {
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = true
 	rows := [][]string{csvHeader}
-	add := func(q, opt, by, byOpt string, n *int64, reason, question, option string) {
+	add := func(q, opt, by, byOpt string, n *int64, question, option string) {
 		count, suppressed := "", "true"
 		if n != nil {
 			count, suppressed = strconv.FormatInt(*n, 10), "false"
@@ -94,29 +94,29 @@ func WriteCSV(w io.Writer, s Summary) error {
 		}
 		rows = append(rows, row)
 	}
-	add("", FieldStarted, "", "", s.Started, s.StartedReason, "", "")
-	add("", FieldCompleted, "", "", s.Completed, s.CompletedReason, "", "")
-	add("", FieldDeclined, "", "", s.Declined, s.DeclinedReason, "", "")
+	add("", FieldStarted, "", "", s.Started, "", "")
+	add("", FieldCompleted, "", "", s.Completed, "", "")
+	add("", FieldDeclined, "", "", s.Declined, "", "")
 	questions := make(map[string]*Question, len(s.Questions))
 	for i := range s.Questions {
 		q := &s.Questions[i]
 		questions[q.ID] = q
-		add(q.ID, "", "", "", q.Answered, q.AnsweredReason, q.Text, "")
+		add(q.ID, "", "", "", q.Answered, q.Text, "")
 		for _, o := range q.Options {
-			add(q.ID, o.ID, "", "", o.Count, o.Reason, q.Text, o.Label)
+			add(q.ID, o.ID, "", "", o.Count, q.Text, o.Label)
 		}
 	}
 	for _, b := range s.Breakdowns {
 		qtext, labels := questionText(questions[b.Question])
 		for _, c := range b.Cells {
-			add(b.Question, c.Option, b.By, c.ByOption, c.Count, c.Reason, qtext, labels[c.Option])
+			add(b.Question, c.Option, b.By, c.ByOption, c.Count, qtext, labels[c.Option])
 		}
 	}
 	for _, w := range s.Weeks {
-		add("", FieldCompleted, WeekColumn, w.Week, w.Completed, w.Reason, "", "")
+		add("", FieldCompleted, WeekColumn, w.Week, w.Completed, "", "")
 		for _, c := range w.Cells {
 			qtext, labels := questionText(questions[c.Question])
-			add(c.Question, c.Option, WeekColumn, w.Week, c.Count, c.Reason, qtext, labels[c.Option])
+			add(c.Question, c.Option, WeekColumn, w.Week, c.Count, qtext, labels[c.Option])
 		}
 	}
 	if err := cw.WriteAll(rows); err != nil {
