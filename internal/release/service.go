@@ -79,26 +79,40 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 	}
 	out := []*Release{prev}
 	size := len(prev.Counters)
-	for n := prev.Number - 1; n >= 1; n-- {
-		b, err := s.Store.ReleaseBody(ctx, sc.ID, n)
-		if errors.Is(err, store.ErrNotFound) {
-			// Removed by hand: audit with what is left, and say so.
-			s.log().Warn("release history incomplete", "consultation", sc.ID, "missing", n)
-			break
+	n := prev.Number - 1
+	for n >= 1 && size < budget {
+		// Older releases have no more fields than prev: ask at once for
+		// as many as could fit, in one round trip.
+		want := min(n, max(1, (budget-size)/max(1, len(prev.Counters))+1))
+		ns := make([]int, want)
+		for i := range ns {
+			ns[i] = n - i
 		}
+		bodies, err := s.Store.ReleaseBodies(ctx, sc.ID, ns)
 		if err != nil {
 			return nil, fmt.Errorf("release: %w", err)
 		}
-		r, err := decodeRelease(s.Store, b)
-		if err != nil {
-			s.log().Warn("release history unreadable", "consultation", sc.ID, "release", n, "err", err)
-			break
+		for i, b := range bodies {
+			if b == nil {
+				// Removed by hand: audit with what is left, and say so.
+				s.log().Warn("release history incomplete", "consultation", sc.ID, "missing", ns[i])
+				n = 0
+				break
+			}
+			r, err := decodeRelease(s.Store, b)
+			if err != nil {
+				s.log().Warn("release history unreadable", "consultation", sc.ID, "release", ns[i], "err", err)
+				n = 0
+				break
+			}
+			if size+len(r.Counters) > budget {
+				n = 0
+				break
+			}
+			size += len(r.Counters)
+			out = append(out, s.forScript(sc, r))
+			n--
 		}
-		if size+len(r.Counters) > budget {
-			break
-		}
-		size += len(r.Counters)
-		out = append(out, s.forScript(sc, r))
 	}
 	slices.Reverse(out)
 	return out, nil

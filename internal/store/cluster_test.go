@@ -80,6 +80,10 @@ func TestCluster(t *testing.T) {
 		if made, err := s.CreateRelease(ctx, c, 1, []byte("{}"), []byte("{}"), nil); err != nil || made {
 			t.Fatalf("CreateRelease of the same number again: got %v, %v", made, err)
 		}
+		// A release's history in one MGET: the keys share the slot.
+		if got, err := s.ReleaseBodies(ctx, c, []int{1, 2}); err != nil || len(got) != 2 || string(got[0]) != "{}" || got[1] != nil {
+			t.Fatalf("ReleaseBodies: got %q, %v", got, err)
+		}
 		if got, err := s.Texts(ctx, c, "story"); err != nil || len(got) != 1 {
 			t.Fatalf("Texts: got %v, %v", got, err)
 		}

@@ -192,6 +192,33 @@ func (s *Store) ReleaseBody(ctx context.Context, c string, n int) ([]byte, error
 	return b, nil
 }
 
+// ReleaseBodies returns the bodies of releases ns of consultation c in
+// one round trip (one MGET: the keys share the consultation's slot), a
+// nil body where a release is missing.
+func (s *Store) ReleaseBodies(ctx context.Context, c string, ns []int) ([][]byte, error) {
+	if err := checkID("consultation", c); err != nil {
+		return nil, err
+	}
+	if len(ns) == 0 {
+		return nil, nil
+	}
+	keys := make([]string, len(ns))
+	for i, n := range ns {
+		keys[i] = s.releaseKey(c, n)
+	}
+	vals, err := s.rdb.MGet(ctx, keys...).Result()
+	if err != nil {
+		return nil, fmt.Errorf("store: release bodies: %w", err)
+	}
+	out := make([][]byte, len(vals))
+	for i, v := range vals {
+		if str, ok := v.(string); ok {
+			out[i] = []byte(str)
+		}
+	}
+	return out, nil
+}
+
 // SealFields returns m with its field names sealed as the counters hash
 // seals them (unchanged without Options.CounterKey), for a release's copy
 // of the counters: a Redis dump then says no more of a release than of
