@@ -12,11 +12,30 @@
 package attack
 
 import (
+	_ "embed"
+	"io/fs"
 	"math/rand/v2"
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/results"
 )
+
+//go:embed testdata/six.yaml
+var six []byte
+
+// Script loads a script the attacks use: "six.yaml" (the six-question
+// consultation of the report, kept with this package) or a
+// bundled one by its file name.
+func Script(file string) (*dialogs.Script, error) {
+	data := six
+	if file != "six.yaml" {
+		var err error
+		if data, err = fs.ReadFile(dialogs.Bundled(), file); err != nil {
+			return nil, err
+		}
+	}
+	return dialogs.Load(file, data)
+}
 
 // Population is a set of completed respondents of one script.
 type Population struct {

@@ -2,9 +2,7 @@ package attack
 
 import (
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
-	"os"
 	"testing"
 
 	"github.com/baraza/baraza/dialogs"
@@ -14,17 +12,7 @@ import (
 
 func load(t testing.TB, file string) *dialogs.Script {
 	t.Helper()
-	var data []byte
-	var err error
-	if file == "six.yaml" {
-		data, err = os.ReadFile("testdata/" + file)
-	} else {
-		data, err = fs.ReadFile(dialogs.Bundled(), file)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := dialogs.Load(file, data)
+	s, err := Script(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,6 +222,16 @@ func BenchmarkAudit(b *testing.B) {
 	}
 }
 
+// lastRelease is the benchmarks' state: n respondents of a generated
+// population of s, the release made 5 completions before them (audited
+// alone), and the counters of all n.
+func lastRelease(s *dialogs.Script, n int) ([]results.Published, map[string]int64) {
+	pop := Generate(rand.New(rand.NewPCG(9, uint64(n))), s, n, 5)
+	c0 := pop.Counters(n - 5)
+	sum0, _, _ := results.Audited(s, c0, 5, "open", "en", nil)
+	return []results.Published{{Counters: c0, Summary: sum0}}, pop.Counters(-1)
+}
+
 // BenchmarkRelease is the cost of making one release of the largest
 // bundled consultation safe together with the previous one, 5 completions
 // earlier (results.Audited with prev: every round of "hide more"), by the
@@ -242,10 +240,7 @@ func BenchmarkAudit(b *testing.B) {
 func BenchmarkRelease(b *testing.B) {
 	s := load(b, "community-safety.yaml")
 	for _, n := range []int{100, 1000, 10000} {
-		pop := Generate(rand.New(rand.NewPCG(9, uint64(n))), s, n, 5)
-		c0, c1 := pop.Counters(n-5), pop.Counters(-1)
-		sum0, _, _ := results.Audited(s, c0, 5, "open", "en", nil)
-		prev := []results.Published{{Counters: c0, Summary: sum0}}
+		prev, c1 := lastRelease(s, n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			for b.Loop() {
 				results.Audited(s, c1, 5, "open", "en", prev)
@@ -261,10 +256,7 @@ func BenchmarkRelease(b *testing.B) {
 func BenchmarkAuditPair(b *testing.B) {
 	s := load(b, "community-safety.yaml")
 	for _, n := range []int{100, 1000, 10000} {
-		pop := Generate(rand.New(rand.NewPCG(9, uint64(n))), s, n, 5)
-		c0, c1 := pop.Counters(n-5), pop.Counters(-1)
-		sum0, _, _ := results.Audited(s, c0, 5, "open", "en", nil)
-		prev := []results.Published{{Counters: c0, Summary: sum0}}
+		prev, c1 := lastRelease(s, n)
 		sum1, _, _ := results.Audited(s, c1, 5, "open", "en", prev)
 		p, _ := results.Model(s, append(prev, results.Published{Counters: c1, Summary: sum1}))
 		b.Run(fmt.Sprint(n), func(b *testing.B) {

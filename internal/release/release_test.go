@@ -4,9 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"math/rand/v2"
-	"os"
 	"sync"
 	"testing"
 	"time"
@@ -66,17 +64,7 @@ func TestPolicyDue(t *testing.T) {
 
 func loadScript(t testing.TB, file string) *dialogs.Script {
 	t.Helper()
-	var data []byte
-	var err error
-	if file == "six.yaml" {
-		data, err = os.ReadFile("../attack/testdata/six.yaml")
-	} else {
-		data, err = fs.ReadFile(dialogs.Bundled(), file)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := dialogs.Load(file, data)
+	s, err := attack.Script(file)
 	if err != nil {
 		t.Fatal(err)
 	}
