@@ -233,13 +233,15 @@ func Audit(k int, p *Problem) Report {
 			continue
 		}
 		rep.Intervals = append(rep.Intervals, Interval{c, lo, hi})
+		why := ""
 		switch {
 		case lo == hi:
-			rep.Findings = append(rep.Findings, Finding{Cell: c, Lo: lo, Hi: hi, Why: WhyPinned, Group: -1, Cells: []int{c}})
+			why = WhyPinned
 		case hi != math.MaxInt64 && hi-lo < int64(k):
-			rep.Findings = append(rep.Findings, Finding{Cell: c, Lo: lo, Hi: hi, Why: WhyNarrow, Group: -1, Cells: []int{c}})
+			why = WhyNarrow
 		}
-		if n := len(rep.Findings); n > 0 && rep.Findings[n-1].Cell == c {
+		if why != "" {
+			rep.Findings = append(rep.Findings, Finding{Cell: c, Lo: lo, Hi: hi, Why: why, Group: -1, Cells: []int{c}})
 			a.flag(c)
 		}
 	}
