@@ -60,7 +60,9 @@ type PendingText struct {
 }
 
 // PendingTexts returns the texts of question q that wait for a release,
-// in random order.
+// in the set's order (for a small set, Redis may keep insertion order):
+// only the release service reads them, to count completions and move
+// them; readers get released texts from Texts, which shuffles.
 func (s *Store) PendingTexts(ctx context.Context, c, q string) ([]PendingText, error) {
 	members, err := s.textSet(ctx, c, q, "tp", "pending texts")
 	if err != nil {
