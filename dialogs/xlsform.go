@@ -438,8 +438,8 @@ var endType = regexp.MustCompile(`^end[ _](group|repeat|lgroup|looped group)$`)
 
 // loopType is pyxform's "begin loop over list": the rows up to "end loop"
 // asked once for each choice of the list.
-var beginLoop = regexp.MustCompile(`^begin[ _]loop( over)? (\S+)$`)
-var endLoop = regexp.MustCompile(`^end[ _]loop$`)
+var beginLoop = regexp.MustCompile(`^begin[ _]loop( over)? (\S+)$|^begin[ _]kobomatrix$`)
+var endLoop = regexp.MustCompile(`^end[ _](loop|kobomatrix)$`)
 
 // frame is an open group or repeat.
 type frame struct {
@@ -1251,6 +1251,7 @@ func no(v string) bool {
 // markdown marks (never shown raw); a link keeps its address.
 var (
 	htmlTag    = regexp.MustCompile(`(?s)<[^<>]{0,500}>`)
+	hiddenHTML = regexp.MustCompile(`(?is)<(?:span|div|p|font)\b[^<>]{0,500}display\s*:\s*none[^<>]{0,500}>[^<]{0,1000}</(?:span|div|p|font)\s*>`)
 	mdLink     = regexp.MustCompile(`\[([^\]\n]{0,500})\]\(([^)\s]{1,500})\)`)
 	mdStrong   = regexp.MustCompile(`\*\*([^*\n]{1,500}?)\*\*|__([^_\n]{1,500}?)__`)
 	mdEmphasis = regexp.MustCompile(`(^|[^\w*$])[*_]([^*_\n{}]{1,500}?)[*_]($|[^\w*])`)
@@ -1261,6 +1262,11 @@ var (
 func stripMarkup(s string) string {
 	if !strings.ContainsAny(s, "<>*_[#&") {
 		return s
+	}
+	// Text a form hides from the screen (Kobo's grid theme hides labels
+	// in spans) is not shown either, unless it is all there is.
+	if h := hiddenHTML.ReplaceAllString(s, ""); strings.TrimSpace(htmlTag.ReplaceAllString(h, "")) != "" {
+		s = h
 	}
 	s = htmlTag.ReplaceAllString(s, "")
 	s = mdLink.ReplaceAllString(s, "$1 ($2)")
@@ -1324,12 +1330,16 @@ func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedR
 	for {
 		start := -1
 		var list string
+		matrix := false // KoboToolbox's begin_kobomatrix, its list in kobo--matrix_list
 		for i, nr := range rows {
 			if m := beginLoop.FindStringSubmatch(typeOf(nr)); m != nil {
 				start = i
 				// The list name keeps its case.
 				f := strings.Fields(t.get(nr.cells, "type"))
 				list = f[len(f)-1]
+				if matrix = m[2] == ""; matrix {
+					list = t.get(nr.cells, "kobo--matrix_list")
+				}
 				break
 			}
 		}
@@ -1402,18 +1412,37 @@ func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedR
 						}
 						v = strings.ReplaceAll(v, "%(name)s", o.opt.ID)
 						v = strings.ReplaceAll(v, "%(label)s", label)
-						for n := range defined {
-							v = strings.ReplaceAll(v, "${"+n+"}", "${"+n+"_"+o.opt.ID+"}")
+						if strings.Contains(v, "${") {
+							v = renameRefs(v, func(n string) string {
+								if defined[n] {
+									return loopedName(matrix, loopName, o.opt.ID, n)
+								}
+								return n
+							})
 						}
 						if c.idx == nameCol && strings.TrimSpace(v) != "" {
-							v = strings.TrimSpace(v) + "_" + o.opt.ID
+							v = loopedName(matrix, loopName, o.opt.ID, strings.TrimSpace(v))
 						}
 						cells[c.idx] = v
 					}
 					out = append(out, numberedRow{nr.r, cells})
 					if len(out) > maxLoopRows {
 						x.errf(t.name, begin.r, "", loopName, "the loop makes more than %d rows", maxLoopRows)
-						return rows[:start]
+						// Leave out every loop, so that nothing else is reported
+						// about rows that were never expanded.
+						var kept []numberedRow
+						depth := 0
+						for _, nr := range append(rows[:start:start], rows[end+1:]...) {
+							switch tp := typeOf(nr); {
+							case beginLoop.MatchString(tp):
+								depth++
+							case endLoop.MatchString(tp) && depth > 0:
+								depth--
+							case depth == 0:
+								kept = append(kept, nr)
+							}
+						}
+						return kept
 					}
 				}
 			}
@@ -1421,6 +1450,36 @@ func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedR
 		out = append(out, numberedRow{rows[end].r, x.retype(t, rows[end].cells, "end group")})
 		rows = append(out, rows[end+1:]...)
 	}
+}
+
+// renameRefs rewrites every ${name} of v with rename.
+func renameRefs(v string, rename func(string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(v[i:], '}')
+		if j < 0 {
+			break
+		}
+		b.WriteString(v[:i+2])
+		b.WriteString(rename(v[i+2 : i+j]))
+		v = v[i+j:]
+	}
+	b.WriteString(v)
+	return b.String()
+}
+
+// loopedName names a question of a loop for one choice: name_choice for
+// pyxform's loops, matrix_choice_name for KoboToolbox's matrices (the
+// names KoboToolbox's exports give the matrix's cells).
+func loopedName(matrix bool, loop, choice, name string) string {
+	if matrix {
+		return loop + "_" + choice + "_" + name
+	}
+	return name + "_" + choice
 }
 
 // retype returns a copy of a row with another type.

@@ -336,4 +336,39 @@ func TestXLSFormFeatures(t *testing.T) {
 			t.Errorf("transcript:\n%s", out)
 		}
 	})
+	t.Run("KoboToolbox's begin_kobomatrix asks its columns once per row of kobo--matrix_list", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label", "kobo--matrix_list", "relevant"},
+				{"begin_kobomatrix", "M1", "Assets", "assets", ""},
+				{"select_one yn", "Q1", "Do you have?", "", ""},
+				{"integer", "Q2", "How many?", "", "${Q1} != 'no'"},
+				{"end_kobomatrix", "", "", "", ""}},
+			[][]string{{"list_name", "name", "label"}, {"assets", "car", "Car"}, {"assets", "bike", "Bike"}, {"yn", "yes", "Yes"}, {"yn", "no", "No"}}, nil)))
+		var ids []string
+		for _, q := range s.Questions {
+			ids = append(ids, q.ID)
+		}
+		if strings.Join(ids, ",") != "M1_car_Q1,M1_car_Q2,M1_bike_Q1,M1_bike_Q2" || s.Questions[3].Relevant != "${M1_bike_Q1} != 'no'" || s.Questions[2].Text["en"] != "Bike — Do you have?" {
+			t.Errorf("questions %+v", s.Questions)
+		}
+	})
+	t.Run("text hidden by HTML is not shown, unless it is all there is", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t, [][]string{head,
+			{"text", "a", `Cost<span style="display:none">r1-cost</span>?`}, {"text", "b", `<span style="display: none">only this</span>`}}, nil, nil)))
+		if s.Questions[0].Text["en"] != "Cost?" || s.Questions[1].Text["en"] != "only this" {
+			t.Errorf("texts %q %q", s.Questions[0].Text, s.Questions[1].Text)
+		}
+	})
+	t.Run("nested loops that would make a huge form are refused once", func(t *testing.T) {
+		rows := []string{"| survey | type | name | label |", "| | begin loop over l | l1 | |", "| | begin loop over l | l2 | |",
+			"| | begin loop over l | l3 | |", "| | integer | n | ${n} %(label)s |", "| | end loop | | |", "| | end loop | | |", "| | end loop | | |",
+			"| choices | list_name | name | label |"}
+		for i := 0; i < 300; i++ {
+			rows = append(rows, fmt.Sprintf("| | l | c%d | C%d |", i, i))
+		}
+		c := convert(t, "f.md", []byte(strings.Join(rows, "\n")))
+		if len(c.Errors) != 1 || !strings.Contains(c.Errors[0].Msg, "the loop makes more than 20000 rows") {
+			t.Errorf("errors %v", c.Errors)
+		}
+	})
 }
