@@ -992,6 +992,8 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			case strings.HasPrefix(typ, "select_one_from_file") || strings.HasPrefix(typ, "select_multiple_from_file") ||
 				strings.HasPrefix(typ, "select one from file") || strings.HasPrefix(typ, "select multiple from file"):
 				x.errf(t.name, r, "", raw, "choices from an external file are not supported: put them in the choices sheet")
+			case typ == "include":
+				x.errf(t.name, r, "", name, "include (rows from another workbook) is not supported: copy its rows into this form")
 			case typ == "xml-external" || typ == "csv-external":
 				x.errf(t.name, r, "", raw, "external data is not supported")
 			default:
