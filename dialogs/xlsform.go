@@ -884,9 +884,14 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			x.errf(t.name, r, "", raw, "question without a name")
 			continue
 		}
+		calculated := false // a question with a calculation and nothing to show
 		if label == nil && typ != "calculate" && typ != "hidden" && !strings.HasPrefix(typ, "begin") {
 			if h := x.text(t, row, "hint"); h != nil {
 				label = h
+			} else if t.get(row, "calculation") != "" && selectType.FindStringSubmatch(typ) == nil {
+				// pyxform shows no control for it: it is computed, as
+				// a calculate of that type (a timestamp with trigger).
+				calculated = true
 			} else if x.text(t, row, "image") != nil || x.text(t, row, "audio") != nil || x.text(t, row, "video") != nil || x.text(t, row, "big-image") != nil {
 				x.warnf(t.name, r, name, "a row with only an image, audio or video is left out: a chat shows text")
 				x.gone[name] = "left out"
@@ -911,6 +916,19 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		q.ReadOnly = yes(ro)
 		if ro != "" && !yes(ro) && !no(ro) {
 			x.warnf(t.name, r, ro, "read_only as an expression is read as not read-only")
+		}
+		if tr := t.get(row, "trigger"); tr != "" {
+			x.warnf(t.name, r, tr, "trigger is not supported: the calculation is made when %q is reached, not again when %s changes", name, tr)
+		}
+		if p := t.get(row, "parameters"); p != "" && typ != "range" && !strings.HasPrefix(typ, "range") {
+			if strings.Contains(strings.ToLower(p), "randomize") {
+				x.warnf(t.name, r, p, "randomize is not supported: the choices are shown in the form's order")
+			} else {
+				x.warnf(t.name, r, p, "parameters are ignored for type %s", raw)
+			}
+		}
+		if calculated {
+			typ = "calculate"
 		}
 		f := fmt.Sprintf("questions[%d]", len(s.Questions))
 		kind, list, other := typ, "", false

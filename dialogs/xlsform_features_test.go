@@ -371,4 +371,26 @@ func TestXLSFormFeatures(t *testing.T) {
 			t.Errorf("errors %v", c.Errors)
 		}
 	})
+	t.Run("a labelled-less question with a calculation is computed; trigger and randomize are warned about", func(t *testing.T) {
+		c := convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label", "calculation", "trigger", "read_only", "parameters"},
+				{"integer", "temp", "Temperature?", "", "", "", ""},
+				{"dateTime", "temp_ts", "", "now()", "${temp}", "", ""},
+				{"text", "temp_f", "In Fahrenheit", "32 + 1.8 * ${temp}", "${temp}", "true", ""},
+				{"select_one yn", "top", "Favourite?", "", "", "", "randomize=true"}},
+			[][]string{{"list_name", "name", "label"}, {"yn", "y", "Yes"}, {"yn", "n", "No"}}, nil))
+		s := mustScript(t, c)
+		if s.Questions[1].Type != TypeCalculate {
+			t.Errorf("temp_ts is %s", s.Questions[1].Type)
+		}
+		w := fmt.Sprint(c.Warnings)
+		for _, want := range []string{"f.xlsx:survey:3: trigger is not supported", "f.xlsx:survey:4: trigger is not supported", "f.xlsx:survey:5: randomize is not supported"} {
+			if !strings.Contains(w, want) {
+				t.Errorf("warnings lack %q: %v", want, c.Warnings)
+			}
+		}
+		if out, _ := run(t, s, "en", "20"); !strings.Contains(out, "In Fahrenheit\n     68") {
+			t.Errorf("transcript:\n%s", out)
+		}
+	})
 }
