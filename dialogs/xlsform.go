@@ -857,6 +857,9 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			f := frame{repeat: m[1] != "group", name: name, label: label, relevant: rel, count: t.get(row, "repeat_count"), row: r, first: len(s.Questions)}
 			if f.repeat && !validName(name) {
 				x.errf(t.name, r, "", name, "a repeat needs a name (a letter or _ first, then letters, digits, -, _ or .)")
+			} else if name == "" {
+				// pyxform refuses it too ("Question or group with no name").
+				x.errf(t.name, r, "", raw, "a group needs a name")
 			}
 			stack = append(stack, f)
 			continue

@@ -234,13 +234,13 @@ func TestXLSFormFeatures(t *testing.T) {
 	})
 	t.Run("every error at once, sorted by sheet and row", func(t *testing.T) {
 		c := convert(t, "f.xlsx", form(t, [][]string{head, {"select_one nope", "a", "A?"}, {"bogus", "b", "B?"},
-			{"text", "1bad", "C?"}, {"end group", "", ""}},
+			{"text", "1bad", "C?"}, {"end group", "", ""}, {"begin group", "", "Unnamed"}, {"text", "d", "D?"}, {"end group", "", ""}},
 			[][]string{{"list_name", "name", "label"}, {"x", "has space", "X"}}, [][]string{{"default_language"}, {"Klingon"}}))
 		var got []string
 		for _, e := range c.Errors {
 			got = append(got, e.Sheet+":"+strings.TrimSpace(strings.Split(e.Error(), ":")[2]))
 		}
-		if want := "settings:2 survey:2 survey:3 survey:4 survey:5"; strings.Join(got, " ") != want {
+		if want := "settings:2 survey:2 survey:3 survey:4 survey:5 survey:6"; strings.Join(got, " ") != want {
 			t.Errorf("errors at %q, want %q:\n%v", strings.Join(got, " "), want, c.Errors)
 		}
 	})
