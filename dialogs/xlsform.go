@@ -468,6 +468,8 @@ func (x *xlsLoader) load(data []byte) *Script {
 			x.sheets[key] = x.table(sh, key, surveyAliases)
 		case "choices", "external_choices":
 			x.sheets[key] = x.table(sh, key, choicesAliases)
+		case "entities":
+			x.warnf(sh.name, 0, "", "the entities sheet is not used: Baraza keeps no records of people, households or places between consultations")
 		case "settings":
 			x.sheets[key] = x.table(sh, key, settingsAliases)
 		}

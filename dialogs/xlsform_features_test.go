@@ -393,4 +393,12 @@ func TestXLSFormFeatures(t *testing.T) {
 			t.Errorf("transcript:\n%s", out)
 		}
 	})
+	t.Run("an entities sheet is warned about, not used", func(t *testing.T) {
+		data := workbook(t, []string{"survey", "entities"}, map[string][][]string{
+			"survey": {head, {"text", "q", "Why?"}}, "entities": {{"list_name", "label"}, {"households", "${q}"}}})
+		c := convert(t, "f.xlsx", data)
+		if mustScript(t, c); !strings.Contains(fmt.Sprint(c.Warnings), "f.xlsx:entities: the entities sheet is not used") {
+			t.Errorf("warnings %v", c.Warnings)
+		}
+	})
 }
