@@ -35,26 +35,7 @@ func TestServeReportsBrokenScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &testenv.LogBuffer{}, &testenv.LogBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, env(map[string]string{"BARAZA_HTTP_ADDR": "127.0.0.1:0", "BARAZA_SCRIPTS": dir}), stdout, stderr)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	var addr string
-	testenv.WaitFor(t, 30*time.Second, "the server's address", func() bool {
-		m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/chat`).FindStringSubmatch(stdout.String())
-		if m != nil {
-			addr = m[1]
-		}
-		return m != nil
-	})
+	addr, stderr := startServe(t, map[string]string{"BARAZA_HTTP_ADDR": "127.0.0.1:0", "BARAZA_SCRIPTS": dir})
 	logs := stderr.String()
 	for _, want := range []string{
 		"widgets.xls:survey:11: type geopoint would identify or locate a respondent",
@@ -80,4 +61,28 @@ func TestServeReportsBrokenScripts(t *testing.T) {
 	if code, body := get("/chat?start=tutorial"); code != http.StatusOK {
 		t.Errorf("/chat?start=tutorial %d, want the good workbook served:\n%.300s", code, body)
 	}
+}
+
+// startServe runs `baraza serve` with env until the test ends, and returns
+// its address (read from the start-up line) and its log.
+func startServe(t *testing.T, vars map[string]string) (addr string, stderr *testenv.LogBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &testenv.LogBuffer{}, &testenv.LogBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve"}, env(vars), stdout, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+	testenv.WaitFor(t, 30*time.Second, "the server's address", func() bool {
+		m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/chat`).FindStringSubmatch(stdout.String())
+		if m != nil {
+			addr = m[1]
+		}
+		return m != nil
+	})
+	return addr, stderr
 }
