@@ -56,6 +56,8 @@ type loadReport struct {
 	RateEvents  int     `json:"rate_events"`
 	RateAchieve float64 `json:"rate_achieved_per_s"`
 	Open        latency `json:"latency_open_loop_ms"`
+	OpenEvents  int     `json:"latency_open_loop_events"`
+	OpenTail    latency `json:"latency_open_loop_last_respondents_ms"`
 	RateExact   bool    `json:"rate_counts_exact"`
 
 	LiveSessions     int     `json:"live_sessions"`
@@ -98,35 +100,76 @@ func (l latency) String() string {
 }
 
 // timed wraps the router: it records each delivery's latency. With a
-// pace channel it is open-loop: each delivery waits for its scheduled
-// time and its latency counts from that time, so a slow step delays the
-// ones queued behind it and the figures show it (no coordinated omission).
+// schedule it is open-loop: each delivery takes the next slot of the
+// timetable, waits for the slot's time if it is ahead, and its latency
+// counts from that time, so a slow step delays the ones queued behind it
+// and the figures show it (no coordinated omission).
 type timed struct {
-	next bot.Handler
-	pace <-chan time.Time
-	mu   sync.Mutex
-	lats []time.Duration
+	next  bot.Handler
+	sched *schedule
+	mu    sync.Mutex
+	lats  []time.Duration
+	// tail is the latency of the deliveries whose slot was taken after the
+	// last respondent had started (see schedule.steady).
+	tail []time.Duration
 }
 
 func (t *timed) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
 	start := time.Now()
-	if t.pace != nil {
-		select {
-		case s, ok := <-t.pace:
-			if !ok {
-				return bot.Response{}, errors.New("load: schedule ended")
-			}
-			start = s
-		case <-ctx.Done():
-			return bot.Response{}, ctx.Err()
+	steady := true
+	if t.sched != nil {
+		var err error
+		if start, steady, err = t.sched.slot(ctx); err != nil {
+			return bot.Response{}, err
 		}
 	}
 	resp, err := t.next.Handle(ctx, ev)
 	d := time.Since(start)
 	t.mu.Lock()
-	t.lats = append(t.lats, d)
+	if steady {
+		t.lats = append(t.lats, d)
+	} else {
+		t.tail = append(t.tail, d)
+	}
 	t.mu.Unlock()
 	return resp, err
+}
+
+// schedule is the open loop's timetable: slot i is due at start + i ×
+// interval. A delivery takes the next free slot when its respondent is
+// ready (the slots are taken in order) and goes at the slot's time, or at
+// once if the slot is already past: the core has fallen behind, and the
+// wait counts in its latency.
+//
+// No goroutine paces the slots. An earlier version had one, woken by a
+// 1 ms ticker, hand out the slots due on a channel; each slot then left
+// up to 1 ms after its time, and later still when the pacer itself waited
+// in the run queue behind the work it paced — and both delays were
+// counted as the core's latency (docs/capacity.md).
+type schedule struct {
+	start    time.Time
+	interval time.Duration
+	next     atomic.Int64
+	// draining is set once the last respondent has started: from then on
+	// the respondents in flight finish one by one, and when too few are
+	// left to keep up the offered rate their slots fall behind the
+	// timetable through no fault of the core. Slots taken from then on are
+	// reported apart (steady false).
+	draining atomic.Bool
+}
+
+func newSchedule(rate float64) *schedule {
+	return &schedule{start: time.Now(), interval: time.Duration(float64(time.Second) / rate)}
+}
+
+// slot takes the next slot, waits for its time, and returns it.
+func (s *schedule) slot(ctx context.Context) (at time.Time, steady bool, err error) {
+	steady = !s.draining.Load()
+	at = s.start.Add(time.Duration(s.next.Add(1)-1) * s.interval)
+	if d := time.Until(at); d > 0 {
+		time.Sleep(d)
+	}
+	return at, steady, ctx.Err()
 }
 
 // load measures the core — router, step machine, store — against the
@@ -246,23 +289,23 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 			r = rep.EventsPerSec / 2
 		}
 		rep.Rate = r
-		open, stop := paced(ctx, r)
-		h := &timed{next: router, pace: open}
 		before, err := st.Counters(ctx, script.ID)
 		if err != nil {
-			stop()
 			return err
 		}
 		// Enough respondents in flight that one is always ready when the
 		// schedule fires: the rate times a generous step time.
 		inflight := max(*conc, int(r/50)+1)
-		players, events, elapsed, err := drive(ctx, script, "rate", *n, inflight, *dup, h)
-		stop()
+		sched := newSchedule(r)
+		h := &timed{next: router, sched: sched, lats: make([]time.Duration, 0, 32*(*n))}
+		players, events, elapsed, err := driveThen(ctx, script, "rate", *n, inflight, *dup, h,
+			func() { sched.draining.Store(true) })
 		if err != nil {
 			return err
 		}
 		rep.RateEvents, rep.RateAchieve = events, float64(events)/elapsed.Seconds()
-		rep.Open = percentiles(h.lats)
+		rep.Open, rep.OpenEvents = percentiles(h.lats), len(h.lats)
+		rep.OpenTail = percentiles(h.tail)
 		after, err := st.Counters(ctx, script.ID)
 		if err != nil {
 			return err
@@ -337,7 +380,8 @@ func printReport(w io.Writer, r loadReport) {
 	p("counts exact", "%v", r.CountsExact)
 	if r.Rate > 0 {
 		p("open loop offered rate", "%.0f events/s (achieved %.0f, %d events)", r.Rate, r.RateAchieve, r.RateEvents)
-		p("latency open loop", "%s", r.Open)
+		p("latency open loop", "%s  (%d events)", r.Open, r.OpenEvents)
+		p("latency open loop, last respondents", "%s  (%d events offered after the last respondent started, when too few may be left to keep up the rate)", r.OpenTail, r.RateEvents-r.OpenEvents)
 		p("counts exact open loop", "%v", r.RateExact)
 	}
 	if r.LiveSessions > 0 {
@@ -368,6 +412,11 @@ func mergeKeys(ms ...map[string]int64) map[string]struct{} {
 
 // drive plays n respondents through h, conc at a time.
 func drive(ctx context.Context, script *dialogs.Script, tag string, n, conc int, dup float64, h bot.Handler) ([]*simulate.Player, int, time.Duration, error) {
+	return driveThen(ctx, script, tag, n, conc, dup, h, func() {})
+}
+
+// driveThen is drive, calling started once the last respondent has started.
+func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc int, dup float64, h bot.Handler, started func()) ([]*simulate.Player, int, time.Duration, error) {
 	players := make([]*simulate.Player, n)
 	resps := make([]*simulate.Respondent, n)
 	for i := range players {
@@ -399,6 +448,7 @@ func drive(ctx context.Context, script *dialogs.Script, tag string, n, conc int,
 		work <- r
 	}
 	close(work)
+	started()
 	wg.Wait()
 	elapsed := time.Since(start)
 	if firstErr != nil {
@@ -409,40 +459,6 @@ func drive(ctx context.Context, script *dialogs.Script, tag string, n, conc int,
 		events += r.Events
 	}
 	return players, events, elapsed, nil
-}
-
-// paced sends the scheduled time of each event, rate per second, on an
-// unbuffered channel: a delivery takes the next slot when it is ready, and
-// its latency counts from the slot's time, so when the core falls behind
-// the queueing shows in the figures.
-func paced(ctx context.Context, rate float64) (<-chan time.Time, func()) {
-	ch := make(chan time.Time, 1<<16)
-	ctx, cancel := context.WithCancel(ctx)
-	interval := time.Duration(float64(time.Second) / rate)
-	go func() {
-		defer close(ch)
-		start := time.Now()
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		sent := 0
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-tick.C:
-				// Every slot due by now, each with its own scheduled time.
-				due := int(now.Sub(start) / interval)
-				for ; sent < due; sent++ {
-					select {
-					case ch <- start.Add(time.Duration(sent) * interval):
-					case <-ctx.Done():
-						return
-					}
-				}
-			}
-		}
-	}()
-	return ch, cancel
 }
 
 // halfway starts n respondents and leaves each after a few answers, so
