@@ -13,16 +13,20 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -52,13 +56,17 @@ type loadReport struct {
 	CountsExact    bool    `json:"counts_exact"`
 	Full           latency `json:"latency_full_speed_ms"`
 
-	Rate        float64 `json:"rate_offered_per_s"`
-	RateEvents  int     `json:"rate_events"`
-	RateAchieve float64 `json:"rate_achieved_per_s"`
-	Open        latency `json:"latency_open_loop_ms"`
-	OpenEvents  int     `json:"latency_open_loop_events"`
-	OpenTail    latency `json:"latency_open_loop_last_respondents_ms"`
-	RateExact   bool    `json:"rate_counts_exact"`
+	Rate        float64     `json:"rate_offered_per_s"`
+	RateEvents  int         `json:"rate_events"`
+	RateAchieve float64     `json:"rate_achieved_per_s"`
+	Open        latency     `json:"latency_open_loop_ms"`
+	OpenEvents  int         `json:"latency_open_loop_events"`
+	OpenTail    latency     `json:"latency_open_loop_last_respondents_ms"`
+	OpenProc    procFigures `json:"open_loop_process"`
+	FullProc    procFigures `json:"full_speed_process"`
+	GOGC        int64       `json:"gogc_percent"`
+	MemLimit    int64       `json:"gomemlimit_bytes"`
+	RateExact   bool        `json:"rate_counts_exact"`
 
 	LiveSessions     int     `json:"live_sessions"`
 	LiveKeyBytes     float64 `json:"redis_bytes_per_live_session_keys"`
@@ -73,6 +81,196 @@ type loadReport struct {
 	BenchGet   float64 `json:"redis_benchmark_get_per_s,omitempty"`
 	Ratio      float64 `json:"ratio_events_to_set,omitempty"`
 	BenchError string  `json:"redis_benchmark_error,omitempty"`
+}
+
+// procFigures is what one phase cost the process (simulator included)
+// and redis-server, per event, and what the Go runtime saw meanwhile.
+type procFigures struct {
+	CPUMicros      float64 `json:"cpu_us_per_event"`
+	RedisCPUMicros float64 `json:"redis_cpu_us_per_event"`
+	GCCycles       uint64  `json:"gc_cycles"`
+	GCShare        float64 `json:"gc_share_of_cpu"`
+	GCPauseMax     float64 `json:"gc_pause_max_ms"`
+	LiveHeapMB     float64 `json:"live_heap_mb"`
+	SchedP99       float64 `json:"sched_latency_p99_ms"`
+	SchedMax       float64 `json:"sched_latency_max_ms"`
+}
+
+func (f procFigures) cpuString() string {
+	s := fmt.Sprintf("%.0f µs (user+system, simulator included)", f.CPUMicros)
+	if f.RedisCPUMicros > 0 {
+		s += fmt.Sprintf("; redis-server %.0f µs", f.RedisCPUMicros)
+	}
+	return s
+}
+
+func (f procFigures) gcString() string {
+	return fmt.Sprintf("%d cycles, %.0f%% of the process's CPU, longest pause %.2f ms, live heap %.1f MB",
+		f.GCCycles, 100*f.GCShare, f.GCPauseMax, f.LiveHeapMB)
+}
+
+// phaseProfiles starts a CPU profile and an execution trace into the
+// files named (none for ""), and returns what stops them.
+func phaseProfiles(cpuFile, traceFile string) (stop func(), err error) {
+	var closers []func()
+	stop = func() {
+		for _, c := range slices.Backward(closers) {
+			c()
+		}
+	}
+	if cpuFile != "" {
+		f, err := os.Create(cpuFile)
+		if err != nil {
+			return stop, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return stop, err
+		}
+		closers = append(closers, func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	if traceFile != "" {
+		f, err := os.Create(traceFile)
+		if err != nil {
+			stop()
+			return func() {}, err
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			stop()
+			return func() {}, err
+		}
+		closers = append(closers, func() { trace.Stop(); f.Close() })
+	}
+	return stop, nil
+}
+
+// procSnap is a reading of the counters procFigures are differences of.
+type procSnap struct {
+	cpu      time.Duration
+	redisCPU float64 // seconds; 0 when unknown (a cluster)
+	cycles   uint64
+	gcCPU    float64
+	userCPU  float64
+	pauses   metrics.Float64Histogram
+	sched    metrics.Float64Histogram
+}
+
+func snapshot(ctx context.Context, rdb redis.UniversalClient) procSnap {
+	var s procSnap
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	s.redisCPU, _ = redisCPU(ctx, rdb)
+	m := []metrics.Sample{
+		{Name: "/gc/cycles/total:gc-cycles"},
+		{Name: "/cpu/classes/gc/total:cpu-seconds"},
+		{Name: "/cpu/classes/user:cpu-seconds"},
+		{Name: "/sched/pauses/total/gc:seconds"},
+		{Name: "/sched/latencies:seconds"},
+	}
+	metrics.Read(m)
+	s.cycles = m[0].Value.Uint64()
+	s.gcCPU, s.userCPU = m[1].Value.Float64(), m[2].Value.Float64()
+	// The runtime may reuse a histogram's memory at the next read: copy.
+	hist := func(v metrics.Value) metrics.Float64Histogram {
+		h := v.Float64Histogram()
+		return metrics.Float64Histogram{Counts: slices.Clone(h.Counts), Buckets: h.Buckets}
+	}
+	s.pauses, s.sched = hist(m[3].Value), hist(m[4].Value)
+	return s
+}
+
+// since is what happened between s0 and s, over events events.
+func (s procSnap) since(s0 procSnap, events int) procFigures {
+	var f procFigures
+	if events > 0 {
+		f.CPUMicros = float64(s.cpu-s0.cpu) / float64(time.Microsecond) / float64(events)
+		if s.redisCPU > 0 && s0.redisCPU > 0 {
+			f.RedisCPUMicros = (s.redisCPU - s0.redisCPU) * 1e6 / float64(events)
+		}
+	}
+	f.GCCycles = s.cycles - s0.cycles
+	if gc, user := s.gcCPU-s0.gcCPU, s.userCPU-s0.userCPU; gc+user > 0 {
+		f.GCShare = gc / (gc + user)
+	}
+	_, f.GCPauseMax = histDiff(s.pauses, s0.pauses, 1)
+	f.SchedP99, f.SchedMax = histDiff(s.sched, s0.sched, 0.99)
+	m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(m)
+	f.LiveHeapMB = float64(m[0].Value.Uint64()) / (1 << 20)
+	return f
+}
+
+// histDiff returns the upper bound, in ms, of the bucket holding quantile
+// q of the samples added between h0 and h, and that of the highest bucket
+// holding any.
+func histDiff(h, h0 metrics.Float64Histogram, q float64) (at, top float64) {
+	if len(h.Counts) != len(h0.Counts) {
+		return 0, 0
+	}
+	var total uint64
+	for i := range h.Counts {
+		total += h.Counts[i] - h0.Counts[i]
+	}
+	if total == 0 {
+		return 0, 0
+	}
+	bound := func(i int) float64 {
+		b := h.Buckets[i+1]
+		if math.IsInf(b, 1) {
+			b = h.Buckets[i]
+		}
+		return b * 1000
+	}
+	want := uint64(math.Ceil(q * float64(total)))
+	var cum uint64
+	for i := range h.Counts {
+		d := h.Counts[i] - h0.Counts[i]
+		if d == 0 {
+			continue
+		}
+		cum += d
+		if at == 0 && cum >= want {
+			at = bound(i)
+		}
+		top = bound(i)
+	}
+	return at, top
+}
+
+// redisCPU is the server's used_cpu_sys + used_cpu_user (INFO cpu), in
+// seconds, for a single server.
+func redisCPU(ctx context.Context, rdb redis.UniversalClient) (float64, error) {
+	c, ok := rdb.(*redis.Client)
+	if !ok {
+		return 0, nil
+	}
+	info, err := c.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0, err
+	}
+	var sum float64
+	for line := range strings.SplitSeq(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return 0, err
+			}
+			sum += x
+		}
+	}
+	return sum, nil
+}
+
+// gcSettings is the garbage collector's target percentage (GOGC) and soft
+// memory limit in force.
+func gcSettings() (gogc, limit int64) {
+	m := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(m)
+	return int64(m[0].Value.Uint64()), int64(m[1].Value.Uint64())
 }
 
 type latency struct {
@@ -123,8 +321,14 @@ func (t *timed) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) 
 			return bot.Response{}, err
 		}
 	}
+	if trace.IsEnabled() {
+		trace.Log(ctx, "slot", strconv.FormatInt(start.UnixNano(), 10))
+	}
 	resp, err := t.next.Handle(ctx, ev)
 	d := time.Since(start)
+	if trace.IsEnabled() {
+		trace.Log(ctx, "latency", strconv.FormatInt(int64(d), 10))
+	}
 	t.mu.Lock()
 	if steady {
 		t.lats = append(t.lats, d)
@@ -188,6 +392,8 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
 	benchmark := fs.Bool("redis-benchmark", true, "also run redis-benchmark -t set,get -c 50 against the same server")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the full-speed phase to this file (for go tool pprof)")
+	openProfile := fs.String("open-cpuprofile", "", "write a CPU profile of the open-loop phase to this file")
+	traceFile := fs.String("trace", "", "write a runtime/trace of the open-loop phase to this file (go tool trace); each delivery logs its slot (\"slot\", unix ns) and latency (\"latency\", ns)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{msg: err.Error()}
 	}
@@ -228,6 +434,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	router := bot.NewRouter(bot.RouterConfig{Store: st, Keys: keys,
 		Catalog: catalog, Logger: slog.New(slog.DiscardHandler)})
 	rep := loadReport{Respondents: *n, Concurrency: *conc, DupShare: *dup}
+	rep.GOGC, rep.MemLimit = gcSettings()
 	week := results.Week(time.Now())
 
 	// Phase 1: full speed, closed loop.
@@ -236,6 +443,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	rt0, w0 := rt.Load(), rt.Writes()
+	fullSnap := snapshot(ctx, rdb)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -254,6 +462,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	trips, writes := rt.Load()-rt0, rt.Writes()-w0
+	rep.FullProc = snapshot(ctx, rdb).since(fullSnap, events)
 	runtime.ReadMemStats(&ms1)
 	rep.Events, rep.Seconds = events, elapsed.Seconds()
 	rep.EventsPerSec = float64(events) / elapsed.Seconds()
@@ -298,11 +507,18 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 		inflight := max(*conc, int(r/50)+1)
 		sched := newSchedule(r)
 		h := &timed{next: router, sched: sched, lats: make([]time.Duration, 0, 32*(*n))}
+		stopProfiles, err := phaseProfiles(*openProfile, *traceFile)
+		if err != nil {
+			return err
+		}
+		openSnap := snapshot(ctx, rdb)
 		players, events, elapsed, err := driveThen(ctx, script, "rate", *n, inflight, *dup, h,
 			func() { sched.draining.Store(true) })
 		if err != nil {
 			return err
 		}
+		rep.OpenProc = snapshot(ctx, rdb).since(openSnap, events)
+		stopProfiles()
 		rep.RateEvents, rep.RateAchieve = events, float64(events)/elapsed.Seconds()
 		rep.Open, rep.OpenEvents = percentiles(h.lats), len(h.lats)
 		rep.OpenTail = percentiles(h.tail)
@@ -370,6 +586,11 @@ func printReport(w io.Writer, r loadReport) {
 		fmt.Fprintf(w, "%-38s "+format+"\n", append([]any{name}, a...)...)
 	}
 	p("respondents", "%d (concurrency %d, %.0f%% duplicated deliveries)", r.Respondents, r.Concurrency, r.DupShare*100)
+	limit := "none"
+	if r.MemLimit > 0 && r.MemLimit < math.MaxInt64 {
+		limit = fmt.Sprintf("%d MiB", r.MemLimit>>20)
+	}
+	p("GOGC", "%d (memory limit %s)", r.GOGC, limit)
 	p("events", "%d in %.3fs", r.Events, r.Seconds)
 	p("events/s", "%.0f", r.EventsPerSec)
 	p("completions/s", "%.0f", r.CompletionsSec)
@@ -377,11 +598,15 @@ func printReport(w io.Writer, r loadReport) {
 	p("redis writes per event", "%.2f (pipelines and lone commands; a batch of many events is one)", r.Writes)
 	p("allocations per event", "%.0f (%.0f bytes; whole process, simulator included)", r.AllocsPerEvent, r.BytesPerEvent)
 	p("latency at full speed", "%s", r.Full)
+	p("process CPU per event", "%s", r.FullProc.cpuString())
 	p("counts exact", "%v", r.CountsExact)
 	if r.Rate > 0 {
 		p("open loop offered rate", "%.0f events/s (achieved %.0f, %d events)", r.Rate, r.RateAchieve, r.RateEvents)
 		p("latency open loop", "%s  (%d events)", r.Open, r.OpenEvents)
 		p("latency open loop, last respondents", "%s  (%d events offered after the last respondent started, when too few may be left to keep up the rate)", r.OpenTail, r.RateEvents-r.OpenEvents)
+		p("process CPU per event open loop", "%s", r.OpenProc.cpuString())
+		p("garbage collection open loop", "%s", r.OpenProc.gcString())
+		p("scheduling delay open loop", "p99 %.2f ms  max %.2f ms (a runnable goroutine waiting for a thread; runtime/metrics)", r.OpenProc.SchedP99, r.OpenProc.SchedMax)
 		p("counts exact open loop", "%v", r.RateExact)
 	}
 	if r.LiveSessions > 0 {
