@@ -434,6 +434,8 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	router := bot.NewRouter(bot.RouterConfig{Store: st, Keys: keys,
 		Catalog: catalog, Logger: slog.New(slog.DiscardHandler)})
 	rep := loadReport{Respondents: *n, Concurrency: *conc, DupShare: *dup}
+	// The collector as `baraza serve` sets it (GOGC, GOMEMLIMIT override).
+	gcDefaults(getenv)
 	rep.GOGC, rep.MemLimit = gcSettings()
 	week := results.Week(time.Now())
 
