@@ -55,11 +55,11 @@ func TestLoadErrors(t *testing.T) {
     relevant: "selected(${a}, 'z')"
     text: {en: Ba, fr: Bb}
 `, 13, `unknown option "z" of question "a"`, "", false},
-		{"relevant to a later question", head + `  - id: b
+		{"relevant to itself", head + `  - id: b
     type: text
-    relevant: "${a} = 'x'"
+    relevant: "${b} = 'x'"
     text: {en: Ba, fr: Bb}
-` + qa, 9, `refers to question "a", which does not come before "b"`, "earlier answers", false},
+` + qa, 9, `relevant of "b" refers to the question itself`, "its own answer", false},
 		{"relevant syntax", head + qa + `  - id: b
     type: text
     relevant: "${a} = = 'x'"

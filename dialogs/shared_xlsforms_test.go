@@ -86,8 +86,8 @@ func TestSharedWorkbooks(t *testing.T) {
 		}
 	}
 	files, _ := filepath.Glob("testdata/xlsforms/*.xls*")
-	if len(files) != 16 || len(wants) != 16 {
-		t.Fatalf("%d workbooks, %d expectations; want 16 of each", len(files), len(wants))
+	if len(files) < 16 || len(files) != len(wants) {
+		t.Fatalf("%d workbooks, %d expectations; want the same number, at least the 16 shared ones", len(files), len(wants))
 	}
 	refusal := regexp.MustCompile(`^type (.+) would identify or locate a respondent`)
 	for _, f := range files {

@@ -508,10 +508,13 @@ func (v *validator) relevant(s *Script, i int, seen map[string]int) {
 		case !known:
 			v.add(f, q.Relevant, suggest(id, keys(seen)), "relevant refers to unknown question %q", id)
 			ok = false
-		case j >= i:
-			v.add(f, q.Relevant, "a question can only depend on earlier answers", "relevant refers to question %q, which does not come before %q", id, q.ID)
+		case j == i:
+			v.add(f, q.Relevant, "whether a question is asked cannot depend on its own answer", "relevant of %q refers to the question itself", q.ID)
 			ok = false
 		}
+		// A later question is allowed, as in ODK: it has no answer yet
+		// when this one is reached, so it reads as empty (the XLSForm
+		// loader warns about it).
 	}
 	for _, c := range optionRefs(e) {
 		j, known := seen[c.question]

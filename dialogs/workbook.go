@@ -25,6 +25,47 @@ type book struct {
 type wsheet struct {
 	name string
 	rows [][]string
+	// blanks counts the blank rows read but not yet stored: trailing ones
+	// never are, and after more than maxEmptyRows of them the sheet ends
+	// (pyxform's rule) whatever its stated size.
+	blanks int
+	// dropped is the first non-blank row after that end (0: none), so
+	// that the loader can say what it did not read.
+	dropped int
+}
+
+// add stores the next row, unless the sheet has ended. It returns an
+// error when a sheet has more rows than any form needs.
+func (sh *wsheet) add(cells []string) error {
+	if blank(cells) {
+		sh.blanks++
+		return nil
+	}
+	if sh.blanks > maxEmptyRows {
+		if sh.dropped == 0 {
+			sh.dropped = len(sh.rows) + sh.blanks + 1
+		}
+		sh.blanks++
+		return nil
+	}
+	if len(sh.rows)+sh.blanks >= maxSheetRows {
+		return fmt.Errorf("sheet %s has more than %d rows", sh.name, maxSheetRows)
+	}
+	for ; sh.blanks > 0; sh.blanks-- {
+		sh.rows = append(sh.rows, nil)
+	}
+	sh.rows = append(sh.rows, clip(cells))
+	return nil
+}
+
+// end keeps the blank rows that marked the end of the sheet, so that the
+// loader sees where it ended.
+func (sh *wsheet) end() {
+	if sh.dropped > 0 {
+		for i := 0; i <= maxEmptyRows; i++ {
+			sh.rows = append(sh.rows, nil)
+		}
+	}
 }
 
 // Limits of what the reader accepts: a form is a few hundred rows; the
@@ -84,27 +125,18 @@ func readXLSX(data []byte) (*book, error) {
 			return nil, fmt.Errorf("cannot read sheet %s: %v", name, err)
 		}
 		sh := &wsheet{name: name}
-		empty := 0 // empty rows not yet added: trailing ones never are
 		for rows.Next() {
 			cells, err := rows.Columns()
+			if err == nil {
+				err = sh.add(cells)
+			}
 			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("cannot read sheet %s: %v", name, err)
 			}
-			if blank(cells) {
-				empty++
-				continue
-			}
-			if len(sh.rows)+empty >= maxSheetRows {
-				rows.Close()
-				return nil, fmt.Errorf("sheet %s has more than %d rows", name, maxSheetRows)
-			}
-			for ; empty > 0; empty-- {
-				sh.rows = append(sh.rows, nil)
-			}
-			sh.rows = append(sh.rows, clip(cells))
 		}
 		rows.Close()
+		sh.end()
 		wb.sheets = append(wb.sheets, sh)
 	}
 	return wb, nil
@@ -130,15 +162,11 @@ func readXLS(data []byte) (wb *book, err error) {
 		if err != nil || s == nil {
 			return nil, fmt.Errorf("cannot read sheet %d: %v", i+1, err)
 		}
-		n := s.GetNumberRows()
-		if n > maxSheetRows {
-			return nil, fmt.Errorf("sheet %s has more than %d rows", s.GetName(), maxSheetRows)
-		}
 		sh := &wsheet{name: s.GetName()}
-		for r := 0; r < n; r++ {
+		for r := 0; r < s.GetNumberRows(); r++ {
 			row, err := s.GetRow(r)
 			if err != nil || row == nil {
-				sh.rows = append(sh.rows, nil)
+				sh.blanks++
 				continue
 			}
 			cols := row.GetCols()
@@ -151,8 +179,11 @@ func readXLS(data []byte) (wb *book, err error) {
 					cells[c] = cell.GetString()
 				}
 			}
-			sh.rows = append(sh.rows, clip(cells))
+			if err := sh.add(cells); err != nil {
+				return nil, err
+			}
 		}
+		sh.end()
 		wb.sheets = append(wb.sheets, sh)
 	}
 	return wb, nil

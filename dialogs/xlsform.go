@@ -61,6 +61,9 @@ func ConvertXLSForm(file string, data []byte, opt XLSFormOptions) *Conversion {
 			}
 		}
 	}
+	if s != nil && len(x.errs) == 0 {
+		x.laterRefs(s)
+	}
 	c := &Conversion{Errors: sortProblems(x.errs), Warnings: sortProblems(x.warns), Dropped: sortProblems(x.dropped)}
 	if len(c.Errors) == 0 {
 		s.File = file
@@ -106,18 +109,19 @@ func sortProblems(es ValidationErrors) ValidationErrors {
 }
 
 type xlsLoader struct {
-	file    string
-	opt     XLSFormOptions
-	ln      lines
-	sheetOf map[string]string // field -> sheet name as written
-	errs    ValidationErrors
-	warns   ValidationErrors
-	dropped ValidationErrors
-	langs   []string // languages in order, the default first
-	def     string   // the default language
-	sheets  map[string]*table
-	suffix  map[string]string // column language suffix -> code ("" when unknown)
-	gone    map[string]string // names of rows left out (ignored metadata, dropped) -> why
+	file     string
+	opt      XLSFormOptions
+	ln       lines
+	sheetOf  map[string]string // field -> sheet name as written
+	errs     ValidationErrors
+	warns    ValidationErrors
+	dropped  ValidationErrors
+	langs    []string // languages in order, the default first
+	def      string   // the default language
+	sheets   map[string]*table
+	suffix   map[string]string   // column language suffix -> code ("" when unknown)
+	gone     map[string]string   // names of rows left out (ignored metadata, dropped) -> why
+	external map[string]*xlsList // the lists of the external_choices sheet
 }
 
 func (x *xlsLoader) errf(sheet string, row int, field, snippet, format string, args ...any) {
@@ -271,10 +275,23 @@ func (x *xlsLoader) table(sh *wsheet, key string, aliases map[string]string) *ta
 		return t
 	}
 	seen := map[string]bool{}
+	emptyCols := 0
 	for i, h := range sh.rows[0] {
 		if strings.TrimSpace(h) == "" {
+			// pyxform stops reading headers after a run of empty ones.
+			if emptyCols == maxEmptyColumns {
+				for _, later := range sh.rows[0][i:] {
+					if strings.TrimSpace(later) != "" {
+						x.warnf(sh.name, 1, strings.TrimSpace(later), "this column and those after it are not read: they come after more than %d empty header cells (as pyxform reads a sheet)", maxEmptyColumns)
+						break
+					}
+				}
+				break
+			}
+			emptyCols++
 			continue
 		}
+		emptyCols = 0
 		k, l := parseHeader(h, aliases)
 		if seen[k+"\x00"+l] {
 			x.errf(sh.name, 1, "", h, "duplicate column")
@@ -284,7 +301,54 @@ func (x *xlsLoader) table(sh *wsheet, key string, aliases map[string]string) *ta
 		t.cols = append(t.cols, column{key: k, lang: l, header: strings.TrimSpace(h), idx: i})
 	}
 	t.rows = sh.rows[1:]
+	// pyxform stops reading rows after a run of rows with nothing under
+	// any header; what comes after is not part of the form, and is named
+	// in a warning rather than dropped silently.
+	empty := 0
+	for i, row := range t.rows {
+		if !t.blankRow(row) {
+			empty = 0
+			continue
+		}
+		if empty < maxEmptyRows {
+			empty++
+			continue
+		}
+		later := sh.dropped // the reader's own cut, if any
+		for j := i + 1; j < len(t.rows); j++ {
+			if !t.blankRow(t.rows[j]) {
+				later = j + 2
+				break
+			}
+		}
+		if later > 0 {
+			x.warnf(sh.name, later, "", "this row and those after it are not read: they come after more than %d empty rows (as pyxform reads a sheet)", maxEmptyRows)
+		}
+		t.rows = t.rows[:i]
+		break
+	}
+	for len(t.rows) > 0 && t.blankRow(t.rows[len(t.rows)-1]) {
+		t.rows = t.rows[:len(t.rows)-1]
+	}
 	return t
+}
+
+// pyxform's ends of a sheet: a run of more empty header cells or empty rows
+// than these ends the columns or the rows.
+const (
+	maxEmptyColumns = 20
+	maxEmptyRows    = 60
+)
+
+// blankRow tells whether a row has nothing under any of the table's
+// columns (cells under no header do not count, as in pyxform).
+func (t *table) blankRow(row []string) bool {
+	for _, c := range t.cols {
+		if c.idx < len(row) && strings.TrimSpace(row[c.idx]) != "" {
+			return false
+		}
+	}
+	return true
 }
 
 // langOf reads a language column's suffix: "English (en)", "en",
@@ -364,13 +428,18 @@ var identifying = map[string]string{
 var clockTypes = map[string]bool{"start": true, "end": true, "today": true, "start time": true,
 	"end time": true, "get start time": true, "get end time": true, "get today": true}
 
-var selectType = regexp.MustCompile(`^(select_one|select one|select1|select_multiple|select multiple|select all that apply|` +
+var selectType = regexp.MustCompile(`^(select_one_external|select one external|select_one|select one|select1|select_multiple|select multiple|select all that apply|` +
 	`select one from|select all that apply from|select multiple from|add select one prompt using|` +
 	`add select multiple prompt using|select one using|select multiple using|rank|q select1|q select)` +
 	` (\S+)( (or_other|or specify other|or other))?$`)
 
-var beginType = regexp.MustCompile(`^begin[ _](group|repeat|lgroup|looped group|loop)$`)
-var endType = regexp.MustCompile(`^end[ _](group|repeat|lgroup|looped group|loop)$`)
+var beginType = regexp.MustCompile(`^begin[ _](group|repeat|lgroup|looped group)$`)
+var endType = regexp.MustCompile(`^end[ _](group|repeat|lgroup|looped group)$`)
+
+// loopType is pyxform's "begin loop over list": the rows up to "end loop"
+// asked once for each choice of the list.
+var beginLoop = regexp.MustCompile(`^begin[ _]loop( over)? (\S+)$`)
+var endLoop = regexp.MustCompile(`^end[ _]loop$`)
 
 // frame is an open group or repeat.
 type frame struct {
@@ -397,17 +466,17 @@ func (x *xlsLoader) load(data []byte) *Script {
 		switch key {
 		case "survey":
 			x.sheets[key] = x.table(sh, key, surveyAliases)
-		case "choices":
+		case "choices", "external_choices":
 			x.sheets[key] = x.table(sh, key, choicesAliases)
 		case "settings":
 			x.sheets[key] = x.table(sh, key, settingsAliases)
 		}
 	}
-	// A markdown or CSV form of one table is its survey.
-	if x.sheets["survey"] == nil && len(wb.sheets) == 1 && !strings.HasSuffix(strings.ToLower(x.file), "x") {
-		if ext := strings.ToLower(path.Ext(x.file)); ext == ".md" || ext == ".csv" {
-			x.sheets["survey"] = x.table(wb.sheets[0], "survey", surveyAliases)
-		}
+	// A workbook of one sheet with another name is its survey, as pyxform
+	// reads it ("Sheet1" of a form typed in a hurry).
+	if len(x.sheets) == 0 && len(wb.sheets) == 1 {
+		x.sheets["survey"] = x.table(wb.sheets[0], "survey", surveyAliases)
+		x.warnf(wb.sheets[0].name, 0, "", "the only sheet is read as the survey sheet")
 	}
 	survey := x.sheets["survey"]
 	if survey == nil {
@@ -438,7 +507,8 @@ func (x *xlsLoader) load(data []byte) *Script {
 	x.languages(setRow)
 	s.Languages = x.langs
 	x.settings(s, setRow)
-	lists := x.choices()
+	lists := x.choices("choices")
+	x.external = x.choices("external_choices")
 	x.survey(s, survey, lists)
 	x.fillTranslations(s)
 	return s
@@ -693,9 +763,13 @@ type xlsList struct {
 	row  int
 }
 
-func (x *xlsLoader) choices() map[string]*xlsList {
+// choices reads the lists of a choices sheet: "choices", or
+// "external_choices", which holds the lists of select_one_external
+// questions (pyxform writes them to itemsets.csv; a chat asks them like
+// any other list).
+func (x *xlsLoader) choices(sheet string) map[string]*xlsList {
 	lists := map[string]*xlsList{}
-	t := x.sheets["choices"]
+	t := x.sheets[sheet]
 	if t == nil {
 		return lists
 	}
@@ -739,8 +813,8 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 	defer x.forget(s)
 	var stack []frame
 	used := map[string]bool{}
-	for i, row := range t.rows {
-		r := i + 2
+	for _, nr := range x.expandLoops(t, lists) {
+		r, row := nr.r, nr.cells
 		if blank(row) {
 			continue
 		}
@@ -781,9 +855,6 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		}
 		if m := beginType.FindStringSubmatch(typ); m != nil {
 			f := frame{repeat: m[1] != "group", name: name, label: label, relevant: rel, count: t.get(row, "repeat_count"), row: r, first: len(s.Questions)}
-			if m[1] == "loop" {
-				x.errf(t.name, r, "", raw, "begin loop is not supported (use begin repeat)")
-			}
 			if f.repeat && !validName(name) {
 				x.errf(t.name, r, "", name, "a repeat needs a name (a letter or _ first, then letters, digits, -, _ or .)")
 			}
@@ -850,7 +921,8 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		switch kind {
 		case "select_one", "select one", "select1", "select one from", "add select one prompt using", "select one using", "q select1",
 			"select_multiple", "select multiple", "select all that apply", "select all that apply from", "select multiple from",
-			"add select multiple prompt using", "select multiple using", "q select", "rank":
+			"add select multiple prompt using", "select multiple using", "q select", "rank",
+			"select_one_external", "select one external":
 			q.Type = TypeChoice
 			switch {
 			case kind == "rank":
@@ -858,10 +930,14 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			case strings.Contains(kind, "multiple") || strings.Contains(kind, "all that apply") || kind == "q select":
 				q.Type = TypeMulti
 			}
-			l, ok := lists[list]
+			from, sheet := lists, "choices"
+			if strings.Contains(kind, "external") {
+				from, sheet = x.external, "external_choices"
+			}
+			l, ok := from[list]
 			if !ok {
-				hint := suggest(list, sortedListNames(lists))
-				x.errf(t.name, r, "", list, "no choices list named %q%s", list, parens(hint))
+				hint := suggest(list, sortedListNames(from))
+				x.errf(t.name, r, "", list, "no list named %q in the %s sheet%s", list, sheet, parens(hint))
 				continue
 			}
 			used[list] = true
@@ -869,11 +945,11 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 				opt := o.opt
 				if opt.Label == nil && opt.ID != "" {
 					opt.Label = Text{x.def: opt.ID}
-					x.warnf(x.name("choices"), o.row, opt.ID, "choice without a label: its name is shown")
+					x.warnf(x.name(sheet), o.row, opt.ID, "choice without a label: its name is shown")
 				}
 				q.Options = append(q.Options, opt)
 				x.ln[fmt.Sprintf("%s.options[%d]", f, j)] = o.row
-				x.sheetOf[fmt.Sprintf("%s.options[%d]", f, j)] = x.name("choices")
+				x.sheetOf[fmt.Sprintf("%s.options[%d]", f, j)] = x.name(sheet)
 			}
 			if other {
 				label := Text{}
@@ -914,8 +990,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		default:
 			switch {
 			case strings.HasPrefix(typ, "select_one_from_file") || strings.HasPrefix(typ, "select_multiple_from_file") ||
-				strings.HasPrefix(typ, "select one from file") || strings.HasPrefix(typ, "select multiple from file") ||
-				strings.HasPrefix(typ, "select_one_external") || strings.HasPrefix(typ, "select one external"):
+				strings.HasPrefix(typ, "select one from file") || strings.HasPrefix(typ, "select multiple from file"):
 				x.errf(t.name, r, "", raw, "choices from an external file are not supported: put them in the choices sheet")
 			case typ == "xml-external" || typ == "csv-external":
 				x.errf(t.name, r, "", raw, "external data is not supported")
@@ -932,6 +1007,16 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			q.Default = ""
 		}
 		x.add(s, q, r, t.name)
+		if other {
+			// As pyxform does: "Other" is followed by a text question
+			// asking which, named <name>_other, asked only after Other.
+			label := Text{}
+			for _, lg := range x.langs {
+				label[lg] = UI(lg, "specify_other")
+			}
+			x.add(s, Question{ID: q.ID + "_other", Type: TypeText, Text: label, Optional: true, MaxLength: defaultMaxLength,
+				Line: r, Sheet: t.name, Relevant: joinRelevant(stack, "selected(${"+q.ID+"}, 'other')")}, r, t.name)
+		}
 	}
 	for _, f := range stack {
 		what := "group"
@@ -1184,4 +1269,181 @@ func stripMarkup(s string) string {
 	s = mdHeading.ReplaceAllString(s, "")
 	s = html.UnescapeString(s)
 	return strings.TrimSpace(s)
+}
+
+// laterRefs warns about relevant expressions that read a question asked
+// later: ODK allows them, and in a chat the later question has no answer
+// yet when this one is reached, so the expression reads it as empty.
+func (x *xlsLoader) laterRefs(s *Script) {
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		if q.relevant == nil {
+			continue
+		}
+		for _, id := range Refs(q.relevant) {
+			if j := s.pos(id); j > i {
+				x.warnf(x.name("survey"), q.Line, q.Relevant, "relevant of %q reads %q, which is asked later: it has no answer yet when %q is reached, so it reads as empty", q.ID, id, q.ID)
+			}
+		}
+	}
+}
+
+// numberedRow is a survey row with the row number a person sees.
+type numberedRow struct {
+	r     int
+	cells []string
+}
+
+// maxLoopRows bounds what loops may expand to, so that a small hostile
+// workbook cannot grow into millions of questions.
+const maxLoopRows = 20000
+
+// expandLoops returns the survey's rows with every "begin loop over list"
+// … "end loop" block written out once per choice of the list, as pyxform
+// builds it: the choice "none" is skipped, "%(name)s" and "%(label)s" in
+// any cell become the choice's name and label (in the cell's language),
+// a label that names neither is preceded by the choice's label (pyxform's
+// group heading), and the block's questions are named name_choice so that each is asked
+// and counted on its own (${name} inside the block follows). Row numbers
+// stay those of the workbook, for messages.
+func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedRow {
+	rows := make([]numberedRow, len(t.rows))
+	for i, row := range t.rows {
+		rows[i] = numberedRow{i + 2, row}
+	}
+	typeOf := func(nr numberedRow) string {
+		return strings.Join(strings.Fields(strings.ToLower(t.get(nr.cells, "type"))), " ")
+	}
+	nameCol := -1
+	for _, c := range t.cols {
+		if c.key == "name" {
+			nameCol = c.idx
+			break
+		}
+	}
+	for {
+		start := -1
+		var list string
+		for i, nr := range rows {
+			if m := beginLoop.FindStringSubmatch(typeOf(nr)); m != nil {
+				start = i
+				// The list name keeps its case.
+				f := strings.Fields(t.get(nr.cells, "type"))
+				list = f[len(f)-1]
+				break
+			}
+		}
+		if start < 0 {
+			for _, nr := range rows {
+				if endLoop.MatchString(typeOf(nr)) {
+					x.errf(t.name, nr.r, "", t.get(nr.cells, "type"), "end loop without a matching begin loop")
+				}
+			}
+			return rows
+		}
+		// The matching end, counting nested loops.
+		end, depth := -1, 0
+		for i := start + 1; i < len(rows) && end < 0; i++ {
+			switch tp := typeOf(rows[i]); {
+			case beginLoop.MatchString(tp):
+				depth++
+			case endLoop.MatchString(tp):
+				if depth == 0 {
+					end = i
+				}
+				depth--
+			}
+		}
+		begin := rows[start]
+		if end < 0 {
+			x.errf(t.name, begin.r, "", t.get(begin.cells, "type"), "begin loop without a matching end loop")
+			return append(rows[:start:start], rows[start+1:]...)
+		}
+		l := lists[list]
+		if l == nil {
+			x.errf(t.name, begin.r, "", list, "no choices list named %q for the loop%s", list, parens(suggest(list, sortedListNames(lists))))
+		}
+		loopName := t.get(begin.cells, "name")
+		body := rows[start+1 : end]
+		// Names defined in the block, renamed per choice.
+		defined := map[string]bool{}
+		for _, nr := range body {
+			if n := t.get(nr.cells, "name"); n != "" {
+				defined[n] = true
+			}
+		}
+		out := append([]numberedRow{}, rows[:start]...)
+		// The loop itself is a group: its label and relevant hold for
+		// every question in it.
+		out = append(out, numberedRow{begin.r, x.retype(t, begin.cells, "begin group")})
+		if l != nil {
+			for _, o := range l.opts {
+				if o.opt.ID == "none" {
+					continue
+				}
+				for _, nr := range body {
+					cells := make([]string, len(nr.cells))
+					for _, c := range t.cols {
+						if c.idx >= len(nr.cells) {
+							continue
+						}
+						v := nr.cells[c.idx]
+						lang := x.def
+						if c.lang != "" && x.suffix[c.lang] != "" {
+							lang = x.suffix[c.lang]
+						}
+						label := textIn(o.opt.Label, lang, x.def, o.opt.ID)
+						// pyxform shows each choice's questions under a group
+						// labelled with the choice; a chat has no such heading,
+						// so a label that does not name the choice is preceded
+						// by it.
+						if c.key == "label" && strings.TrimSpace(v) != "" && !strings.Contains(v, "%(label)s") && !strings.Contains(v, "%(name)s") {
+							v = label + " — " + v
+						}
+						v = strings.ReplaceAll(v, "%(name)s", o.opt.ID)
+						v = strings.ReplaceAll(v, "%(label)s", label)
+						for n := range defined {
+							v = strings.ReplaceAll(v, "${"+n+"}", "${"+n+"_"+o.opt.ID+"}")
+						}
+						if c.idx == nameCol && strings.TrimSpace(v) != "" {
+							v = strings.TrimSpace(v) + "_" + o.opt.ID
+						}
+						cells[c.idx] = v
+					}
+					out = append(out, numberedRow{nr.r, cells})
+					if len(out) > maxLoopRows {
+						x.errf(t.name, begin.r, "", loopName, "the loop makes more than %d rows", maxLoopRows)
+						return rows[:start]
+					}
+				}
+			}
+		}
+		out = append(out, numberedRow{rows[end].r, x.retype(t, rows[end].cells, "end group")})
+		rows = append(out, rows[end+1:]...)
+	}
+}
+
+// retype returns a copy of a row with another type.
+func (x *xlsLoader) retype(t *table, cells []string, typ string) []string {
+	out := append([]string{}, cells...)
+	for _, c := range t.cols {
+		if c.key == "type" && c.idx < len(out) {
+			out[c.idx] = typ
+		}
+	}
+	return out
+}
+
+// textIn is t in lang, else in def, else in any language, else fallback.
+func textIn(t Text, lang, def, fallback string) string {
+	if v, ok := t[lang]; ok {
+		return v
+	}
+	if v, ok := t[def]; ok {
+		return v
+	}
+	for _, l := range sortedKeys(t) {
+		return t[l]
+	}
+	return fallback
 }

@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -124,11 +125,12 @@ func TestXLSFormFeatures(t *testing.T) {
 		s := mustScript(t, convert(t, "f.xlsx", form(t,
 			[][]string{{"type", "name", "label", "hint", "relevant"},
 				{"select_one where or_other", "where", "Where *exactly*?", "<b>One</b> place", ""},
-				{"text", "other_place", "Which other place than ${where}?", "", "selected(${where}, 'other')"},
-				{"note", "bye", "You said **${other_place}** — see [site](https://example.org)", "", ""}},
+				{"text", "why", "Why ${where}?", "", ""},
+				{"note", "bye", "You said **${where_other}** — see [site](https://example.org)", "", ""}},
 			[][]string{{"list_name", "name", "label"}, {"where", "market", "Market"}}, nil)))
-		out, _ := run(t, s, "en", "#1", "the bus stop")
-		for _, w := range []string{"Where exactly?\n     One place", "[Other]", "Which other place than Other?", "You said the bus stop — see site (https://example.org)"} {
+		// As pyxform does, Other is followed by "Specify other." (where_other).
+		out, _ := run(t, s, "en", "#1", "the bus stop", "dark")
+		for _, w := range []string{"Where exactly?\n     One place", "[Other]", "Specify other.", "Why Other?", "You said the bus stop — see site (https://example.org)"} {
 			if !strings.Contains(out, w) {
 				t.Errorf("transcript lacks %q:\n%s", w, out)
 			}
@@ -249,6 +251,89 @@ func TestXLSFormFeatures(t *testing.T) {
 		m := mustScript(t, convert(t, "f.md", []byte(md)))
 		if s.Questions[0].ID != "q" || m.Questions[0].Type != TypeNumber {
 			t.Errorf("csv %+v md %+v", s.Questions, m.Questions)
+		}
+	})
+	t.Run("a workbook of one sheet, whatever its name, is the survey", func(t *testing.T) {
+		c := convert(t, "quick.xlsx", workbook(t, []string{"Sheet1"}, map[string][][]string{"Sheet1": {head, {"text", "q", "Why?"}}}))
+		if s := mustScript(t, c); s.Questions[0].ID != "q" || !strings.Contains(fmt.Sprint(c.Warnings), "Sheet1: the only sheet is read as the survey sheet") {
+			t.Errorf("questions %+v warnings %v", s.Questions, c.Warnings)
+		}
+	})
+	t.Run("rows after more than 60 empty rows and columns after more than 20 empty headers are not read, with a warning", func(t *testing.T) {
+		rows := [][]string{append(append(append([]string{}, head...), make([]string, 21)...), "stray"), {"text", "a", "A?"}}
+		for i := 0; i < 60; i++ {
+			rows = append(rows, nil)
+		}
+		rows = append(rows, []string{"text", "b", "B?"}) // after exactly 60: read
+		for i := 0; i < 61; i++ {
+			rows = append(rows, nil)
+		}
+		rows = append(rows, []string{"party like it's row 125"})
+		c := convert(t, "f.xlsx", form(t, rows, nil, nil))
+		s := mustScript(t, c)
+		if len(s.Questions) != 2 || s.Questions[1].ID != "b" {
+			t.Errorf("questions %+v", s.Questions)
+		}
+		w := fmt.Sprint(c.Warnings)
+		if !strings.Contains(w, "f.xlsx:survey:125: this row and those after it are not read") || !strings.Contains(w, `f.xlsx:survey:1: this column and those after it are not read`) {
+			t.Errorf("warnings %v", c.Warnings)
+		}
+	})
+	t.Run("select_one_external takes its list from external_choices", func(t *testing.T) {
+		data := workbook(t, []string{"survey", "external_choices"}, map[string][][]string{
+			"survey":           {head, {"select_one_external Towns", "town", "Town?"}},
+			"external_choices": {{"list_name", "name", "label"}, {"Towns", "a", "Alpha"}, {"Towns", "b", "Beta"}},
+		})
+		s := mustScript(t, convert(t, "f.xlsx", data))
+		if q := s.Questions[0]; q.Type != TypeChoice || strings.Join(s.OptionIDs(&q), ",") != "a,b" {
+			t.Errorf("question %+v", q)
+		}
+		bad := workbook(t, []string{"survey"}, map[string][][]string{"survey": {head, {"select_one_external towns", "town", "Town?"}}})
+		if c := convert(t, "f.xlsx", bad); !strings.Contains(fmt.Sprint(c.Errors), `f.xlsx:survey:2: no list named "towns" in the external_choices sheet`) {
+			t.Errorf("errors %v", c.Errors)
+		}
+	})
+	t.Run("begin loop over a list asks its rows once per choice", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label::English (en)", "label::Français (fr)", "relevant"},
+				{"begin loop over kinds", "per_kind", "", "", ""},
+				{"integer", "n", "How many %(label)s?", "Combien de %(label)s ?", ""},
+				{"text", "why", "Why %(name)s?", "Pourquoi ?", "${n} > 0"},
+				{"note", "thanks", "Thanks", "Merci", ""},
+				{"end loop", "", "", "", ""}},
+			[][]string{{"list_name", "name", "label::English (en)", "label::Français (fr)"},
+				{"kinds", "lamp", "lamps", "lampes"}, {"kinds", "none", "none", "aucun"}, {"kinds", "cam", "cameras", "caméras"}}, nil)))
+		var ids []string
+		for _, q := range s.Questions {
+			ids = append(ids, q.ID)
+		}
+		if strings.Join(ids, ",") != "n_lamp,why_lamp,thanks_lamp,n_cam,why_cam,thanks_cam" {
+			t.Fatalf("ids %v", ids)
+		}
+		// A label that does not name the choice is preceded by it.
+		if s.Questions[3].Text["fr"] != "Combien de caméras ?" || s.Questions[1].Text["en"] != "Why lamp?" || s.Questions[4].Relevant != "${n_cam} > 0" ||
+			s.Questions[2].Text["en"] != "lamps — Thanks" || s.Questions[5].Text["fr"] != "caméras — Merci" {
+			t.Errorf("questions %+v", s.Questions)
+		}
+		out, _ := run(t, s, "en", "0", "2", "broken")
+		if strings.Contains(out, "Why lamp?") || !strings.Contains(out, "Why cam?") {
+			t.Errorf("transcript:\n%s", out)
+		}
+	})
+	t.Run("relevant may read a later question, which is empty then, with a warning", func(t *testing.T) {
+		c := convert(t, "f.xlsx", form(t, [][]string{{"type", "name", "label", "relevant"},
+			{"note", "early", "Shown only if b is answered", "${b} != ''"}, {"text", "b", "B?", ""}, {"text", "c", "C?", "${c} = 'x'"}}, nil, nil))
+		if !strings.Contains(fmt.Sprint(c.Errors), `f.xlsx:survey:4: relevant of "c" refers to the question itself`) {
+			t.Errorf("errors %v", c.Errors)
+		}
+		c = convert(t, "f.xlsx", form(t, [][]string{{"type", "name", "label", "relevant"},
+			{"note", "early", "Shown only if b is answered", "${b} != ''"}, {"text", "b", "B?", ""}}, nil, nil))
+		s := mustScript(t, c)
+		if !strings.Contains(fmt.Sprint(c.Warnings), `f.xlsx:survey:2: relevant of "early" reads "b", which is asked later`) {
+			t.Errorf("warnings %v", c.Warnings)
+		}
+		if out, r := run(t, s, "en", "hello"); strings.Contains(out, "Shown only") || !r.Ended {
+			t.Errorf("transcript:\n%s", out)
 		}
 	})
 }

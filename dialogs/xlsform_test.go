@@ -161,7 +161,7 @@ func TestLoadXLSFormErrors(t *testing.T) {
 		{"unknown list", func(r map[string][][]string) []string {
 			r["survey"][2][0] = "select_one areas"
 			return nil
-		}, 3, `no choices list named "areas" (did you mean "area"?)`, false},
+		}, 3, `no list named "areas" in the choices sheet (did you mean "area"?)`, false},
 		{"bad option name", func(r map[string][][]string) []string {
 			r["choices"][4] = []string{"incidents", "No One", "None", "Aucun"}
 			return nil
