@@ -215,6 +215,9 @@ func FuzzXLSForm(f *testing.F) {
 	}
 	f.Add(".csv", []byte("survey,type,name,label\n,text,q,Why?\n,select_one l,s,S?\nchoices,list_name,name,label\n,l,a,A\n"))
 	f.Add(".md", []byte("| survey | type | name | label |\n| | integer | n | N? |\n"))
+	f.Add(".md", []byte("| survey | type | name | label | relevant |\n| | begin loop over l | lp | | |\n| | integer | n | %(label)s? | |\n"+
+		"| | begin loop over l | in | | |\n| | text | t | ${n} %(name)s | ${n} > 1 |\n| | end loop | | | |\n| | end loop | | | |\n"+
+		"| choices | list_name | name | label |\n| | l | a | A |\n| | l | b | B |\n"))
 	f.Fuzz(func(t *testing.T, ext string, data []byte) {
 		c := ConvertXLSForm("fuzz"+ext, data, XLSFormOptions{DropIdentifying: len(data)%2 == 0})
 		if len(c.Errors) > 0 {

@@ -438,8 +438,8 @@ var endType = regexp.MustCompile(`^end[ _](group|repeat|lgroup|looped group)$`)
 
 // loopType is pyxform's "begin loop over list": the rows up to "end loop"
 // asked once for each choice of the list.
-var beginLoop = regexp.MustCompile(`^begin[ _]loop( over)? (\S+)$`)
-var endLoop = regexp.MustCompile(`^end[ _]loop$`)
+var beginLoop = regexp.MustCompile(`^begin[ _]loop( over)? (\S+)$|^begin[ _]kobomatrix$`)
+var endLoop = regexp.MustCompile(`^end[ _](loop|kobomatrix)$`)
 
 // frame is an open group or repeat.
 type frame struct {
@@ -468,6 +468,8 @@ func (x *xlsLoader) load(data []byte) *Script {
 			x.sheets[key] = x.table(sh, key, surveyAliases)
 		case "choices", "external_choices":
 			x.sheets[key] = x.table(sh, key, choicesAliases)
+		case "entities":
+			x.warnf(sh.name, 0, "", "the entities sheet is not used: Baraza keeps no records of people, households or places between consultations")
 		case "settings":
 			x.sheets[key] = x.table(sh, key, settingsAliases)
 		}
@@ -857,6 +859,9 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			f := frame{repeat: m[1] != "group", name: name, label: label, relevant: rel, count: t.get(row, "repeat_count"), row: r, first: len(s.Questions)}
 			if f.repeat && !validName(name) {
 				x.errf(t.name, r, "", name, "a repeat needs a name (a letter or _ first, then letters, digits, -, _ or .)")
+			} else if name == "" {
+				// pyxform refuses it too ("Question or group with no name").
+				x.errf(t.name, r, "", raw, "a group needs a name")
 			}
 			stack = append(stack, f)
 			continue
@@ -884,9 +889,14 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			x.errf(t.name, r, "", raw, "question without a name")
 			continue
 		}
+		calculated := false // a question with a calculation and nothing to show
 		if label == nil && typ != "calculate" && typ != "hidden" && !strings.HasPrefix(typ, "begin") {
 			if h := x.text(t, row, "hint"); h != nil {
 				label = h
+			} else if t.get(row, "calculation") != "" && selectType.FindStringSubmatch(typ) == nil {
+				// pyxform shows no control for it: it is computed, as
+				// a calculate of that type (a timestamp with trigger).
+				calculated = true
 			} else if x.text(t, row, "image") != nil || x.text(t, row, "audio") != nil || x.text(t, row, "video") != nil || x.text(t, row, "big-image") != nil {
 				x.warnf(t.name, r, name, "a row with only an image, audio or video is left out: a chat shows text")
 				x.gone[name] = "left out"
@@ -911,6 +921,19 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 		q.ReadOnly = yes(ro)
 		if ro != "" && !yes(ro) && !no(ro) {
 			x.warnf(t.name, r, ro, "read_only as an expression is read as not read-only")
+		}
+		if tr := t.get(row, "trigger"); tr != "" {
+			x.warnf(t.name, r, tr, "trigger is not supported: the calculation is made when %q is reached, not again when %s changes", name, tr)
+		}
+		if p := t.get(row, "parameters"); p != "" && typ != "range" && !strings.HasPrefix(typ, "range") {
+			if strings.Contains(strings.ToLower(p), "randomize") {
+				x.warnf(t.name, r, p, "randomize is not supported: the choices are shown in the form's order")
+			} else {
+				x.warnf(t.name, r, p, "parameters are ignored for type %s", raw)
+			}
+		}
+		if calculated {
+			typ = "calculate"
 		}
 		f := fmt.Sprintf("questions[%d]", len(s.Questions))
 		kind, list, other := typ, "", false
@@ -992,6 +1015,8 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 			case strings.HasPrefix(typ, "select_one_from_file") || strings.HasPrefix(typ, "select_multiple_from_file") ||
 				strings.HasPrefix(typ, "select one from file") || strings.HasPrefix(typ, "select multiple from file"):
 				x.errf(t.name, r, "", raw, "choices from an external file are not supported: put them in the choices sheet")
+			case typ == "include":
+				x.errf(t.name, r, "", name, "include (rows from another workbook) is not supported: copy its rows into this form")
 			case typ == "xml-external" || typ == "csv-external":
 				x.errf(t.name, r, "", raw, "external data is not supported")
 			default:
@@ -1251,6 +1276,7 @@ func no(v string) bool {
 // markdown marks (never shown raw); a link keeps its address.
 var (
 	htmlTag    = regexp.MustCompile(`(?s)<[^<>]{0,500}>`)
+	hiddenHTML = regexp.MustCompile(`(?is)<(?:span|div|p|font)\b[^<>]{0,500}display\s*:\s*none[^<>]{0,500}>[^<]{0,1000}</(?:span|div|p|font)\s*>`)
 	mdLink     = regexp.MustCompile(`\[([^\]\n]{0,500})\]\(([^)\s]{1,500})\)`)
 	mdStrong   = regexp.MustCompile(`\*\*([^*\n]{1,500}?)\*\*|__([^_\n]{1,500}?)__`)
 	mdEmphasis = regexp.MustCompile(`(^|[^\w*$])[*_]([^*_\n{}]{1,500}?)[*_]($|[^\w*])`)
@@ -1261,6 +1287,11 @@ var (
 func stripMarkup(s string) string {
 	if !strings.ContainsAny(s, "<>*_[#&") {
 		return s
+	}
+	// Text a form hides from the screen (Kobo's grid theme hides labels
+	// in spans) is not shown either, unless it is all there is.
+	if h := hiddenHTML.ReplaceAllString(s, ""); strings.TrimSpace(htmlTag.ReplaceAllString(h, "")) != "" {
+		s = h
 	}
 	s = htmlTag.ReplaceAllString(s, "")
 	s = mdLink.ReplaceAllString(s, "$1 ($2)")
@@ -1324,12 +1355,16 @@ func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedR
 	for {
 		start := -1
 		var list string
+		matrix := false // KoboToolbox's begin_kobomatrix, its list in kobo--matrix_list
 		for i, nr := range rows {
 			if m := beginLoop.FindStringSubmatch(typeOf(nr)); m != nil {
 				start = i
 				// The list name keeps its case.
 				f := strings.Fields(t.get(nr.cells, "type"))
 				list = f[len(f)-1]
+				if matrix = m[2] == ""; matrix {
+					list = t.get(nr.cells, "kobo--matrix_list")
+				}
 				break
 			}
 		}
@@ -1402,18 +1437,37 @@ func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedR
 						}
 						v = strings.ReplaceAll(v, "%(name)s", o.opt.ID)
 						v = strings.ReplaceAll(v, "%(label)s", label)
-						for n := range defined {
-							v = strings.ReplaceAll(v, "${"+n+"}", "${"+n+"_"+o.opt.ID+"}")
+						if strings.Contains(v, "${") {
+							v = renameRefs(v, func(n string) string {
+								if defined[n] {
+									return loopedName(matrix, loopName, o.opt.ID, n)
+								}
+								return n
+							})
 						}
 						if c.idx == nameCol && strings.TrimSpace(v) != "" {
-							v = strings.TrimSpace(v) + "_" + o.opt.ID
+							v = loopedName(matrix, loopName, o.opt.ID, strings.TrimSpace(v))
 						}
 						cells[c.idx] = v
 					}
 					out = append(out, numberedRow{nr.r, cells})
 					if len(out) > maxLoopRows {
 						x.errf(t.name, begin.r, "", loopName, "the loop makes more than %d rows", maxLoopRows)
-						return rows[:start]
+						// Leave out every loop, so that nothing else is reported
+						// about rows that were never expanded.
+						var kept []numberedRow
+						depth := 0
+						for _, nr := range append(rows[:start:start], rows[end+1:]...) {
+							switch tp := typeOf(nr); {
+							case beginLoop.MatchString(tp):
+								depth++
+							case endLoop.MatchString(tp) && depth > 0:
+								depth--
+							case depth == 0:
+								kept = append(kept, nr)
+							}
+						}
+						return kept
 					}
 				}
 			}
@@ -1421,6 +1475,36 @@ func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedR
 		out = append(out, numberedRow{rows[end].r, x.retype(t, rows[end].cells, "end group")})
 		rows = append(out, rows[end+1:]...)
 	}
+}
+
+// renameRefs rewrites every ${name} of v with rename.
+func renameRefs(v string, rename func(string) string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(v, "${")
+		if i < 0 {
+			break
+		}
+		j := strings.IndexByte(v[i:], '}')
+		if j < 0 {
+			break
+		}
+		b.WriteString(v[:i+2])
+		b.WriteString(rename(v[i+2 : i+j]))
+		v = v[i+j:]
+	}
+	b.WriteString(v)
+	return b.String()
+}
+
+// loopedName names a question of a loop for one choice: name_choice for
+// pyxform's loops, matrix_choice_name for KoboToolbox's matrices (the
+// names KoboToolbox's exports give the matrix's cells).
+func loopedName(matrix bool, loop, choice, name string) string {
+	if matrix {
+		return loop + "_" + choice + "_" + name
+	}
+	return name + "_" + choice
 }
 
 // retype returns a copy of a row with another type.

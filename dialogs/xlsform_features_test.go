@@ -234,13 +234,13 @@ func TestXLSFormFeatures(t *testing.T) {
 	})
 	t.Run("every error at once, sorted by sheet and row", func(t *testing.T) {
 		c := convert(t, "f.xlsx", form(t, [][]string{head, {"select_one nope", "a", "A?"}, {"bogus", "b", "B?"},
-			{"text", "1bad", "C?"}, {"end group", "", ""}},
+			{"text", "1bad", "C?"}, {"end group", "", ""}, {"begin group", "", "Unnamed"}, {"text", "d", "D?"}, {"end group", "", ""}},
 			[][]string{{"list_name", "name", "label"}, {"x", "has space", "X"}}, [][]string{{"default_language"}, {"Klingon"}}))
 		var got []string
 		for _, e := range c.Errors {
 			got = append(got, e.Sheet+":"+strings.TrimSpace(strings.Split(e.Error(), ":")[2]))
 		}
-		if want := "settings:2 survey:2 survey:3 survey:4 survey:5"; strings.Join(got, " ") != want {
+		if want := "settings:2 survey:2 survey:3 survey:4 survey:5 survey:6"; strings.Join(got, " ") != want {
 			t.Errorf("errors at %q, want %q:\n%v", strings.Join(got, " "), want, c.Errors)
 		}
 	})
@@ -334,6 +334,71 @@ func TestXLSFormFeatures(t *testing.T) {
 		}
 		if out, r := run(t, s, "en", "hello"); strings.Contains(out, "Shown only") || !r.Ended {
 			t.Errorf("transcript:\n%s", out)
+		}
+	})
+	t.Run("KoboToolbox's begin_kobomatrix asks its columns once per row of kobo--matrix_list", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label", "kobo--matrix_list", "relevant"},
+				{"begin_kobomatrix", "M1", "Assets", "assets", ""},
+				{"select_one yn", "Q1", "Do you have?", "", ""},
+				{"integer", "Q2", "How many?", "", "${Q1} != 'no'"},
+				{"end_kobomatrix", "", "", "", ""}},
+			[][]string{{"list_name", "name", "label"}, {"assets", "car", "Car"}, {"assets", "bike", "Bike"}, {"yn", "yes", "Yes"}, {"yn", "no", "No"}}, nil)))
+		var ids []string
+		for _, q := range s.Questions {
+			ids = append(ids, q.ID)
+		}
+		if strings.Join(ids, ",") != "M1_car_Q1,M1_car_Q2,M1_bike_Q1,M1_bike_Q2" || s.Questions[3].Relevant != "${M1_bike_Q1} != 'no'" || s.Questions[2].Text["en"] != "Bike — Do you have?" {
+			t.Errorf("questions %+v", s.Questions)
+		}
+	})
+	t.Run("text hidden by HTML is not shown, unless it is all there is", func(t *testing.T) {
+		s := mustScript(t, convert(t, "f.xlsx", form(t, [][]string{head,
+			{"text", "a", `Cost<span style="display:none">r1-cost</span>?`}, {"text", "b", `<span style="display: none">only this</span>`}}, nil, nil)))
+		if s.Questions[0].Text["en"] != "Cost?" || s.Questions[1].Text["en"] != "only this" {
+			t.Errorf("texts %q %q", s.Questions[0].Text, s.Questions[1].Text)
+		}
+	})
+	t.Run("nested loops that would make a huge form are refused once", func(t *testing.T) {
+		rows := []string{"| survey | type | name | label |", "| | begin loop over l | l1 | |", "| | begin loop over l | l2 | |",
+			"| | begin loop over l | l3 | |", "| | integer | n | ${n} %(label)s |", "| | end loop | | |", "| | end loop | | |", "| | end loop | | |",
+			"| choices | list_name | name | label |"}
+		for i := 0; i < 300; i++ {
+			rows = append(rows, fmt.Sprintf("| | l | c%d | C%d |", i, i))
+		}
+		c := convert(t, "f.md", []byte(strings.Join(rows, "\n")))
+		if len(c.Errors) != 1 || !strings.Contains(c.Errors[0].Msg, "the loop makes more than 20000 rows") {
+			t.Errorf("errors %v", c.Errors)
+		}
+	})
+	t.Run("a labelled-less question with a calculation is computed; trigger and randomize are warned about", func(t *testing.T) {
+		c := convert(t, "f.xlsx", form(t,
+			[][]string{{"type", "name", "label", "calculation", "trigger", "read_only", "parameters"},
+				{"integer", "temp", "Temperature?", "", "", "", ""},
+				{"dateTime", "temp_ts", "", "now()", "${temp}", "", ""},
+				{"text", "temp_f", "In Fahrenheit", "32 + 1.8 * ${temp}", "${temp}", "true", ""},
+				{"select_one yn", "top", "Favourite?", "", "", "", "randomize=true"}},
+			[][]string{{"list_name", "name", "label"}, {"yn", "y", "Yes"}, {"yn", "n", "No"}}, nil))
+		s := mustScript(t, c)
+		if s.Questions[1].Type != TypeCalculate {
+			t.Errorf("temp_ts is %s", s.Questions[1].Type)
+		}
+		w := fmt.Sprint(c.Warnings)
+		for _, want := range []string{"f.xlsx:survey:3: trigger is not supported", "f.xlsx:survey:4: trigger is not supported", "f.xlsx:survey:5: randomize is not supported"} {
+			if !strings.Contains(w, want) {
+				t.Errorf("warnings lack %q: %v", want, c.Warnings)
+			}
+		}
+		if out, _ := run(t, s, "en", "20"); !strings.Contains(out, "In Fahrenheit\n     68") {
+			t.Errorf("transcript:\n%s", out)
+		}
+	})
+	t.Run("an entities sheet is warned about, not used", func(t *testing.T) {
+		data := workbook(t, []string{"survey", "entities"}, map[string][][]string{
+			"survey": {head, {"text", "q", "Why?"}}, "entities": {{"list_name", "label"}, {"households", "${q}"}}})
+		c := convert(t, "f.xlsx", data)
+		if mustScript(t, c); !strings.Contains(fmt.Sprint(c.Warnings), "f.xlsx:entities: the entities sheet is not used") {
+			t.Errorf("warnings %v", c.Warnings)
 		}
 	})
 }

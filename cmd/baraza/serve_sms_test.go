@@ -1,17 +1,12 @@
 package main
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
-
-	"github.com/baraza/baraza/internal/testenv"
 )
 
 // TestServeSMS runs `baraza serve` with BARAZA_SMS_* set: Kannel's
@@ -32,29 +27,10 @@ func TestServeSMS(t *testing.T) {
 	}))
 	defer kannel.Close()
 
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &testenv.LogBuffer{}, &testenv.LogBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve"}, env(map[string]string{
-			"BARAZA_HTTP_ADDR": "127.0.0.1:0", "BARAZA_SMS_KANNEL_URL": kannel.URL + "/cgi-bin/sendsms",
-			"BARAZA_SMS_KANNEL_USER": "baraza", "BARAZA_SMS_KANNEL_PASSWORD": "pw",
-			"BARAZA_SMS_SECRET": "0123456789abcdef", "BARAZA_SMS_KEYWORDS": "SAFETY=community-safety",
-		}), stdout, stderr)
-	}()
-	defer func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
-		}
-	}()
-	var addr string
-	testenv.WaitFor(t, 30*time.Second, "the server's address", func() bool {
-		m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/chat`).FindStringSubmatch(stdout.String())
-		if m != nil {
-			addr = m[1]
-		}
-		return m != nil
+	addr, stderr := startServe(t, map[string]string{
+		"BARAZA_HTTP_ADDR": "127.0.0.1:0", "BARAZA_SMS_KANNEL_URL": kannel.URL + "/cgi-bin/sendsms",
+		"BARAZA_SMS_KANNEL_USER": "baraza", "BARAZA_SMS_KANNEL_PASSWORD": "pw",
+		"BARAZA_SMS_SECRET": "0123456789abcdef", "BARAZA_SMS_KEYWORDS": "SAFETY=community-safety",
 	})
 	post := func(query string) int {
 		req, _ := http.NewRequest("POST", "http://"+addr+"/sms/kannel/inbound?"+query, strings.NewReader("JOIN SAFETY"))
