@@ -132,16 +132,25 @@ func decodeSession(plain []byte, s *session) (int, error) {
 	st.Seq = uint32(d.uvarint())
 	if n := d.count(); n > 0 {
 		st.Answers = make(dialogs.Answers, n)
+		// The answers' options share one backing array (most answers hold
+		// one or two), each answer's slice capped at its own length so an
+		// append by the step machine copies instead of overwriting the
+		// next answer's: one allocation instead of one per answer.
+		var opts []string
 		for range n {
 			id := d.string()
 			var a dialogs.Answer
 			a.Skipped = d.byte()&1 != 0
 			a.Text = d.string()
 			if k := d.count(); k > 0 {
-				a.Options = make([]string, k)
-				for j := range a.Options {
-					a.Options[j] = d.string()
+				if cap(opts)-len(opts) < k {
+					opts = make([]string, 0, max(k, 2*n))
 				}
+				i := len(opts)
+				for range k {
+					opts = append(opts, d.string())
+				}
+				a.Options = opts[i : i+k : i+k]
 			}
 			st.Answers[id] = a
 		}

@@ -13,16 +13,20 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"math"
 	"net/url"
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -52,11 +56,17 @@ type loadReport struct {
 	CountsExact    bool    `json:"counts_exact"`
 	Full           latency `json:"latency_full_speed_ms"`
 
-	Rate        float64 `json:"rate_offered_per_s"`
-	RateEvents  int     `json:"rate_events"`
-	RateAchieve float64 `json:"rate_achieved_per_s"`
-	Open        latency `json:"latency_open_loop_ms"`
-	RateExact   bool    `json:"rate_counts_exact"`
+	Rate        float64     `json:"rate_offered_per_s"`
+	RateEvents  int         `json:"rate_events"`
+	RateAchieve float64     `json:"rate_achieved_per_s"`
+	Open        latency     `json:"latency_open_loop_ms"`
+	OpenEvents  int         `json:"latency_open_loop_events"`
+	OpenTail    latency     `json:"latency_open_loop_last_respondents_ms"`
+	OpenProc    procFigures `json:"open_loop_process"`
+	FullProc    procFigures `json:"full_speed_process"`
+	GOGC        int64       `json:"gogc_percent"`
+	MemLimit    int64       `json:"gomemlimit_bytes"`
+	RateExact   bool        `json:"rate_counts_exact"`
 
 	LiveSessions     int     `json:"live_sessions"`
 	LiveKeyBytes     float64 `json:"redis_bytes_per_live_session_keys"`
@@ -71,6 +81,196 @@ type loadReport struct {
 	BenchGet   float64 `json:"redis_benchmark_get_per_s,omitempty"`
 	Ratio      float64 `json:"ratio_events_to_set,omitempty"`
 	BenchError string  `json:"redis_benchmark_error,omitempty"`
+}
+
+// procFigures is what one phase cost the process (simulator included)
+// and redis-server, per event, and what the Go runtime saw meanwhile.
+type procFigures struct {
+	CPUMicros      float64 `json:"cpu_us_per_event"`
+	RedisCPUMicros float64 `json:"redis_cpu_us_per_event"`
+	GCCycles       uint64  `json:"gc_cycles"`
+	GCShare        float64 `json:"gc_share_of_cpu"`
+	GCPauseMax     float64 `json:"gc_pause_max_ms"`
+	LiveHeapMB     float64 `json:"live_heap_mb"`
+	SchedP99       float64 `json:"sched_latency_p99_ms"`
+	SchedMax       float64 `json:"sched_latency_max_ms"`
+}
+
+func (f procFigures) cpuString() string {
+	s := fmt.Sprintf("%.0f µs (user+system, simulator included)", f.CPUMicros)
+	if f.RedisCPUMicros > 0 {
+		s += fmt.Sprintf("; redis-server %.0f µs", f.RedisCPUMicros)
+	}
+	return s
+}
+
+func (f procFigures) gcString() string {
+	return fmt.Sprintf("%d cycles, %.0f%% of the process's CPU, longest pause %.2f ms, live heap %.1f MB",
+		f.GCCycles, 100*f.GCShare, f.GCPauseMax, f.LiveHeapMB)
+}
+
+// phaseProfiles starts a CPU profile and an execution trace into the
+// files named (none for ""), and returns what stops them.
+func phaseProfiles(cpuFile, traceFile string) (stop func(), err error) {
+	var closers []func()
+	stop = func() {
+		for _, c := range slices.Backward(closers) {
+			c()
+		}
+	}
+	if cpuFile != "" {
+		f, err := os.Create(cpuFile)
+		if err != nil {
+			return stop, err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			f.Close()
+			return stop, err
+		}
+		closers = append(closers, func() { pprof.StopCPUProfile(); f.Close() })
+	}
+	if traceFile != "" {
+		f, err := os.Create(traceFile)
+		if err != nil {
+			stop()
+			return func() {}, err
+		}
+		if err := trace.Start(f); err != nil {
+			f.Close()
+			stop()
+			return func() {}, err
+		}
+		closers = append(closers, func() { trace.Stop(); f.Close() })
+	}
+	return stop, nil
+}
+
+// procSnap is a reading of the counters procFigures are differences of.
+type procSnap struct {
+	cpu      time.Duration
+	redisCPU float64 // seconds; 0 when unknown (a cluster)
+	cycles   uint64
+	gcCPU    float64
+	userCPU  float64
+	pauses   metrics.Float64Histogram
+	sched    metrics.Float64Histogram
+}
+
+func snapshot(ctx context.Context, rdb redis.UniversalClient) procSnap {
+	var s procSnap
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		s.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	}
+	s.redisCPU, _ = redisCPU(ctx, rdb)
+	m := []metrics.Sample{
+		{Name: "/gc/cycles/total:gc-cycles"},
+		{Name: "/cpu/classes/gc/total:cpu-seconds"},
+		{Name: "/cpu/classes/user:cpu-seconds"},
+		{Name: "/sched/pauses/total/gc:seconds"},
+		{Name: "/sched/latencies:seconds"},
+	}
+	metrics.Read(m)
+	s.cycles = m[0].Value.Uint64()
+	s.gcCPU, s.userCPU = m[1].Value.Float64(), m[2].Value.Float64()
+	// The runtime may reuse a histogram's memory at the next read: copy.
+	hist := func(v metrics.Value) metrics.Float64Histogram {
+		h := v.Float64Histogram()
+		return metrics.Float64Histogram{Counts: slices.Clone(h.Counts), Buckets: h.Buckets}
+	}
+	s.pauses, s.sched = hist(m[3].Value), hist(m[4].Value)
+	return s
+}
+
+// since is what happened between s0 and s, over events events.
+func (s procSnap) since(s0 procSnap, events int) procFigures {
+	var f procFigures
+	if events > 0 {
+		f.CPUMicros = float64(s.cpu-s0.cpu) / float64(time.Microsecond) / float64(events)
+		if s.redisCPU > 0 && s0.redisCPU > 0 {
+			f.RedisCPUMicros = (s.redisCPU - s0.redisCPU) * 1e6 / float64(events)
+		}
+	}
+	f.GCCycles = s.cycles - s0.cycles
+	if gc, user := s.gcCPU-s0.gcCPU, s.userCPU-s0.userCPU; gc+user > 0 {
+		f.GCShare = gc / (gc + user)
+	}
+	_, f.GCPauseMax = histDiff(s.pauses, s0.pauses, 1)
+	f.SchedP99, f.SchedMax = histDiff(s.sched, s0.sched, 0.99)
+	m := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(m)
+	f.LiveHeapMB = float64(m[0].Value.Uint64()) / (1 << 20)
+	return f
+}
+
+// histDiff returns the upper bound, in ms, of the bucket holding quantile
+// q of the samples added between h0 and h, and that of the highest bucket
+// holding any.
+func histDiff(h, h0 metrics.Float64Histogram, q float64) (at, top float64) {
+	if len(h.Counts) != len(h0.Counts) {
+		return 0, 0
+	}
+	var total uint64
+	for i := range h.Counts {
+		total += h.Counts[i] - h0.Counts[i]
+	}
+	if total == 0 {
+		return 0, 0
+	}
+	bound := func(i int) float64 {
+		b := h.Buckets[i+1]
+		if math.IsInf(b, 1) {
+			b = h.Buckets[i]
+		}
+		return b * 1000
+	}
+	want := uint64(math.Ceil(q * float64(total)))
+	var cum uint64
+	for i := range h.Counts {
+		d := h.Counts[i] - h0.Counts[i]
+		if d == 0 {
+			continue
+		}
+		cum += d
+		if at == 0 && cum >= want {
+			at = bound(i)
+		}
+		top = bound(i)
+	}
+	return at, top
+}
+
+// redisCPU is the server's used_cpu_sys + used_cpu_user (INFO cpu), in
+// seconds, for a single server.
+func redisCPU(ctx context.Context, rdb redis.UniversalClient) (float64, error) {
+	c, ok := rdb.(*redis.Client)
+	if !ok {
+		return 0, nil
+	}
+	info, err := c.Info(ctx, "cpu").Result()
+	if err != nil {
+		return 0, err
+	}
+	var sum float64
+	for line := range strings.SplitSeq(info, "\n") {
+		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
+		if ok && (k == "used_cpu_sys" || k == "used_cpu_user") {
+			x, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				return 0, err
+			}
+			sum += x
+		}
+	}
+	return sum, nil
+}
+
+// gcSettings is the garbage collector's target percentage (GOGC) and soft
+// memory limit in force.
+func gcSettings() (gogc, limit int64) {
+	m := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}}
+	metrics.Read(m)
+	return int64(m[0].Value.Uint64()), int64(m[1].Value.Uint64())
 }
 
 type latency struct {
@@ -98,35 +298,82 @@ func (l latency) String() string {
 }
 
 // timed wraps the router: it records each delivery's latency. With a
-// pace channel it is open-loop: each delivery waits for its scheduled
-// time and its latency counts from that time, so a slow step delays the
-// ones queued behind it and the figures show it (no coordinated omission).
+// schedule it is open-loop: each delivery takes the next slot of the
+// timetable, waits for the slot's time if it is ahead, and its latency
+// counts from that time, so a slow step delays the ones queued behind it
+// and the figures show it (no coordinated omission).
 type timed struct {
-	next bot.Handler
-	pace <-chan time.Time
-	mu   sync.Mutex
-	lats []time.Duration
+	next  bot.Handler
+	sched *schedule
+	mu    sync.Mutex
+	lats  []time.Duration
+	// tail is the latency of the deliveries whose slot was taken after the
+	// last respondent had started (see schedule.steady).
+	tail []time.Duration
 }
 
 func (t *timed) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
 	start := time.Now()
-	if t.pace != nil {
-		select {
-		case s, ok := <-t.pace:
-			if !ok {
-				return bot.Response{}, errors.New("load: schedule ended")
-			}
-			start = s
-		case <-ctx.Done():
-			return bot.Response{}, ctx.Err()
+	steady := true
+	if t.sched != nil {
+		var err error
+		if start, steady, err = t.sched.slot(ctx); err != nil {
+			return bot.Response{}, err
 		}
+	}
+	if trace.IsEnabled() {
+		trace.Log(ctx, "slot", strconv.FormatInt(start.UnixNano(), 10))
 	}
 	resp, err := t.next.Handle(ctx, ev)
 	d := time.Since(start)
+	if trace.IsEnabled() {
+		trace.Log(ctx, "latency", strconv.FormatInt(int64(d), 10))
+	}
 	t.mu.Lock()
-	t.lats = append(t.lats, d)
+	if steady {
+		t.lats = append(t.lats, d)
+	} else {
+		t.tail = append(t.tail, d)
+	}
 	t.mu.Unlock()
 	return resp, err
+}
+
+// schedule is the open loop's timetable: slot i is due at start + i ×
+// interval. A delivery takes the next free slot when its respondent is
+// ready (the slots are taken in order) and goes at the slot's time, or at
+// once if the slot is already past: the core has fallen behind, and the
+// wait counts in its latency.
+//
+// No goroutine paces the slots. An earlier version had one, woken by a
+// 1 ms ticker, hand out the slots due on a channel; each slot then left
+// up to 1 ms after its time, and later still when the pacer itself waited
+// in the run queue behind the work it paced — and both delays were
+// counted as the core's latency (docs/capacity.md).
+type schedule struct {
+	start    time.Time
+	interval time.Duration
+	next     atomic.Int64
+	// draining is set once the last respondent has started: from then on
+	// the respondents in flight finish one by one, and when too few are
+	// left to keep up the offered rate their slots fall behind the
+	// timetable through no fault of the core. Slots taken from then on are
+	// reported apart (steady false).
+	draining atomic.Bool
+}
+
+func newSchedule(rate float64) *schedule {
+	return &schedule{start: time.Now(), interval: time.Duration(float64(time.Second) / rate)}
+}
+
+// slot takes the next slot, waits for its time, and returns it.
+func (s *schedule) slot(ctx context.Context) (at time.Time, steady bool, err error) {
+	steady = !s.draining.Load()
+	at = s.start.Add(time.Duration(s.next.Add(1)-1) * s.interval)
+	if d := time.Until(at); d > 0 {
+		time.Sleep(d)
+	}
+	return at, steady, ctx.Err()
 }
 
 // load measures the core — router, step machine, store — against the
@@ -145,6 +392,8 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
 	benchmark := fs.Bool("redis-benchmark", true, "also run redis-benchmark -t set,get -c 50 against the same server")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the full-speed phase to this file (for go tool pprof)")
+	openProfile := fs.String("open-cpuprofile", "", "write a CPU profile of the open-loop phase to this file")
+	traceFile := fs.String("trace", "", "write a runtime/trace of the open-loop phase to this file (go tool trace); each delivery logs its slot (\"slot\", unix ns) and latency (\"latency\", ns)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{msg: err.Error()}
 	}
@@ -185,6 +434,9 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	router := bot.NewRouter(bot.RouterConfig{Store: st, Keys: keys,
 		Catalog: catalog, Logger: slog.New(slog.DiscardHandler)})
 	rep := loadReport{Respondents: *n, Concurrency: *conc, DupShare: *dup}
+	// The collector as `baraza serve` sets it (GOGC, GOMEMLIMIT override).
+	gcDefaults(getenv)
+	rep.GOGC, rep.MemLimit = gcSettings()
 	week := results.Week(time.Now())
 
 	// Phase 1: full speed, closed loop.
@@ -193,6 +445,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	rt0, w0 := rt.Load(), rt.Writes()
+	fullSnap := snapshot(ctx, rdb)
 	if *cpuprofile != "" {
 		f, err := os.Create(*cpuprofile)
 		if err != nil {
@@ -211,6 +464,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 		return err
 	}
 	trips, writes := rt.Load()-rt0, rt.Writes()-w0
+	rep.FullProc = snapshot(ctx, rdb).since(fullSnap, events)
 	runtime.ReadMemStats(&ms1)
 	rep.Events, rep.Seconds = events, elapsed.Seconds()
 	rep.EventsPerSec = float64(events) / elapsed.Seconds()
@@ -246,23 +500,30 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 			r = rep.EventsPerSec / 2
 		}
 		rep.Rate = r
-		open, stop := paced(ctx, r)
-		h := &timed{next: router, pace: open}
 		before, err := st.Counters(ctx, script.ID)
 		if err != nil {
-			stop()
 			return err
 		}
 		// Enough respondents in flight that one is always ready when the
 		// schedule fires: the rate times a generous step time.
 		inflight := max(*conc, int(r/50)+1)
-		players, events, elapsed, err := drive(ctx, script, "rate", *n, inflight, *dup, h)
-		stop()
+		sched := newSchedule(r)
+		h := &timed{next: router, sched: sched, lats: make([]time.Duration, 0, 32*(*n))}
+		stopProfiles, err := phaseProfiles(*openProfile, *traceFile)
 		if err != nil {
 			return err
 		}
+		openSnap := snapshot(ctx, rdb)
+		players, events, elapsed, err := driveThen(ctx, script, "rate", *n, inflight, *dup, h,
+			func() { sched.draining.Store(true) })
+		if err != nil {
+			return err
+		}
+		rep.OpenProc = snapshot(ctx, rdb).since(openSnap, events)
+		stopProfiles()
 		rep.RateEvents, rep.RateAchieve = events, float64(events)/elapsed.Seconds()
-		rep.Open = percentiles(h.lats)
+		rep.Open, rep.OpenEvents = percentiles(h.lats), len(h.lats)
+		rep.OpenTail = percentiles(h.tail)
 		after, err := st.Counters(ctx, script.ID)
 		if err != nil {
 			return err
@@ -327,6 +588,11 @@ func printReport(w io.Writer, r loadReport) {
 		fmt.Fprintf(w, "%-38s "+format+"\n", append([]any{name}, a...)...)
 	}
 	p("respondents", "%d (concurrency %d, %.0f%% duplicated deliveries)", r.Respondents, r.Concurrency, r.DupShare*100)
+	limit := "none"
+	if r.MemLimit > 0 && r.MemLimit < math.MaxInt64 {
+		limit = fmt.Sprintf("%d MiB", r.MemLimit>>20)
+	}
+	p("GOGC", "%d (memory limit %s)", r.GOGC, limit)
 	p("events", "%d in %.3fs", r.Events, r.Seconds)
 	p("events/s", "%.0f", r.EventsPerSec)
 	p("completions/s", "%.0f", r.CompletionsSec)
@@ -334,10 +600,15 @@ func printReport(w io.Writer, r loadReport) {
 	p("redis writes per event", "%.2f (pipelines and lone commands; a batch of many events is one)", r.Writes)
 	p("allocations per event", "%.0f (%.0f bytes; whole process, simulator included)", r.AllocsPerEvent, r.BytesPerEvent)
 	p("latency at full speed", "%s", r.Full)
+	p("process CPU per event", "%s", r.FullProc.cpuString())
 	p("counts exact", "%v", r.CountsExact)
 	if r.Rate > 0 {
 		p("open loop offered rate", "%.0f events/s (achieved %.0f, %d events)", r.Rate, r.RateAchieve, r.RateEvents)
-		p("latency open loop", "%s", r.Open)
+		p("latency open loop", "%s  (%d events)", r.Open, r.OpenEvents)
+		p("latency open loop, last respondents", "%s  (%d events offered after the last respondent started, when too few may be left to keep up the rate)", r.OpenTail, r.RateEvents-r.OpenEvents)
+		p("process CPU per event open loop", "%s", r.OpenProc.cpuString())
+		p("garbage collection open loop", "%s", r.OpenProc.gcString())
+		p("scheduling delay open loop", "p99 %.2f ms  max %.2f ms (a runnable goroutine waiting for a thread; runtime/metrics)", r.OpenProc.SchedP99, r.OpenProc.SchedMax)
 		p("counts exact open loop", "%v", r.RateExact)
 	}
 	if r.LiveSessions > 0 {
@@ -368,6 +639,11 @@ func mergeKeys(ms ...map[string]int64) map[string]struct{} {
 
 // drive plays n respondents through h, conc at a time.
 func drive(ctx context.Context, script *dialogs.Script, tag string, n, conc int, dup float64, h bot.Handler) ([]*simulate.Player, int, time.Duration, error) {
+	return driveThen(ctx, script, tag, n, conc, dup, h, func() {})
+}
+
+// driveThen is drive, calling started once the last respondent has started.
+func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc int, dup float64, h bot.Handler, started func()) ([]*simulate.Player, int, time.Duration, error) {
 	players := make([]*simulate.Player, n)
 	resps := make([]*simulate.Respondent, n)
 	for i := range players {
@@ -399,6 +675,7 @@ func drive(ctx context.Context, script *dialogs.Script, tag string, n, conc int,
 		work <- r
 	}
 	close(work)
+	started()
 	wg.Wait()
 	elapsed := time.Since(start)
 	if firstErr != nil {
@@ -409,40 +686,6 @@ func drive(ctx context.Context, script *dialogs.Script, tag string, n, conc int,
 		events += r.Events
 	}
 	return players, events, elapsed, nil
-}
-
-// paced sends the scheduled time of each event, rate per second, on an
-// unbuffered channel: a delivery takes the next slot when it is ready, and
-// its latency counts from the slot's time, so when the core falls behind
-// the queueing shows in the figures.
-func paced(ctx context.Context, rate float64) (<-chan time.Time, func()) {
-	ch := make(chan time.Time, 1<<16)
-	ctx, cancel := context.WithCancel(ctx)
-	interval := time.Duration(float64(time.Second) / rate)
-	go func() {
-		defer close(ch)
-		start := time.Now()
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		sent := 0
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case now := <-tick.C:
-				// Every slot due by now, each with its own scheduled time.
-				due := int(now.Sub(start) / interval)
-				for ; sent < due; sent++ {
-					select {
-					case ch <- start.Add(time.Duration(sent) * interval):
-					case <-ctx.Done():
-						return
-					}
-				}
-			}
-		}
-	}()
-	return ch, cancel
 }
 
 // halfway starts n respondents and leaves each after a few answers, so

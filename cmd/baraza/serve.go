@@ -141,6 +141,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(stderr)
+	if gogc, limit := gcDefaults(getenv); gogc != 0 || limit != 0 {
+		log.Info("garbage collector", "gogc", gogc, "memory_limit_bytes", limit)
+	}
 
 	scripts, broken, err := loadScripts(cfg)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -36,29 +37,50 @@ type Respondent struct {
 	// Events counts the events delivered, duplicates and retries included.
 	Events int
 
-	seq   int
-	rng   *rand.Rand
-	inbox []bot.Message
-	trail []string // the last few deliveries, for a lost respondent's error
+	seq int
+	rng *rand.Rand
+	// last is the last message received (a person answers what they see
+	// last); ok says whether there is one. Earlier messages are not kept:
+	// the load command runs thousands of respondents in the process it
+	// measures, and their history would be garbage the collector scans.
+	last   bot.Message
+	ok     bool
+	trail  [trailLen]delivery // the last few deliveries, for a lost respondent's error
+	trails int                // deliveries recorded in trail
 }
 
-// remember keeps a one-line account of a delivery for lost().
+const trailLen = 6
+
+// delivery is what lost() tells of one delivery. It is formatted only when
+// a respondent is lost, not on every delivery.
+type delivery struct {
+	ev     bot.Event
+	tries  int
+	msgs   int
+	first  string
+	notice string
+	ended  bool
+}
+
+// remember keeps an account of a delivery for lost().
 func (r *Respondent) remember(ev bot.Event, tries int, resp bot.Response) {
-	first := ""
+	d := delivery{ev: ev, tries: tries, msgs: len(resp.Messages), notice: resp.Notice, ended: resp.Ended}
 	if len(resp.Messages) > 0 {
-		first = clip(resp.Messages[0].Text)
+		d.first = resp.Messages[0].Text
 	}
-	line := fmt.Sprintf("%v(%s%s) id=%s tries=%d -> %d msgs %q notice %q ended=%v",
-		ev.Kind, ev.Command, ev.Data, ev.ID, tries, len(resp.Messages), first, resp.Notice, resp.Ended)
-	r.trail = append(r.trail, line)
-	if len(r.trail) > 6 {
-		r.trail = r.trail[1:]
-	}
+	r.trail[r.trails%trailLen] = d
+	r.trails++
 }
 
 // lost wraps a lost respondent's error with its last deliveries.
 func (r *Respondent) lost(format string, args ...any) error {
-	return fmt.Errorf("%w: "+format+"\n\tlast deliveries:\n\t%s", append(append([]any{ErrLost}, args...), strings.Join(r.trail, "\n\t"))...)
+	var lines []string
+	for i := max(0, r.trails-trailLen); i < r.trails; i++ {
+		d := r.trail[i%trailLen]
+		lines = append(lines, fmt.Sprintf("%v(%s%s) id=%s tries=%d -> %d msgs %q notice %q ended=%v",
+			d.ev.Kind, d.ev.Command, d.ev.Data, d.ev.ID, d.tries, d.msgs, clip(d.first), d.notice, d.ended))
+	}
+	return fmt.Errorf("%w: "+format+"\n\tlast deliveries:\n\t%s", append(append([]any{ErrLost}, args...), strings.Join(lines, "\n\t"))...)
 }
 
 // ErrLost means the player could not follow the dialog.
@@ -84,11 +106,11 @@ func (r *Respondent) deliver(ctx context.Context, ev bot.Event) (bot.Response, e
 
 func (r *Respondent) apply(resp bot.Response) {
 	for _, m := range resp.Messages {
-		if m.ReplaceButtons && len(r.inbox) > 0 {
-			r.inbox[len(r.inbox)-1].Buttons = m.Buttons
+		if m.ReplaceButtons && r.ok {
+			r.last.Buttons = m.Buttons
 			continue
 		}
-		r.inbox = append(r.inbox, m)
+		r.last, r.ok = m, true
 	}
 }
 
@@ -98,8 +120,9 @@ func (r *Respondent) event(kind bot.EventKind) bot.Event {
 	if p == "" {
 		p = "webchat"
 	}
-	return bot.Event{Platform: p, ID: fmt.Sprintf("%s-%d", r.User, r.seq), User: r.User, Chat: r.User,
-		Private: true, Kind: kind, MessageRef: fmt.Sprint(r.seq)}
+	ref := strconv.Itoa(r.seq)
+	return bot.Event{Platform: p, ID: r.User + "-" + ref, User: r.User, Chat: r.User,
+		Private: true, Kind: kind, MessageRef: ref}
 }
 
 // Run plays the whole dialog of consultation, from /start to the end.
@@ -118,11 +141,10 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 	}
 	r.apply(resp)
 	for steps := 0; steps < 300; steps++ {
-		if len(r.inbox) == 0 {
+		if !r.ok {
 			return r.lost("no message after /start")
 		}
-		last := r.inbox[len(r.inbox)-1]
-		act, err := r.Player.Act(last)
+		act, err := r.Player.Act(r.last)
 		if err != nil {
 			return r.lost("%v", err)
 		}
@@ -176,11 +198,7 @@ func (r *Respondent) Run(ctx context.Context, consultation string) error {
 			}
 		}
 	}
-	last := ""
-	if len(r.inbox) > 0 {
-		last = r.inbox[len(r.inbox)-1].Text
-	}
-	return r.lost("the dialog did not end; last message %q", last)
+	return r.lost("the dialog did not end; last message %q", r.last.Text)
 }
 
 // ended checks, the way a person would by sending /start again, that a

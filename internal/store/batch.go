@@ -46,13 +46,16 @@ const (
 	maxBatch    = 128
 )
 
-// unit is one caller's commands, sent contiguously.
+// unit is one caller's commands, sent contiguously. Units are pooled: a
+// step sends two or three, and each used to be two allocations (the unit
+// and its slice of commands), garbage the collector then had to find.
 type unit struct {
 	cmds []redis.Cmder
+	buf  [2]redis.Cmder // holds cmds when they fit (all the hot path's calls)
 	done chan struct{}
 }
 
-var unitDone = sync.Pool{New: func() any { return make(chan struct{}, 1) }}
+var units = sync.Pool{New: func() any { return &unit{done: make(chan struct{}, 1)} }}
 
 // batchUnits is the context key under which a batch's pipeline carries how
 // many callers it serves, for RoundTrips (a caller waits for one round
@@ -64,7 +67,8 @@ type batchUnits struct{}
 // error; the commands may still be executed, as after a network timeout,
 // and every write on this path is idempotent.
 func (b *batcher) do(ctx context.Context, cmds ...redis.Cmder) error {
-	u := &unit{cmds: cmds, done: unitDone.Get().(chan struct{})}
+	u := units.Get().(*unit)
+	u.cmds = append(u.buf[:0], cmds...)
 	b.mu.Lock()
 	b.pending = append(b.pending, u)
 	start := b.flushers < maxFlushers
@@ -77,11 +81,14 @@ func (b *batcher) do(ctx context.Context, cmds ...redis.Cmder) error {
 	}
 	select {
 	case <-u.done:
-		unitDone.Put(u.done)
+		// The flusher no longer touches u once it has signalled.
+		clear(u.buf[:])
+		u.cmds = nil
+		units.Put(u)
 		return nil
 	case <-ctx.Done():
 		// The channel is buffered: the flusher's send will not block, and
-		// the channel is not reused.
+		// the unit is not reused.
 		return ctx.Err()
 	}
 }
