@@ -242,6 +242,7 @@ func BenchmarkRelease(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		prev, c1 := lastRelease(s, n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			defer reportPivots(b)()
 			for b.Loop() {
 				results.Audited(s, c1, 5, "open", "en", prev)
 			}
@@ -260,11 +261,25 @@ func BenchmarkAuditPair(b *testing.B) {
 		sum1, _, _ := results.Audited(s, c1, 5, "open", "en", prev)
 		p, _ := results.Model(s, append(prev, results.Published{Counters: c1, Summary: sum1}))
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			defer reportPivots(b)()
 			for b.Loop() {
 				if rep := privacy.Audit(5, p); !rep.OK() {
 					b.Fatalf("the release fails its audit: %d findings", len(rep.Findings))
 				}
 			}
 		})
+	}
+}
+
+// reportPivots, deferred at a benchmark's start (defer reportPivots(b)()),
+// reports the auditor's simplex pivots per operation, setup (each
+// program's first basis) and search (its objectives): the work measured
+// without the noise of a shared machine.
+func reportPivots(b *testing.B) func() {
+	setup0, search0 := privacy.Pivots()
+	return func() {
+		setup, search := privacy.Pivots()
+		b.ReportMetric(float64(setup-setup0)/float64(b.N), "setup-pivots/op")
+		b.ReportMetric(float64(search-search0)/float64(b.N), "search-pivots/op")
 	}
 }

@@ -162,7 +162,6 @@ func (r Report) OK() bool { return len(r.Findings) == 0 }
 func Audit(k int, p *Problem) Report {
 	k = max(k, MinK)
 	a := newAuditor(p)
-	defer a.free()
 	var rep Report
 	a.spread(k)
 	folded := make(map[int]bool, len(p.Folded))
@@ -278,15 +277,6 @@ func (a *auditor) chainHas(c, y int) bool {
 		}
 	}
 	return false
-}
-
-// free gives the programs' storage back.
-func (a *auditor) free() {
-	for _, m := range a.lp {
-		if m != nil && m.tb != nil {
-			m.tb.free()
-		}
-	}
 }
 
 // flag notes that cell c's table has a finding (with Problem.Tables).
@@ -442,6 +432,10 @@ func (a *auditor) spread(k int) {
 		return 0.5 + float64(rng%1000)/1000
 	}
 	for id, cells := range a.cells {
+		if m, err := a.component(id); err != nil || m.unconstrained {
+			continue
+		}
+		a.probe(id, k)
 		for round := range 2 {
 			var ts []Term
 			for _, c := range cells {
@@ -458,6 +452,104 @@ func (a *auditor) spread(k int) {
 			_ = id
 		}
 	}
+}
+
+// probe looks for feasible points around the true counts without a
+// program: for each small cell of component id not yet known to be wide,
+// it moves one column at a time (the cell's own, or, when that is basic,
+// each column of its row) up and down from the current point as far as
+// the constraints allow. Each point reached is feasible, so a cell whose
+// value moves by k or more there is settled as wide. A move costs the
+// column's non-zeros (only the cells written on the columns that move are
+// looked at); a program costs pivots.
+func (a *auditor) probe(id, k int) {
+	p := a.p
+	tb := a.lp[id].tb
+	cells := a.cells[id]
+	// deps[j]: the cells whose value column j is part of (the cell of
+	// column j and those written on it).
+	deps := make([][]int32, len(cells))
+	for _, c := range cells {
+		for x := c; x >= 0; x = a.base[x] {
+			deps[a.col[x]] = append(deps[a.col[x]], int32(c))
+		}
+	}
+	delta := make([]float64, tb.n)
+	seen := make([]bool, len(cells))
+	var moved []int
+	limit := float64(100 * len(p.Values))
+	wide := func(c int) bool { return a.seenHi[c]-a.seenLo[c] >= float64(k)-1e-6 }
+	try := func(j int, dir float64) {
+		theta, rows, vs := tb.reach(j, dir, limit)
+		if theta == 0 {
+			return
+		}
+		moved = append(moved[:0], j)
+		delta[j] = dir * theta
+		for q, i := range rows {
+			bj := tb.basis[i]
+			delta[bj] = -dir * theta * vs[q]
+			moved = append(moved, bj)
+		}
+		for _, mj := range moved {
+			if mj >= len(cells) {
+				continue // a slack
+			}
+			for _, d := range deps[mj] {
+				if seen[a.col[d]] {
+					continue
+				}
+				seen[a.col[d]] = true
+				v := float64(p.Lower[a.rootCell(int(d))])
+				for x := int(d); x >= 0; x = a.base[x] {
+					cj := a.col[x]
+					v += max(tb.val[cj]+delta[cj], 0)
+				}
+				a.seenLo[d] = min(a.seenLo[d], v)
+				a.seenHi[d] = max(a.seenHi[d], v)
+			}
+		}
+		for _, mj := range moved {
+			delta[mj] = 0
+			if mj < len(cells) {
+				for _, d := range deps[mj] {
+					seen[a.col[d]] = false
+				}
+			}
+		}
+	}
+	for _, c := range cells {
+		if v := p.Values[c]; v < 1 || v >= int64(k) || wide(c) {
+			continue
+		}
+		j := a.col[c]
+		r := tb.basicRow(j)
+		if r < 0 {
+			try(j, 1)
+			if !wide(c) {
+				try(j, -1)
+			}
+			continue
+		}
+		// Every other column with an entry in c's row is nonbasic.
+		for _, jj := range tb.rows[r].idx {
+			if wide(c) {
+				break
+			}
+			if int(jj) != j {
+				try(int(jj), 1)
+				try(int(jj), -1)
+			}
+		}
+	}
+}
+
+// rootCell returns the cell at the end of c's chain of substitutions.
+func (a *auditor) rootCell(c int) int {
+	for a.base[c] >= 0 {
+		c = a.base[c]
+	}
+	return c
 }
 
 // interval returns the integer bounds of cell c (hi math.MaxInt64 when
@@ -666,12 +758,29 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 		x = m.tb.x()
 	}
 	pt := a.cellValues(id, x)
+	a.learn(id, pt, true)
+	if unbounded {
+		return 0, true, nil
+	}
+	var opt float64
+	for _, t := range ts {
+		opt += t.Coef * pt[a.col[t.Cell]]
+	}
+	return opt, false, nil
+}
+
+// learn records pt, a feasible point of component id's program (cell
+// values by column): every cell's range contains its value there, and
+// the folded cells' bounds may widen. keep: remember the point for
+// atPoints (while there is room).
+func (a *auditor) learn(id int, pt []float64, keep bool) {
+	m := a.lp[id]
 	for j, cell := range a.cells[id] {
 		v := pt[j]
 		a.seenLo[cell] = min(a.seenLo[cell], v)
 		a.seenHi[cell] = max(a.seenHi[cell], v)
 	}
-	if len(m.points) < maxPoints {
+	if keep && len(m.points) < maxPoints {
 		m.points = append(m.points, pt)
 	}
 	if len(a.folds) > 0 {
@@ -709,14 +818,6 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 			}
 		}
 	}
-	if unbounded {
-		return 0, true, nil
-	}
-	var opt float64
-	for _, t := range ts {
-		opt += t.Coef * pt[a.col[t.Cell]]
-	}
-	return opt, false, nil
 }
 
 // cellValues turns a point of component id's program into cell values
@@ -846,7 +947,19 @@ func (a *auditor) component(id int) (*compLP, error) {
 	for li := range les {
 		les[li].slack = n + li
 	}
-	tb, err := newTableau(append(eqs, les...), m.cols)
+	// The true counts are a feasible point: the program starts there
+	// (see newTableau). A cell's column holds its value less its lower
+	// bound, or its excess over the cell it is written on; the slacks'
+	// values the rows give.
+	start := make([]float64, m.cols)
+	for j, c := range a.cells[id] {
+		if b := a.base[c]; b >= 0 {
+			start[j] = float64(p.Values[c] - p.Values[b])
+		} else {
+			start[j] = float64(p.Values[c] - p.Lower[c])
+		}
+	}
+	tb, err := newTableau(append(eqs, les...), m.cols, start)
 	if err != nil {
 		return nil, err
 	}

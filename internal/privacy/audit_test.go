@@ -114,7 +114,7 @@ func TestAudit(t *testing.T) {
 // and on an unbounded one.
 func TestTableau(t *testing.T) {
 	// x + y + s = 4, x - y = 0: max x is 2.
-	tb, err := newTableau([]sparseRow{{idx: []int{0, 1}, val: []float64{1, 1}, rhs: 4, slack: 2}, {idx: []int{0, 1}, val: []float64{1, -1}, slack: -1}}, 3)
+	tb, err := newTableau([]sparseRow{{idx: []int{0, 1}, val: []float64{1, 1}, rhs: 4, slack: 2}, {idx: []int{0, 1}, val: []float64{1, -1}, slack: -1}}, 3, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +125,7 @@ func TestTableau(t *testing.T) {
 		t.Errorf("min x: got %v (unbounded %v), want 0", v, unb)
 	}
 	// x - y = 1: x unbounded above.
-	tb, err = newTableau([]sparseRow{{idx: []int{0, 1}, val: []float64{1, -1}, rhs: 1, slack: -1}}, 2)
+	tb, err = newTableau([]sparseRow{{idx: []int{0, 1}, val: []float64{1, -1}, rhs: 1, slack: -1}}, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestTableau(t *testing.T) {
 		t.Errorf("max x of x - y = 1: want unbounded")
 	}
 	// Infeasible: x = -1.
-	if _, err := newTableau([]sparseRow{{idx: []int{0}, val: []float64{1}, rhs: -1, slack: -1}}, 1); err == nil {
+	if _, err := newTableau([]sparseRow{{idx: []int{0}, val: []float64{1}, rhs: -1, slack: -1}}, 1, nil); err == nil {
 		t.Errorf("x = -1 with x ≥ 0: want an error")
 	}
 }

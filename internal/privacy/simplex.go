@@ -3,8 +3,19 @@ package privacy
 import (
 	"errors"
 	"math"
-	"sync"
+	"sync/atomic"
 )
+
+// pivotsSetup and pivotsSearch count the process's simplex pivots: those
+// that find each program's first feasible basis, and those that optimise
+// objectives from it. Read by benchmarks through Pivots.
+var pivotsSetup, pivotsSearch atomic.Int64
+
+// Pivots reports the simplex pivots the auditor has made in this process
+// so far: setup (finding each program's first basis) and search
+// (optimising each objective). For benchmarks: a deterministic measure of
+// the auditor's work on a noisy machine.
+func Pivots() (setup, search int64) { return pivotsSetup.Load(), pivotsSearch.Load() }
 
 // errInfeasible: the constraints have no solution (cannot happen when the
 // true counts satisfy them; reported as unsolved, never as safe).
@@ -12,49 +23,72 @@ var errInfeasible = errors.New("privacy: infeasible linear program")
 
 const eps = 1e-9
 
-// tableau is a dense simplex tableau for min c·y, A y = b, y ≥ 0, kept
-// between objectives: once phase I has found a feasible basis, every
-// further objective (the min and max of each hidden cell) starts from the
-// last optimal basis, so most cost a few pivots. The reduced costs are
-// kept up to date by each pivot (a pass over the pivot row's non-zeros)
-// rather than recomputed from every basic row: that recomputation was 80 %
-// of an audit. gonum's lp.Simplex solves each program from scratch with a
-// factorisation per step, which is exact but far slower on the auditor's
-// programs; TestAuditAgainstGonum checks the auditor's verdicts against it.
+// dropTol: an entry of the tableau smaller than this after a pivot is
+// cancellation, and is dropped (the programs' coefficients are small
+// integers).
+const dropTol = 1e-11
+
+// tableau is a sparse simplex tableau for min c·y, A y = b, y ≥ 0, kept
+// between objectives: every objective (the min and max of each hidden
+// cell) starts from the last one's optimum, so most cost a few pivots.
+//
+// It holds B⁻¹A for the current basis B, row by row, and val, the current
+// value of every column. A column out of the basis need not be at its
+// bound 0 (it is then "superbasic"): it may move down as well as up, and
+// moving down it may reach 0 before any basic column reaches its bound,
+// when it stays out of the basis (a bound flip, no pivot). That lets a
+// program start at any feasible point with any basis, not only at a
+// vertex: the auditor knows one, the true counts, and starts there with
+// a basis found by elimination (see newTableau), so there is no phase I.
+//
+// The auditor's programs are very sparse, and stay so: two releases of
+// the largest bundled consultation at 10,000 respondents give about 950
+// rows by 1,650 columns with 9 to 16 non-zeros a row over a whole audit
+// (a column has up to 300). Rows are kept as lists of non-zeros, and each
+// column knows its rows, so a pivot costs its non-zeros, not the
+// program's size: the dense tableau this replaces spent half an audit
+// clearing and scanning zeros.
+//
+// The reduced costs are kept up to date by each pivot (a pass over the
+// pivot row's non-zeros) rather than recomputed from every basic row.
+// gonum's lp.Simplex solves each program from scratch with a
+// factorisation per step, exact but far slower on the auditor's programs;
+// TestAuditAgainstGonum checks the auditor's verdicts against it.
 type tableau struct {
-	m, n  int         // rows, columns (without the right-hand side)
-	t     [][]float64 // m rows of n+1 (last: right-hand side)
-	basis []int
-	nz    []int // scratch: non-zero columns of the pivot row
-	ray   int   // after an unbounded solve: the column that can grow forever
-	art   int   // during phase I: the first artificial column (0: none)
-	back  []float64
+	m, n  int
+	rows  []spRow   // B⁻¹A, by row
+	cols  [][]int32 // each column's rows: all with a non-zero, and maybe others (see live)
+	basis []int     // the basic column of each row
+	val   []float64 // the current value of every column (≥ 0)
+	ray   int       // after an unbounded solve: the column that can grow forever
+	art   int       // during phase I: the first artificial column (0: none)
+	setup bool      // pivots are counted as setup
+	mark  []int32   // scratch, zero between uses: column -> position in a row + 1
+	d     []float64 // scratch: reduced costs
+	in    []bool    // scratch: in the basis
+	list  []int32   // scratch: a column's rows
+	colv  []float64 // scratch: a column's values, by live
+	pv    []float64 // scratch, zero between uses: the pivot row by column
+	hit   []int32   // scratch: column -> the last row update that met it
+	stamp []int32   // scratch: row -> the last live call that met it
+	now   int32
 }
 
-// buffers recycles tableaux' storage: an audit of two releases builds
-// programs of tens of megabytes, and the suppression loop audits several
-// times in a row; fresh memory each time costs more in page faults than
-// the pivots.
-var buffers sync.Pool
-
-func getBuffer(n int) []float64 {
-	if b, ok := buffers.Get().(*[]float64); ok && cap(*b) >= n {
-		buf := (*b)[:n]
-		clear(buf)
-		return buf
-	} else if ok {
-		buffers.Put(b)
-	}
-	return make([]float64, n)
+// spRow is a row's non-zeros, in no order.
+type spRow struct {
+	idx []int32
+	val []float64
 }
 
-// free gives the tableau's storage back; the tableau is not used after.
-func (tb *tableau) free() {
-	if tb.back != nil {
-		b := tb.back
-		buffers.Put(&b)
-		tb.back, tb.t = nil, nil
+// at returns row i's entry in column j.
+func (tb *tableau) at(i, j int) float64 {
+	r := &tb.rows[i]
+	for p, c := range r.idx {
+		if int(c) == j {
+			return r.val[p]
+		}
 	}
+	return 0
 }
 
 // rayPoint returns the feasible point theta along the ray found by the
@@ -62,8 +96,10 @@ func (tb *tableau) free() {
 func (tb *tableau) rayPoint(theta float64) []float64 {
 	x := tb.x()
 	x[tb.ray] += theta
-	for i, bj := range tb.basis {
-		x[bj] -= theta * tb.t[i][tb.ray]
+	rows, vs := tb.live(tb.ray)
+	for p, i := range rows {
+		bj := tb.basis[i]
+		x[bj] = max(x[bj]-theta*vs[p], 0)
 	}
 	return x
 }
@@ -78,54 +114,256 @@ type sparseRow struct {
 	slack int
 }
 
-// newTableau runs phase I on the rows over n columns (the slacks among
-// them); a right-hand side may be negative (the row is negated).
+// newTableau makes the program of the rows over n columns (the slacks
+// among them), at a feasible point with a basis.
 //
-// A row with a slack and rhs ≥ 0 starts with its slack basic; every other
-// row gets an artificial column, and only those exist. The tableau is one
-// allocation.
-func newTableau(rows []sparseRow, n int) (*tableau, error) {
+// When start (the value of every column but the slacks, which the rows
+// give) is a feasible point, the program starts there: each row in turn
+// picks a basic column by elimination (a column away from its bound, so
+// fewer steps are degenerate, then the one in fewest rows, so the
+// tableau fills least), and a row with none left is redundant and goes.
+// That is one pivot per row (a row's own slack costs nothing to pivot
+// on), and no search. Otherwise
+// (start nil or not feasible) phase I finds a point: an artificial column
+// per row that has no slack to start with, minimised away.
+func newTableau(rows []sparseRow, n int, start []float64) (*tableau, error) {
+	if start != nil {
+		if tb := crash(rows, n, start); tb != nil {
+			return tb, nil
+		}
+	}
+	return phaseOne(rows, n)
+}
+
+// build makes the tableau of rows over w columns, each row multiplied by
+// its sign (nil: 1), with no basis yet.
+func build(rows []sparseRow, w int, sign []float64) *tableau {
 	m := len(rows)
-	arts := 0
+	tb := &tableau{m: m, n: w, rows: make([]spRow, m), cols: make([][]int32, w), basis: make([]int, m),
+		mark: make([]int32, w)}
+	for i, r := range rows {
+		s := 1.0
+		if sign != nil {
+			s = sign[i]
+		}
+		row := spRow{idx: make([]int32, 0, len(r.idx)+1), val: make([]float64, 0, len(r.idx)+1)}
+		add := func(j int, v float64) {
+			if p := tb.mark[j]; p > 0 {
+				row.val[p-1] += v
+				return
+			}
+			row.idx = append(row.idx, int32(j))
+			row.val = append(row.val, v)
+			tb.mark[j] = int32(len(row.idx))
+		}
+		for x, j := range r.idx {
+			add(j, s*r.val[x])
+		}
+		if r.slack >= 0 {
+			add(r.slack, s)
+		}
+		tb.rows[i] = row
+		tb.compact(i)
+		tb.basis[i] = -1
+	}
+	return tb
+}
+
+// compact clears mark for row i's columns (a row just built), drops its
+// entries below dropTol and lists row i in its other columns' lists.
+func (tb *tableau) compact(i int) {
+	r := &tb.rows[i]
+	k := 0
+	for p, j := range r.idx {
+		tb.mark[j] = 0
+		if v := r.val[p]; math.Abs(v) >= dropTol {
+			r.idx[k], r.val[k] = j, v
+			k++
+			tb.cols[j] = append(tb.cols[j], int32(i))
+		}
+	}
+	r.idx, r.val = r.idx[:k], r.val[:k]
+}
+
+// crash returns the program of the rows at start with a basis found by
+// elimination, or nil when start is not feasible.
+func crash(rows []sparseRow, n int, start []float64) *tableau {
+	val := make([]float64, n)
+	copy(val, start)
 	for _, r := range rows {
+		if r.slack < 0 {
+			continue
+		}
+		s := r.rhs
+		for x, j := range r.idx {
+			s -= r.val[x] * val[j]
+		}
+		val[r.slack] = s
+	}
+	for j, v := range val {
+		if v < -1e-9 {
+			return nil
+		}
+		val[j] = max(v, 0)
+	}
+	for _, r := range rows {
+		s := -r.rhs
+		for x, j := range r.idx {
+			s += r.val[x] * val[j]
+		}
+		if r.slack >= 0 {
+			s += val[r.slack]
+		}
+		if math.Abs(s) > 1e-6*max(1, math.Abs(r.rhs)) {
+			return nil
+		}
+	}
+	tb := build(rows, n, nil)
+	tb.val = val
+	tb.setup = true
+	for i := 0; i < tb.m; i++ {
+		r := &tb.rows[i]
+		var big float64
+		for _, v := range r.val {
+			big = max(big, math.Abs(v))
+		}
+		if big <= 1e-9 {
+			// Redundant: the rows before it imply it (start satisfies
+			// it, so it is not a contradiction).
+			tb.dropRow(i)
+			i--
+			continue
+		}
+		best, bv := -1, 0.0
+		for p, j := range r.idx {
+			v := r.val[p]
+			if math.Abs(v) < 0.1*big {
+				continue
+			}
+			if best < 0 || tb.crashBetter(int(j), best, v, bv) {
+				best, bv = int(j), v
+			}
+		}
+		tb.pivot(i, best)
+	}
+	tb.setup = false
+	return tb
+}
+
+// crashBetter reports whether column j (entry v) makes a better basic
+// column than column b (entry w) in elimination: away from its bound
+// (fewer degenerate steps later), then in fewer rows (less fill), then a
+// larger entry.
+func (tb *tableau) crashBetter(j, b int, v, w float64) bool {
+	if pj, pb := tb.val[j] > 1e-9, tb.val[b] > 1e-9; pj != pb {
+		return pj
+	}
+	lj, _ := tb.live(j)
+	nj := len(lj)
+	lb, _ := tb.live(b)
+	if nb := len(lb); nj != nb {
+		return nj < nb
+	}
+	return math.Abs(v) > math.Abs(w)
+}
+
+// dropRow removes row i, whose entries are all (near) zero, and whose
+// basic column, if any, is nonbasic from now on; the last row takes its
+// place. Lists that name row i for a column it has no entry in are still
+// right (see live); lists that name the last row for a column it no
+// longer has an entry in name a row past the end, and are skipped.
+func (tb *tableau) dropRow(i int) {
+	last := tb.m - 1
+	if i != last {
+		for _, j := range tb.rows[last].idx {
+			l := tb.cols[j]
+			for p, x := range l {
+				if int(x) == last {
+					l[p] = int32(i)
+					break
+				}
+			}
+		}
+		tb.rows[i] = tb.rows[last]
+		tb.basis[i] = tb.basis[last]
+	}
+	tb.rows = tb.rows[:last]
+	tb.basis = tb.basis[:last]
+	tb.m--
+}
+
+// live returns column j's rows with a non-zero in it, each once, after
+// compacting its list to them. A column's list gains a row when a pivot
+// fills the row's entry, and is left alone when one cancels it, so it may
+// name a row twice, a row whose entry is now 0, or a row since dropped:
+// finding and removing a row from a long list at each cancellation cost
+// a quarter of an audit.
+func (tb *tableau) live(j int) ([]int32, []float64) {
+	if len(tb.stamp) < tb.m {
+		tb.stamp = make([]int32, len(tb.rows)+1)
+	}
+	tb.now++
+	l := tb.cols[j]
+	vs := tb.colv[:0]
+	k := 0
+	for _, i := range l {
+		if int(i) >= tb.m || tb.stamp[i] == tb.now {
+			continue
+		}
+		v := tb.at(int(i), j)
+		if v == 0 {
+			continue
+		}
+		tb.stamp[i] = tb.now
+		l[k] = i
+		vs = append(vs, v)
+		k++
+	}
+	tb.cols[j] = l[:k]
+	tb.colv = vs
+	return l[:k], vs
+}
+
+// phaseOne makes the program of the rows by phase I. A right-hand side
+// may be negative (the row is negated). A row with a slack and rhs ≥ 0
+// starts with its slack basic; every other row gets an artificial column,
+// and only those exist.
+func phaseOne(rows []sparseRow, n int) (*tableau, error) {
+	m := len(rows)
+	sign := make([]float64, m)
+	arts := 0
+	for i, r := range rows {
+		sign[i] = 1
+		if r.rhs < 0 {
+			sign[i] = -1
+		}
 		if r.slack < 0 || r.rhs < 0 {
 			arts++
 		}
 	}
 	w := n + arts // artificial columns n..w-1
-	back := getBuffer(m * (w + 1))
-	t := make([][]float64, m)
-	basis := make([]int, m)
+	tb := build(rows, w, sign)
+	tb.val = make([]float64, w)
 	c := make([]float64, w)
 	next := n
 	for i, r := range rows {
-		row := back[i*(w+1) : (i+1)*(w+1) : (i+1)*(w+1)]
-		sign := 1.0
-		if r.rhs < 0 {
-			sign = -1
-		}
-		for x, j := range r.idx {
-			row[j] += sign * r.val[x]
-		}
-		if r.slack >= 0 {
-			row[r.slack] = sign
-		}
-		row[w] = sign * r.rhs
-		if r.slack >= 0 && sign > 0 {
-			basis[i] = r.slack
+		if r.slack >= 0 && sign[i] > 0 {
+			tb.basis[i] = r.slack
 		} else {
-			row[next] = 1
-			basis[i] = next
+			row := &tb.rows[i]
+			row.idx = append(row.idx, int32(next))
+			row.val = append(row.val, 1)
+			tb.cols[next] = append(tb.cols[next], int32(i))
+			tb.basis[i] = next
 			c[next] = 1
 			next++
 		}
-		t[i] = row
+		tb.val[tb.basis[i]] = sign[i] * r.rhs
 	}
-	tb := &tableau{m: m, n: w, t: t, basis: basis, art: n, back: back}
-	val, unb := tb.solve(c)
-	tb.art = 0
-	if unb || val > 1e-6 {
-		tb.free()
+	tb.art = n
+	tb.setup = true
+	obj, unb := tb.solve(c)
+	if unb || obj > 1e-6 {
 		return nil, errInfeasible
 	}
 	// Drive artificials out of the basis; a row where none can leave is
@@ -135,66 +373,152 @@ func newTableau(rows []sparseRow, n int) (*tableau, error) {
 			continue
 		}
 		piv := -1
-		for j := range n {
-			if math.Abs(tb.t[i][j]) > 1e-7 {
-				piv = j
-				break
+		r := &tb.rows[i]
+		for p, j := range r.idx {
+			if int(j) < n && math.Abs(r.val[p]) > 1e-7 && (piv < 0 || int(j) < piv) {
+				piv = int(j)
 			}
 		}
+		// The artificial is at 0: the pivot moves no value.
+		tb.val[tb.basis[i]] = 0
 		if piv < 0 {
-			tb.t = append(tb.t[:i], tb.t[i+1:]...)
-			tb.basis = append(tb.basis[:i], tb.basis[i+1:]...)
-			tb.m--
+			tb.dropRow(i)
 			i--
 			continue
 		}
 		tb.pivot(i, piv)
 	}
 	// Drop the artificial columns.
-	for i := range tb.t {
-		row := tb.t[i]
-		rhs := row[w]
-		row = row[:n+1]
-		row[n] = rhs
-		tb.t[i] = row
+	for j := n; j < w; j++ {
+		tb.clearCol(j)
 	}
+	tb.art = 0
+	tb.setup = false
+	tb.cols, tb.val, tb.mark = tb.cols[:n], tb.val[:n], tb.mark[:n]
 	tb.n = n
 	return tb, nil
 }
 
-func (tb *tableau) pivot(r, c int) {
-	pr := tb.t[r]
-	f := pr[c]
-	nz := tb.nz[:0]
-	for j, v := range pr {
-		if v != 0 {
-			pr[j] = v / f
-			nz = append(nz, j)
-		}
-	}
-	tb.nz = nz
-	for i, row := range tb.t {
-		if i == r {
+// clearCol removes column j's entries from every row.
+func (tb *tableau) clearCol(j int) {
+	for _, i := range tb.cols[j] {
+		if int(i) >= tb.m {
 			continue
 		}
-		if g := row[c]; g != 0 {
-			for _, j := range nz {
-				row[j] -= g * pr[j]
+		r := &tb.rows[i]
+		for p, c := range r.idx {
+			if int(c) == j {
+				last := len(r.idx) - 1
+				r.idx[p], r.val[p] = r.idx[last], r.val[last]
+				r.idx, r.val = r.idx[:last], r.val[:last]
+				break
 			}
-			row[c] = 0
 		}
 	}
-	tb.basis[r] = c
+	tb.cols[j] = tb.cols[j][:0]
 }
 
-// solve minimises c·y from the current basis and leaves the optimal basis
-// in place. It reports the optimum, or unbounded.
+// pivot makes column c basic in row r.
+func (tb *tableau) pivot(r, c int) {
+	pr := &tb.rows[r]
+	f := tb.at(r, c)
+	if len(tb.pv) < tb.n {
+		tb.pv = make([]float64, tb.n)
+		tb.hit = make([]int32, tb.n)
+	}
+	for p, j := range pr.idx {
+		if int(j) == c {
+			pr.val[p] = 1
+		} else {
+			pr.val[p] /= f
+		}
+		tb.pv[j] = pr.val[p]
+	}
+	tb.list = append(tb.list[:0], tb.cols[c]...)
+	for _, i := range tb.list {
+		if int(i) == r || int(i) >= tb.m {
+			continue
+		}
+		tb.axpy(int(i), c, pr)
+	}
+	for _, j := range pr.idx {
+		tb.pv[j] = 0
+	}
+	tb.cols[c] = append(tb.cols[c][:0], int32(r))
+	tb.basis[r] = c
+	if tb.setup {
+		pivotsSetup.Add(1)
+	} else {
+		pivotsSearch.Add(1)
+	}
+}
+
+// axpy subtracts from row i the pivot row pr (scattered in pv, its entry
+// in column c 1) times row i's entry in column c, so that this entry
+// becomes 0, keeping the column lists. A row listed twice in column c's
+// list, or no longer holding column c, has nothing to do.
+func (tb *tableau) axpy(i, c int, pr *spRow) {
+	ri := &tb.rows[i]
+	var g float64
+	for p, j := range ri.idx {
+		if int(j) == c {
+			g = ri.val[p]
+			break
+		}
+	}
+	if g == 0 {
+		return
+	}
+	tb.now++
+	now := tb.now
+	// One pass over row i: update the entries the pivot row shares,
+	// drop the cancelled ones and column c's; then the pivot row's other
+	// entries fill in.
+	k := 0
+	for p, j := range ri.idx {
+		v := ri.val[p]
+		if w := tb.pv[j]; w != 0 {
+			tb.hit[j] = now
+			v -= g * w
+			if int(j) == c || math.Abs(v) < dropTol {
+				// Column j's list keeps row i (see live).
+				continue
+			}
+		}
+		ri.idx[k], ri.val[k] = j, v
+		k++
+	}
+	ri.idx, ri.val = ri.idx[:k], ri.val[:k]
+	for q, j := range pr.idx {
+		if tb.hit[j] == now {
+			continue
+		}
+		ri.idx = append(ri.idx, j)
+		ri.val = append(ri.val, -g*pr.val[q])
+		tb.cols[j] = append(tb.cols[j], int32(i))
+	}
+}
+
+// solve minimises c·y from the current point and basis and leaves the
+// optimal ones in place. It reports the optimum, or unbounded (then ray
+// is a column that grows forever along a feasible direction).
+//
+// A column out of the basis enters when moving it improves the objective:
+// up from anywhere, down only from above 0. The step is the longest that
+// keeps every basic column at or above 0 and the entering one too (moving
+// down): if the entering column is the first to reach 0, it stays out (a
+// bound flip); else the basic column that reaches 0 first leaves.
 func (tb *tableau) solve(c []float64) (float64, bool) {
-	d := make([]float64, tb.n)
-	inBasis := make([]bool, tb.n)
+	if cap(tb.d) < tb.n {
+		tb.d = make([]float64, tb.n)
+		tb.in = make([]bool, tb.n)
+	}
+	d, inBasis := tb.d[:tb.n], tb.in[:tb.n]
+	clear(inBasis)
 	for _, j := range tb.basis {
 		inBasis[j] = true
 	}
+	val := tb.val
 	// Reduced costs d_j = c_j - Σ c_B(i) t[i][j], computed once and then
 	// updated by each pivot (a pass over the pivot row's non-zeros), and
 	// computed afresh before optimality is declared, so rounding drift
@@ -203,27 +527,47 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 		copy(d, c)
 		for i, bj := range tb.basis {
 			if cb := c[bj]; cb != 0 {
-				for j, v := range tb.t[i][:tb.n] {
-					d[j] -= cb * v
+				r := &tb.rows[i]
+				for p, j := range r.idx {
+					d[j] -= cb * r.val[p]
 				}
 			}
+		}
+		for _, bj := range tb.basis {
+			d[bj] = 0
 		}
 	}
 	reduced()
 	fresh := true
+	cols := tb.n
+	if tb.art > 0 {
+		cols = tb.art // an artificial never enters
+	}
 	for iter := 0; ; iter++ {
-		enter := -1
+		enter, dir := -1, 0.0
+		var score float64
 		bland := iter > 20*(tb.m+10)
-		for j := range tb.n {
-			if inBasis[j] || d[j] >= -eps*10 || (tb.art > 0 && j >= tb.art) {
+		for j, dj := range d[:cols] {
+			var s, dr float64
+			switch {
+			case inBasis[j]:
+				continue
+			case dj < -eps*10:
+				s, dr = -dj, 1
+			case dj > eps*10 && val[j] > eps:
+				s, dr = dj, -1
+			default:
 				continue
 			}
 			if bland {
-				enter = j
+				enter, dir = j, dr
 				break
 			}
-			if enter < 0 || d[j] < d[enter] {
-				enter = j
+			// Steepest edge, roughly: the reduced cost over the length
+			// of the column's edge, its rows counted as entries of 1.
+			s = s * s / float64(1+len(tb.cols[j]))
+			if s > score {
+				enter, dir, score = j, dr, s
 			}
 		}
 		if enter < 0 && !fresh {
@@ -232,29 +576,60 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 			continue
 		}
 		if enter < 0 {
-			var val float64
-			for i, bj := range tb.basis {
-				val += c[bj] * tb.t[i][tb.n]
+			var obj float64
+			for j, cj := range c {
+				if cj != 0 {
+					obj += cj * val[j]
+				}
 			}
-			return val, false
+			return obj, false
 		}
+		// Ratio test. Moving down, the entering column's own bound is a
+		// limit; a basic column that ties with it does not leave.
 		leave := -1
-		var best float64
-		for i := range tb.m {
-			a := tb.t[i][enter]
-			if a <= 1e-9 {
+		best := math.Inf(1)
+		if dir < 0 {
+			best = val[enter]
+		}
+		var bestA float64
+		col, vs := tb.live(enter)
+		for p, i := range col {
+			a := dir * vs[p]
+			if a <= eps {
 				continue
 			}
-			ratio := tb.t[i][tb.n] / a
-			if leave < 0 || ratio < best-1e-12 || (math.Abs(ratio-best) <= 1e-12 && tb.basis[i] < tb.basis[leave]) {
-				leave, best = i, ratio
+			ratio := max(val[tb.basis[i]], 0) / a
+			switch {
+			case ratio < best-1e-12:
+			case ratio > best+1e-12 || (leave < 0 && dir < 0):
+				continue
+			case bland:
+				if tb.basis[i] > tb.basis[leave] {
+					continue
+				}
+			case a <= bestA:
+				continue
 			}
+			leave, best, bestA = int(i), ratio, a
 		}
-		if leave < 0 {
+		if leave < 0 && dir > 0 {
 			tb.ray = enter
 			return math.Inf(-1), true
 		}
+		if best > 0 {
+			for p, i := range col {
+				bj := tb.basis[i]
+				val[bj] = max(val[bj]-dir*best*vs[p], 0)
+			}
+			val[enter] += dir * best
+		}
+		if leave < 0 {
+			// Bound flip: the entering column reached 0 first.
+			val[enter] = 0
+			continue
+		}
 		out := tb.basis[leave]
+		val[out] = 0
 		inBasis[out] = false
 		inBasis[enter] = true
 		tb.pivot(leave, enter)
@@ -262,27 +637,53 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 			// An artificial column that left the basis never comes back:
 			// clear it, so the inverse it would carry does not fill the
 			// tableau.
-			for _, row := range tb.t {
-				row[out] = 0
-			}
+			tb.clearCol(out)
 		}
 		de := d[enter]
-		pr := tb.t[leave]
-		for _, j := range tb.nz {
-			if j < tb.n {
-				d[j] -= de * pr[j]
-			}
+		pr := &tb.rows[leave]
+		for p, j := range pr.idx {
+			d[j] -= de * pr.val[p]
 		}
 		d[enter] = 0
 		fresh = false
 	}
 }
 
-// x returns the current basic solution.
+// x returns the current point.
 func (tb *tableau) x() []float64 {
 	x := make([]float64, tb.n)
-	for i, bj := range tb.basis {
-		x[bj] = max(tb.t[i][tb.n], 0)
+	for j, v := range tb.val {
+		x[j] = max(v, 0)
 	}
 	return x
+}
+
+// basicRow returns the row column j is basic in, or -1.
+func (tb *tableau) basicRow(j int) int {
+	if l, _ := tb.live(j); len(l) == 1 && tb.basis[l[0]] == j {
+		return int(l[0])
+	}
+	return -1
+}
+
+// reach returns how far nonbasic column j can move from the current
+// point in direction dir (+1 up, -1 down), every column following and
+// staying at or above 0, at most limit, without a pivot; and the rows
+// that follow with their entries (a basic column moves by -dir·θ·entry).
+// The tableau does not move.
+func (tb *tableau) reach(j int, dir, limit float64) (float64, []int32, []float64) {
+	theta := limit
+	if dir < 0 {
+		theta = min(theta, tb.val[j])
+	}
+	col, vs := tb.live(j)
+	for p := range col {
+		if a := dir * vs[p]; a > eps {
+			theta = min(theta, max(tb.val[tb.basis[col[p]]], 0)/a)
+		}
+	}
+	if theta <= eps {
+		return 0, nil, nil
+	}
+	return theta, col, vs
 }
