@@ -439,7 +439,10 @@ func (a *auditor) spread(k int) {
 		for round := range 2 {
 			var ts []Term
 			for _, c := range cells {
-				if p.Values[c] >= 1 && p.Values[c] < int64(k) && a.seenHi[c]-a.seenLo[c] < float64(k)-1e-6 {
+				if p.Values[c] >= 1 && p.Values[c] < int64(k) && a.seenHi[c]-a.seenLo[c] < float64(k)-1e-6 &&
+					(round == 0 || a.seenLo[c] > float64(a.root(c))+1e-6) {
+					// Pushing down a cell already seen at its least value
+					// (its chain's lower bound) can show nothing new.
 					ts = append(ts, Term{c, next()})
 				}
 			}
