@@ -187,11 +187,14 @@ func (s *Store) CommitSession(ctx context.Context, respondent string, version in
 		fill = randHex(seenSize / 2)
 	}
 	nv := newVersion()
-	keys := []string{s.sessionKey(respondent)}
 	expiry := s.grainAfter(s.opt.SessionTTL).UnixMilli()
-	res, err := s.run(ctx, saveScript, keys, version, nv, data, ev, expiry, del, fill, seenSize).Text()
+	// The whole command in one slice (see runCmd); its slot 10 is the
+	// filler.
+	cmd := []any{nil, nil, 1, s.sessionKey(respondent), version, nv, data, ev, expiry, del, fill, seenSize}
+	res, err := s.runCmd(ctx, saveScript, cmd).Text()
 	if err == nil && res == "FILL" {
-		res, err = s.run(ctx, saveScript, keys, version, nv, data, ev, expiry, del, randHex(seenSize/2), seenSize).Text()
+		cmd[10] = randHex(seenSize / 2)
+		res, err = s.runCmd(ctx, saveScript, cmd).Text()
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: save session: %w", err)
