@@ -215,6 +215,7 @@ func BenchmarkAudit(b *testing.B) {
 		sum := results.Build(s, c, 5, "open", "en")
 		p, _ := results.Model(s, []results.Published{{Counters: c, Summary: sum}})
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			defer reportPivots(b)()
 			for b.Loop() {
 				privacy.Audit(5, p)
 			}
@@ -239,7 +240,7 @@ func lastRelease(s *dialogs.Script, n int) ([]results.Published, map[string]int6
 // responses.
 func BenchmarkRelease(b *testing.B) {
 	s := load(b, "community-safety.yaml")
-	for _, n := range []int{100, 1000, 10000} {
+	for _, n := range []int{100, 1000, 10000, 100000} {
 		prev, c1 := lastRelease(s, n)
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			defer reportPivots(b)()
@@ -256,7 +257,7 @@ func BenchmarkRelease(b *testing.B) {
 // attacks it.
 func BenchmarkAuditPair(b *testing.B) {
 	s := load(b, "community-safety.yaml")
-	for _, n := range []int{100, 1000, 10000} {
+	for _, n := range []int{100, 1000, 10000, 100000} {
 		prev, c1 := lastRelease(s, n)
 		sum1, _, _ := results.Audited(s, c1, 5, "open", "en", prev)
 		p, _ := results.Model(s, append(prev, results.Published{Counters: c1, Summary: sum1}))

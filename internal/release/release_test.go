@@ -304,10 +304,11 @@ func TestAuditedWithPrevious(t *testing.T) {
 // consultation (read the state, the counters and the history, audit with
 // the earlier releases, store) by the number of completions it covers: the
 // work is in the cells, not in the responses. The release measured is the
-// fourth, 5 completions after the third, audited with as many earlier
-// ones as DefaultAuditFields allows (for this script, the two before it).
+// fourth, 5 completions after the third, audited with the earlier ones
+// within 4,000 fields (the default until the sparse auditor: the two
+// before it) and within DefaultAuditFields (all three).
 func BenchmarkMake(b *testing.B) {
-	for _, n := range []int{100, 10000} {
+	for _, n := range []int{100, 10000, 100000} {
 		b.Run(fmt.Sprint(n), func(b *testing.B) {
 			ctx := context.Background()
 			e := newEnv(b, "community-safety.yaml", n, store.Options{})
@@ -320,29 +321,100 @@ func BenchmarkMake(b *testing.B) {
 				}
 				e.complete(b, 5)
 			}
+			for _, h := range []struct {
+				name   string
+				fields int
+			}{{"4000", 4000}, {"default", 0}} {
+				b.Run("fields="+h.name, func(b *testing.B) {
+					svc := e.service()
+					svc.Interval = -1
+					svc.AuditFields = h.fields
+					rdb := e.st.Client()
+					tag := e.prefix + "{c:" + e.sc.ID + "}"
+					setup0, search0 := privacy.Pivots()
+					for b.Loop() {
+						if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+							b.Fatalf("made %v: %v", made, err)
+						}
+						b.StopTimer()
+						// Undo release 4 and forget it, so the next round
+						// makes it again from the same state.
+						if err := rdb.LPop(ctx, tag+":rl").Err(); err != nil {
+							b.Fatal(err)
+						}
+						if err := rdb.Del(ctx, tag+":r:4").Err(); err != nil {
+							b.Fatal(err)
+						}
+						b.StartTimer()
+					}
+					// The auditor's simplex pivots per release: its work,
+					// measured without the noise of a shared machine.
+					setup, search := privacy.Pivots()
+					b.ReportMetric(float64(setup-setup0)/float64(b.N), "setup-pivots/op")
+					b.ReportMetric(float64(search-search0)/float64(b.N), "search-pivots/op")
+				})
+			}
+		})
+	}
+}
+
+// BenchmarkMakeHistory is the cost of making a release of the largest
+// bundled consultation at 10,000 completions audited with every earlier
+// release (3, 4, 5 and 7 of them, 5 completions apart), and how many counter
+// fields that history holds: what raising BARAZA_AUDIT_FIELDS costs.
+func BenchmarkMakeHistory(b *testing.B) {
+	const n = 10000
+	ctx := context.Background()
+	e := newEnv(b, "community-safety.yaml", n, store.Options{})
+	e.complete(b, n-100)
+	made := 0
+	for _, r := range []int{4, 5, 6, 8} {
+		for ; made < r-1; made++ {
 			svc := e.service()
 			svc.Interval = -1
+			if ok, err := svc.Make(ctx, e.sc, "open"); err != nil || !ok {
+				b.Fatalf("made %v: %v", ok, err)
+			}
+			e.complete(b, 5)
+		}
+		b.Run(fmt.Sprintf("earlier=%d", r-1), func(b *testing.B) {
+			svc := e.service()
+			svc.Interval = -1
+			svc.AuditFields = 1 << 30
 			rdb := e.st.Client()
 			tag := e.prefix + "{c:" + e.sc.ID + "}"
+			var fields int
+			ns := make([]int, r-1)
+			for i := range ns {
+				ns[i] = i + 1
+			}
+			bodies, err := e.st.ReleaseBodies(ctx, e.sc.ID, ns)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, body := range bodies {
+				var rel release.Release
+				if err := json.Unmarshal(body, &rel); err != nil {
+					b.Fatal(err)
+				}
+				fields += len(rel.Counters)
+			}
 			setup0, search0 := privacy.Pivots()
 			for b.Loop() {
-				if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
-					b.Fatalf("made %v: %v", made, err)
+				if ok, err := svc.Make(ctx, e.sc, "open"); err != nil || !ok {
+					b.Fatalf("made %v: %v", ok, err)
 				}
 				b.StopTimer()
-				// Undo release 4 and forget it, so the next round makes it
-				// again from the same state.
 				if err := rdb.LPop(ctx, tag+":rl").Err(); err != nil {
 					b.Fatal(err)
 				}
-				if err := rdb.Del(ctx, tag+":r:4").Err(); err != nil {
+				if err := rdb.Del(ctx, fmt.Sprintf("%s:r:%d", tag, r)).Err(); err != nil {
 					b.Fatal(err)
 				}
 				b.StartTimer()
 			}
-			// The auditor's simplex pivots per release: its work, measured
-			// without the noise of a shared machine.
 			setup, search := privacy.Pivots()
+			b.ReportMetric(float64(fields), "history-fields")
 			b.ReportMetric(float64(setup-setup0)/float64(b.N), "setup-pivots/op")
 			b.ReportMetric(float64(search-search0)/float64(b.N), "search-pivots/op")
 		})

@@ -53,14 +53,15 @@ type Service struct {
 	starts sync.Map            // consultation -> its DP calendar's stored start
 }
 
-// DefaultAuditFields is Service.AuditFields's default: about twenty
-// releases of a six-question consultation (198 fields), the two before
-// it for the largest bundled one (1,500–1,900 fields), whose release at
-// 10,000 respondents takes about 0.2–0.6 s audited with one earlier
-// release, 1.75 s with two and 33 s with three (BenchmarkMake, 2 shared
-// cores): the auditor's dense programs grow faster than the history. A
-// release is made at most every interval, by one process.
-const DefaultAuditFields = 4000
+// DefaultAuditFields is Service.AuditFields's default: about thirty
+// releases of a six-question consultation (198 fields), the four before
+// it for the largest bundled one (about 1,550 fields a release), whose
+// release at 10,000 respondents takes about 0.4–0.8 s audited with the
+// three before it, 1.2 s with four, 4 s with five and 8–13 s with
+// seven (BenchmarkMakeHistory, 2 shared cores, load 5–10): the auditor's
+// programs grow faster than the history. A release is made at most every
+// interval, by one process.
+const DefaultAuditFields = 6500
 
 // history is what release n is audited with, oldest first: prev, and
 // before it as many earlier releases as AuditFields allows. A reader keeps
