@@ -291,11 +291,15 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 	resp.Ended = res.Ended
 	var newData []byte
 	if !res.Ended {
-		newPlain := encodeSession(make([]byte, 0, 2*sessionBlock), &next)
+		buf := getPlainBuf()
+		newPlain := encodeSession(*buf, &next)
 		if string(newPlain) == string(plain) && eventKey == "" {
+			putPlainBuf(buf, newPlain)
 			return resp, outcome, nil // nothing changed, nothing to record
 		}
-		newData = r.cfg.Keys.Seal(pid, padded(newPlain))
+		newPlain = padded(newPlain)
+		newData = r.cfg.Keys.Seal(pid, newPlain)
+		putPlainBuf(buf, newPlain)
 	}
 	nv, err := r.cfg.Store.CommitSession(ctx, pid, version, newData, eventKey)
 	if err != nil {
@@ -401,8 +405,11 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 	if script.Access == dialogs.AccessInvite {
 		sess.Invite = marker
 	}
-	plain := encodeSession(make([]byte, 0, 2*sessionBlock), &sess)
-	nv, err := r.cfg.Store.CommitSession(ctx, pid, version, r.cfg.Keys.Seal(pid, padded(plain)), eventKey)
+	buf := getPlainBuf()
+	plain := padded(encodeSession(*buf, &sess))
+	sealed := r.cfg.Keys.Seal(pid, plain)
+	putPlainBuf(buf, plain)
+	nv, err := r.cfg.Store.CommitSession(ctx, pid, version, sealed, eventKey)
 	if err != nil {
 		return Response{}, "", err
 	}
@@ -681,6 +688,29 @@ func textResponse(lang, text string) Response {
 // sessionBlock is the size sealed sessions are padded to a multiple of, so
 // a dump does not show how many answers each one holds.
 const sessionBlock = 256
+
+// plainBufs holds the buffers a session is encoded into before sealing.
+// The plaintext lives only until Seal has written its own output (it
+// reads its input and keeps none of it), so the buffer goes back at once:
+// it was one allocation of 512 bytes a step.
+var plainBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2*sessionBlock); return &b }}
+
+func getPlainBuf() *[]byte {
+	b := plainBufs.Get().(*[]byte)
+	*b = (*b)[:0]
+	return b
+}
+
+// putPlainBuf returns buf, now holding used (its grown form), to the pool;
+// an unusually large one is left to the collector.
+func putPlainBuf(buf *[]byte, used []byte) {
+	if cap(used) > 16*sessionBlock {
+		return
+	}
+	clear(used) // no plaintext left lying in a pooled buffer
+	*buf = used[:0]
+	plainBufs.Put(buf)
+}
 
 // padded appends spaces up to the next block (in place when plain has
 // the room); the decoder stops at the encoding's last field.

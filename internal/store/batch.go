@@ -145,18 +145,31 @@ func (b *batcher) script(ctx context.Context, sc *redis.Script, keys []string, a
 	if scriptSource(sc) == "" {
 		return sc.Run(ctx, b.rdb, keys, args...) // not registered: no batching
 	}
-	cmd := redis.NewCmd(ctx, evalArgs("evalsha", sc.Hash(), keys, args)...)
-	if err := b.do(ctx, cmd); err != nil {
-		cmd.SetErr(err)
-		return cmd
+	return b.scriptCmd(ctx, sc, evalArgs("", "", keys, args))
+}
+
+// scriptCmd is script with the command already laid out by the caller:
+// cmd[0] and cmd[1] are free (the verb and the script go there), cmd[2]
+// is the number of keys, then the keys and the arguments. The hot path's
+// callers build it in one slice, instead of a variadic slice that
+// evalArgs then copied. sc must be registered.
+func (b *batcher) scriptCmd(ctx context.Context, sc *redis.Script, cmd []any) *redis.Cmd {
+	info := scriptInfoOf(sc)
+	cmd[0], cmd[1] = "evalsha", info.hash
+	c := redis.NewCmd(ctx, cmd...)
+	if err := b.do(ctx, c); err != nil {
+		c.SetErr(err)
+		return c
 	}
-	if err := cmd.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
-		cmd = redis.NewCmd(ctx, evalArgs("eval", scriptSource(sc), keys, args)...)
-		if err := b.do(ctx, cmd); err != nil {
-			cmd.SetErr(err)
+	if err := c.Err(); err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
+		// The first command is done with cmd: it can be reused.
+		cmd[0], cmd[1] = "eval", info.src
+		c = redis.NewCmd(ctx, cmd...)
+		if err := b.do(ctx, c); err != nil {
+			c.SetErr(err)
 		}
 	}
-	return cmd
+	return c
 }
 
 func evalArgs(verb, script string, keys []string, args []any) []any {
@@ -168,18 +181,33 @@ func evalArgs(verb, script string, keys []string, args []any) []any {
 	return append(out, args...)
 }
 
-// sources maps a script's hash to its text, for the EVAL fallback
-// (redis.Script keeps its source private).
+// scriptInfo is a registered script's text, for the EVAL fallback
+// (redis.Script keeps its source private), and its hash as an
+// interface value made once (a string converted to an interface at run
+// time is an allocation).
+type scriptInfo struct {
+	src  string
+	hash any
+}
+
+// sources maps a script's hash to its scriptInfo.
 var sources sync.Map
 
 func register(src string) *redis.Script {
 	sc := redis.NewScript(src)
-	sources.Store(sc.Hash(), src)
+	sources.Store(sc.Hash(), &scriptInfo{src: src, hash: sc.Hash()})
 	return sc
 }
 
-func scriptSource(sc *redis.Script) string {
+func scriptInfoOf(sc *redis.Script) *scriptInfo {
 	v, _ := sources.Load(sc.Hash())
-	s, _ := v.(string)
-	return s
+	info, _ := v.(*scriptInfo)
+	return info
+}
+
+func scriptSource(sc *redis.Script) string {
+	if info := scriptInfoOf(sc); info != nil {
+		return info.src
+	}
+	return ""
 }

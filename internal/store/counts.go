@@ -99,12 +99,12 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 		}
 		part, hasPart, key = tag+":p:"+c.Participation, "1", ""
 	}
-	keys := []string{recent, tag + ":n", part}
 	// Recent keys are scored by day, never by a finer time; one lives
 	// until the end of the day after next, long enough for any platform's
 	// re-delivery.
 	today := s.opt.Now().Unix() / 86400
-	args := []any{key, today, today + 2, hasPart, len(c.Incr)}
+	args := make([]any, 0, 5+len(c.Incr)+1+len(c.Forget)+1+len(c.Remember)+2*len(c.Texts))
+	args = append(args, key, today, today+2, hasPart, len(c.Incr))
 	for _, f := range c.Incr {
 		if f == "" {
 			return false, fmt.Errorf("%w: empty counter field", ErrInvalid)
@@ -130,8 +130,12 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 		questions = append(questions, q)
 	}
 	slices.Sort(questions)
+	// The command is laid out in one slice (see runCmd): two free slots,
+	// the key count, the keys, then the arguments built above.
+	cmd := make([]any, 0, 3+3+len(questions)+len(args))
+	cmd = append(cmd, nil, nil, 3+len(questions), recent, tag+":n", part)
 	for _, q := range questions {
-		keys = append(keys, tag+":tp:"+q)
+		cmd = append(cmd, tag+":tp:"+q)
 	}
 	// The texts of one completion wait for a release under one random
 	// completion tag (so a release batch counts completions, not texts),
@@ -141,7 +145,8 @@ func (s *Store) Apply(ctx context.Context, c Completion) (applied bool, err erro
 	for _, q := range questions {
 		args = append(args, rand.Int64N(1<<53), ctag+":"+c.Texts[q])
 	}
-	n, err := s.run(ctx, applyScript, keys, args...).Int()
+	cmd = append(cmd, args...)
+	n, err := s.runCmd(ctx, applyScript, cmd).Int()
 	if err != nil {
 		return false, fmt.Errorf("store: apply: %w", err)
 	}

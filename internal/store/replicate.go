@@ -51,6 +51,21 @@ func (s *Store) run(ctx context.Context, sc *redis.Script, keys []string, args .
 	return cmd
 }
 
+// runCmd is run with the command laid out as batcher.scriptCmd takes it
+// (two free slots, the key count, the keys, the arguments): one slice
+// built by the caller. sc must be registered.
+func (s *Store) runCmd(ctx context.Context, sc *redis.Script, cmd []any) *redis.Cmd {
+	if s.opt.WaitReplicas <= 0 {
+		return s.hot.scriptCmd(ctx, sc, cmd)
+	}
+	n := cmd[2].(int)
+	keys := make([]string, n)
+	for i := range keys {
+		keys[i] = cmd[3+i].(string)
+	}
+	return s.run(ctx, sc, keys, cmd[3+n:]...)
+}
+
 // Unreplicated is how many writes WAIT could not confirm on
 // Options.WaitReplicas replicas within WaitTimeout.
 func (s *Store) Unreplicated() int64 { return s.unreplicated.Load() }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unsafe"
 
 	"github.com/redis/go-redis/v9"
 )
@@ -27,7 +28,8 @@ const (
 // when there is none) and whether eventKey is among the events the session
 // already processed (an empty eventKey is never a duplicate). One
 // command: the version, the data and the recent events are fields of one
-// hash.
+// hash. The data shares the memory of the reply's string (no copy: it was
+// a tenth of a step's garbage): the caller must not change it.
 func (s *Store) LoadSession(ctx context.Context, respondent, eventKey string) (data []byte, version int64, dup bool, err error) {
 	if err := checkHex("respondent", respondent); err != nil {
 		return nil, 0, false, err
@@ -74,7 +76,10 @@ func (s *Store) LoadSession(ctx context.Context, respondent, eventKey string) (d
 		dup = seenHas(seen, seenDigestOf(eventKey))
 	}
 	ds, _ := vals[1].(string)
-	return []byte(ds), version, dup, nil
+	if ds == "" {
+		return []byte{}, version, dup, nil
+	}
+	return unsafe.Slice(unsafe.StringData(ds), len(ds)), version, dup, nil
 }
 
 // seenDigestOf is the stored form of an event key in a session's ring:
@@ -182,11 +187,14 @@ func (s *Store) CommitSession(ctx context.Context, respondent string, version in
 		fill = randHex(seenSize / 2)
 	}
 	nv := newVersion()
-	keys := []string{s.sessionKey(respondent)}
 	expiry := s.grainAfter(s.opt.SessionTTL).UnixMilli()
-	res, err := s.run(ctx, saveScript, keys, version, nv, data, ev, expiry, del, fill, seenSize).Text()
+	// The whole command in one slice (see runCmd); its slot 10 is the
+	// filler.
+	cmd := []any{nil, nil, 1, s.sessionKey(respondent), version, nv, data, ev, expiry, del, fill, seenSize}
+	res, err := s.runCmd(ctx, saveScript, cmd).Text()
 	if err == nil && res == "FILL" {
-		res, err = s.run(ctx, saveScript, keys, version, nv, data, ev, expiry, del, randHex(seenSize/2), seenSize).Text()
+		cmd[10] = randHex(seenSize / 2)
+		res, err = s.runCmd(ctx, saveScript, cmd).Text()
 	}
 	if err != nil {
 		return 0, fmt.Errorf("store: save session: %w", err)
