@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/baraza/baraza/dialogs"
 	"github.com/baraza/baraza/internal/privacy"
@@ -750,7 +751,13 @@ func lockIndex(pid string) int {
 // outlives the session as a tombstone), so (pseudonym, version) is never
 // reused. Keyed, so it cannot be tied back to the pseudonym.
 func (r *Router) stepKey(pid string, version int64) string {
-	return r.cfg.Keys.Event("step", pid+":"+strconv.FormatInt(version, 10))
+	// The name is put together on the stack: Keys.Event only hashes it
+	// (it keeps no reference), so it needs no string of its own.
+	var buf [96]byte
+	b := append(buf[:0], pid...)
+	b = append(b, ':')
+	b = strconv.AppendInt(b, version, 10)
+	return r.cfg.Keys.Event("step", unsafe.String(unsafe.SliceData(b), len(b)))
 }
 
 // short is the pseudonym's prefix for logs: enough to tell sessions apart,

@@ -3,10 +3,12 @@ package bot
 import (
 	"encoding/json"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/baraza/baraza/dialogs"
+	"github.com/baraza/baraza/internal/privacy"
 )
 
 func sessionCases() map[string]session {
@@ -177,4 +179,21 @@ func BenchmarkSessionDecode(b *testing.B) {
 			}
 		}
 	})
+}
+
+// stepKey builds its name on the stack; it must name the same step as the
+// plain concatenation it replaced, for any pseudonym length and version.
+func TestStepKeyName(t *testing.T) {
+	r := &Router{cfg: RouterConfig{Keys: privacy.NewKeys([]byte("0123456789abcdef0123456789abcdef"))}}
+	for _, pid := range []string{"", "ab", strings.Repeat("f", 64), strings.Repeat("e", 200)} {
+		for _, v := range []int64{0, 1, -7, 1<<62 + 12345} {
+			want := r.cfg.Keys.Event("step", pid+":"+strconv.FormatInt(v, 10))
+			if got := r.stepKey(pid, v); got != want {
+				t.Errorf("stepKey(%q, %d) = %q, want %q", pid, v, got, want)
+			}
+		}
+	}
+	if r.stepKey("ab", 1) == r.stepKey("ab", 2) {
+		t.Error("two versions share a step key")
+	}
 }
