@@ -114,10 +114,17 @@ func decodeSession(plain []byte, s *session) (int, error) {
 	}
 	if plain[0] != sessionBinary {
 		// The JSON of earlier versions, padded with spaces.
+		// Decoded into a session of its own and copied: handing s itself
+		// to json (an interface) would make every caller's session a heap
+		// allocation, the binary form's too.
 		trimmed := strings.TrimRight(string(plain), " ")
-		if err := json.Unmarshal([]byte(trimmed), s); err != nil {
+		legacy := new(session)
+		*legacy = *s
+		if err := json.Unmarshal([]byte(trimmed), legacy); err != nil {
+			*s = *legacy
 			return 0, err
 		}
+		*s = *legacy
 		return len(trimmed), nil
 	}
 	d := sessionDecoder{all: unsafe.String(&plain[0], len(plain)), i: 1}
