@@ -221,35 +221,29 @@ func PostProcess(s *dialogs.Script, n map[string]int64) map[string]int64 {
 		cell := func(i, j int) int64 {
 			return n[BreakdownField(q.ID, q.Options[i].ID, by.ID, by.Options[j].ID)]
 		}
+		// lines fits the breakdown line by line: line r is the people who
+		// chose option r of the multi-select question, split by their one
+		// answer to the single-choice one; at maps (line, position) to
+		// (q's option, by's option).
+		lines := func(multi, one *dialogs.Question, at func(r, c int) (int, int)) {
+			caps := optionCounts(one, out)
+			slack := completed - out[AnsweredField(one.ID)]
+			for r, o := range multi.Options {
+				line := make([]int64, len(one.Options))
+				for c := range line {
+					line[c] = cell(at(r, c))
+				}
+				for c, v := range fitCapped(line, out[OptionField(multi.ID, o.ID)], caps, slack, completed) {
+					i, j := at(r, c)
+					put(i, j, v)
+				}
+			}
+		}
 		switch {
 		case single(by):
-			// q is multi-select: row i is the people who chose option i,
-			// split by their one answer to by.
-			caps := optionCounts(by, out)
-			slack := completed - out[AnsweredField(by.ID)]
-			for i, o := range q.Options {
-				line := make([]int64, len(by.Options))
-				for j := range line {
-					line[j] = cell(i, j)
-				}
-				for j, v := range fitCapped(line, out[OptionField(q.ID, o.ID)], caps, slack, completed) {
-					put(i, j, v)
-				}
-			}
+			lines(q, by, func(r, c int) (int, int) { return r, c })
 		case single(q):
-			// by is multi-select: column j is the people who chose its
-			// option j, split by their one answer to q.
-			caps := optionCounts(q, out)
-			slack := completed - out[AnsweredField(q.ID)]
-			for j, bo := range by.Options {
-				line := make([]int64, len(q.Options))
-				for i := range line {
-					line[i] = cell(i, j)
-				}
-				for i, v := range fitCapped(line, out[OptionField(by.ID, bo.ID)], caps, slack, completed) {
-					put(i, j, v)
-				}
-			}
+			lines(by, q, func(r, c int) (int, int) { return c, r })
 		default:
 			for i, o := range q.Options {
 				for j, bo := range by.Options {
