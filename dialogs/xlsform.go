@@ -1,6 +1,7 @@
 package dialogs
 
 import (
+	"cmp"
 	"fmt"
 	"hash/fnv"
 	"html"
@@ -815,7 +816,7 @@ func (x *xlsLoader) survey(s *Script, t *table, lists map[string]*xlsList) {
 	defer x.forget(s)
 	var stack []frame
 	used := map[string]bool{}
-	for _, nr := range x.expandLoops(t, lists) {
+	for _, nr := range x.expandLoops(s, t, lists) {
 		r, row := nr.r, nr.cells
 		if blank(row) {
 			continue
@@ -1337,7 +1338,7 @@ const maxLoopRows = 20000
 // group heading), and the block's questions are named name_choice so that each is asked
 // and counted on its own (${name} inside the block follows). Row numbers
 // stay those of the workbook, for messages.
-func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedRow {
+func (x *xlsLoader) expandLoops(s *Script, t *table, lists map[string]*xlsList) []numberedRow {
 	rows := make([]numberedRow, len(t.rows))
 	for i, row := range t.rows {
 		rows[i] = numberedRow{i + 2, row}
@@ -1427,7 +1428,7 @@ func (x *xlsLoader) expandLoops(t *table, lists map[string]*xlsList) []numberedR
 						if c.lang != "" && x.suffix[c.lang] != "" {
 							lang = x.suffix[c.lang]
 						}
-						label := textIn(o.opt.Label, lang, x.def, o.opt.ID)
+						label := cmp.Or(s.Text(o.opt.Label, lang), o.opt.ID)
 						// pyxform shows each choice's questions under a group
 						// labelled with the choice; a chat has no such heading,
 						// so a label that does not name the choice is preceded
@@ -1516,18 +1517,4 @@ func (x *xlsLoader) retype(t *table, cells []string, typ string) []string {
 		}
 	}
 	return out
-}
-
-// textIn is t in lang, else in def, else in any language, else fallback.
-func textIn(t Text, lang, def, fallback string) string {
-	if v, ok := t[lang]; ok {
-		return v
-	}
-	if v, ok := t[def]; ok {
-		return v
-	}
-	for _, l := range sortedKeys(t) {
-		return t[l]
-	}
-	return fallback
 }
