@@ -121,6 +121,13 @@ func (s *Script) Open(now time.Time) bool {
 // fill replaces each ${name} in text with the answer given to name (an
 // option's label in lang), "" when unanswered.
 func (s *Script) fill(text string, a Answers, lang string) string {
+	return mapRefs(text, func(id string) string { return s.display(id, a, lang) })
+}
+
+// mapRefs replaces each ${name} in text with f(name); an unclosed "${"
+// and what follows it stay as written. It is the one reader of ${}
+// references: answers filled in, references listed, names rewritten.
+func mapRefs(text string, f func(name string) string) string {
 	if !strings.Contains(text, "${") {
 		return text
 	}
@@ -135,7 +142,7 @@ func (s *Script) fill(text string, a Answers, lang string) string {
 			break
 		}
 		b.WriteString(text[:i])
-		b.WriteString(s.display(text[i+2:i+j], a, lang))
+		b.WriteString(f(text[i+2 : i+j]))
 		text = text[i+j+1:]
 	}
 	b.WriteString(text)

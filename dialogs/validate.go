@@ -473,20 +473,13 @@ func (v *validator) expressions(s *Script, i int, seen map[string]int) {
 // textRefs lists the ${names} of a text.
 func textRefs(t string) []string {
 	var out []string
-	for {
-		i := strings.Index(t, "${")
-		if i < 0 {
-			return out
-		}
-		j := strings.IndexByte(t[i:], '}')
-		if j < 0 {
-			return out
-		}
-		if name := t[i+2 : i+j]; !contains(out, name) {
+	mapRefs(t, func(name string) string {
+		if !contains(out, name) {
 			out = append(out, name)
 		}
-		t = t[i+j+1:]
-	}
+		return ""
+	})
+	return out
 }
 
 func (v *validator) relevant(s *Script, i int, seen map[string]int) {

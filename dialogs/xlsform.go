@@ -1439,11 +1439,11 @@ func (x *xlsLoader) expandLoops(s *Script, t *table, lists map[string]*xlsList) 
 						v = strings.ReplaceAll(v, "%(name)s", o.opt.ID)
 						v = strings.ReplaceAll(v, "%(label)s", label)
 						if strings.Contains(v, "${") {
-							v = renameRefs(v, func(n string) string {
+							v = mapRefs(v, func(n string) string {
 								if defined[n] {
-									return loopedName(matrix, loopName, o.opt.ID, n)
+									n = loopedName(matrix, loopName, o.opt.ID, n)
 								}
-								return n
+								return "${" + n + "}"
 							})
 						}
 						if c.idx == nameCol && strings.TrimSpace(v) != "" {
@@ -1476,26 +1476,6 @@ func (x *xlsLoader) expandLoops(s *Script, t *table, lists map[string]*xlsList) 
 		out = append(out, numberedRow{rows[end].r, x.retype(t, rows[end].cells, "end group")})
 		rows = append(out, rows[end+1:]...)
 	}
-}
-
-// renameRefs rewrites every ${name} of v with rename.
-func renameRefs(v string, rename func(string) string) string {
-	var b strings.Builder
-	for {
-		i := strings.Index(v, "${")
-		if i < 0 {
-			break
-		}
-		j := strings.IndexByte(v[i:], '}')
-		if j < 0 {
-			break
-		}
-		b.WriteString(v[:i+2])
-		b.WriteString(rename(v[i+2 : i+j]))
-		v = v[i+j:]
-	}
-	b.WriteString(v)
-	return b.String()
 }
 
 // loopedName names a question of a loop for one choice: name_choice for
