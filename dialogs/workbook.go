@@ -58,16 +58,6 @@ func (sh *wsheet) add(cells []string) error {
 	return nil
 }
 
-// end keeps the blank rows that marked the end of the sheet, so that the
-// loader sees where it ended.
-func (sh *wsheet) end() {
-	if sh.dropped > 0 {
-		for i := 0; i <= maxEmptyRows; i++ {
-			sh.rows = append(sh.rows, nil)
-		}
-	}
-}
-
 // Limits of what the reader accepts: a form is a few hundred rows; the
 // bounds keep a hostile file from taking the process's memory or time.
 const (
@@ -136,7 +126,6 @@ func readXLSX(data []byte) (*book, error) {
 			}
 		}
 		rows.Close()
-		sh.end()
 		wb.sheets = append(wb.sheets, sh)
 	}
 	return wb, nil
@@ -183,7 +172,6 @@ func readXLS(data []byte) (wb *book, err error) {
 				return nil, err
 			}
 		}
-		sh.end()
 		wb.sheets = append(wb.sheets, sh)
 	}
 	return wb, nil

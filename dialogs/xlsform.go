@@ -304,29 +304,24 @@ func (x *xlsLoader) table(sh *wsheet, key string, aliases map[string]string) *ta
 	t.rows = sh.rows[1:]
 	// pyxform stops reading rows after a run of rows with nothing under
 	// any header; what comes after is not part of the form, and is named
-	// in a warning rather than dropped silently.
-	empty := 0
+	// in a warning rather than dropped silently. The reader has already
+	// stopped at a run of wholly blank rows (sh.dropped); a run blank only
+	// under the headers can end the sheet earlier.
+	later, empty := sh.dropped, 0
 	for i, row := range t.rows {
 		if !t.blankRow(row) {
+			if empty > maxEmptyRows {
+				later = i + 2
+				t.rows = t.rows[:i-empty]
+				break
+			}
 			empty = 0
 			continue
 		}
-		if empty < maxEmptyRows {
-			empty++
-			continue
-		}
-		later := sh.dropped // the reader's own cut, if any
-		for j := i + 1; j < len(t.rows); j++ {
-			if !t.blankRow(t.rows[j]) {
-				later = j + 2
-				break
-			}
-		}
-		if later > 0 {
-			x.warnf(sh.name, later, "", "this row and those after it are not read: they come after more than %d empty rows (as pyxform reads a sheet)", maxEmptyRows)
-		}
-		t.rows = t.rows[:i]
-		break
+		empty++
+	}
+	if later > 0 {
+		x.warnf(sh.name, later, "", "this row and those after it are not read: they come after more than %d empty rows (as pyxform reads a sheet)", maxEmptyRows)
 	}
 	for len(t.rows) > 0 && t.blankRow(t.rows[len(t.rows)-1]) {
 		t.rows = t.rows[:len(t.rows)-1]
