@@ -451,6 +451,12 @@ func (v *validator) expressions(s *Script, i int, seen map[string]int) {
 		return e
 	}
 	q.constraint = parse("constraint", q.Constraint, false)
+	if q.constraint != nil && len(usesClock(q.constraint)) > 0 {
+		// today() and now() read as "" (a dialog does not read the
+		// clock), so ". <= today()" would refuse every answer: such a
+		// constraint is not checked (the XLSForm loader says so).
+		q.constraint = nil
+	}
 	q.calculation = parse("calculation", q.Calculation, false)
 	q.choiceFilter = parse("choice_filter", q.ChoiceFilter, true)
 	q.repeatCount = parse("repeat_count", q.RepeatCount, false)

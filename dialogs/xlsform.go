@@ -64,6 +64,7 @@ func ConvertXLSForm(file string, data []byte, opt XLSFormOptions) *Conversion {
 	}
 	if s != nil && len(x.errs) == 0 {
 		x.laterRefs(s)
+		x.clockRefs(s)
 	}
 	c := &Conversion{Errors: sortProblems(x.errs), Warnings: sortProblems(x.warns), Dropped: sortProblems(x.dropped)}
 	if len(c.Errors) == 0 {
@@ -1492,4 +1493,32 @@ func (x *xlsLoader) retype(t *table, cells []string, typ string) []string {
 		}
 	}
 	return out
+}
+
+// clockRefs warns about expressions that call today(), now(), uuid() or
+// position(): a dialog reads no clock and makes no identifier, so they
+// are empty, and a constraint that calls them is not checked at all
+// (". <= today()" would otherwise refuse every date).
+func (x *xlsLoader) clockRefs(s *Script) {
+	for i := range s.Questions {
+		q := &s.Questions[i]
+		for _, ex := range []struct{ what, src string }{{"relevant", q.Relevant}, {"constraint", q.Constraint}, {"calculation", q.Calculation}} {
+			if ex.src == "" {
+				continue
+			}
+			e, err := ParseExpr(ex.src)
+			if err != nil {
+				continue
+			}
+			fs := usesClock(e)
+			if len(fs) == 0 {
+				continue
+			}
+			what := "reads " + strings.Join(fs, "(), ") + "() as empty: a dialog reads no clock and makes no identifier"
+			if ex.what == "constraint" {
+				what = "is not checked: it calls " + strings.Join(fs, "(), ") + "(), which a dialog cannot read"
+			}
+			x.warnf(x.name("survey"), q.Line, ex.src, "the %s of %q %s", ex.what, q.ID, what)
+		}
+	}
 }
