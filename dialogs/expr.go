@@ -98,28 +98,6 @@ func Refs(e Expr) []string {
 	return out
 }
 
-// propNames lists the bare names (option columns) of a choice filter.
-func propNames(e Expr) []string {
-	var out []string
-	walk(e, func(x Expr) {
-		if r, ok := x.(propExpr); ok && !contains(out, r.name) {
-			out = append(out, r.name)
-		}
-	})
-	return out
-}
-
-// usesSelf tells whether e refers to ".".
-func usesSelf(e Expr) bool {
-	found := false
-	walk(e, func(x Expr) {
-		if _, ok := x.(selfExpr); ok {
-			found = true
-		}
-	})
-	return found
-}
-
 // optionRef is a comparison of a question with a literal option id:
 // ${q} = 'v', ${q} != 'v', selected(${q}, 'v').
 type optionRef struct{ question, option string }
