@@ -501,7 +501,11 @@ func advance(s *Script, next *State, from int, res *Result) {
 			next.Answers[q.ID] = Answer{Text: calculate(s, q, next)}
 			continue
 		case q.Type == TypeInfo:
-			res.Replies = append(res.Replies, Reply{Text: s.fill(questionText(s, q, next.Lang), next.Answers, next.Lang), Lang: next.Lang})
+			// A note that says nothing once filled (only an empty ${ref})
+			// is not sent: platforms refuse an empty message.
+			if text := s.fill(questionText(s, q, next.Lang), next.Answers, next.Lang); strings.TrimSpace(text) != "" {
+				res.Replies = append(res.Replies, Reply{Text: text, Lang: next.Lang})
+			}
 			continue
 		case q.ReadOnly:
 			v := q.Default

@@ -403,7 +403,7 @@ func TestXLSFormFeatures(t *testing.T) {
 	})
 	t.Run("a constraint calling today() is not checked, with a warning, instead of refusing every date", func(t *testing.T) {
 		c := convert(t, "f.xlsx", form(t, [][]string{{"type", "name", "label", "constraint", "calculation"},
-			{"date", "d", "When did it happen?", ". <= today()", ""}, {"calculate", "c", "", "", "now()"}}, nil, nil))
+			{"date", "d", "When did it happen?", ". <= today()", ""}, {"calculate", "c", "", "", "now()"}, {"note", "n", "${c}", "", ""}}, nil, nil))
 		s := mustScript(t, c)
 		w := fmt.Sprint(c.Warnings)
 		for _, want := range []string{`f.xlsx:survey:2: the constraint of "d" is not checked`, `f.xlsx:survey:3: the calculation of "c" reads now() as empty`} {
@@ -411,8 +411,13 @@ func TestXLSFormFeatures(t *testing.T) {
 				t.Errorf("warnings lack %q: %v", want, c.Warnings)
 			}
 		}
-		if _, r := run(t, s, "en", "2020-01-01"); !r.Ended {
+		out, r := run(t, s, "en", "2020-01-01")
+		if !r.Ended {
 			t.Errorf("the date was refused")
+		}
+		// The note showing the empty calculation is not sent empty.
+		if strings.Contains(out, "bot: \n") || strings.HasSuffix(out, "bot: ") {
+			t.Errorf("an empty message was sent:\n%q", out)
 		}
 	})
 }
