@@ -67,12 +67,50 @@ type CommandHandler interface {
 // on re-delivery; the effects are then no-ops. A concurrent step of the
 // same respondent on another replica makes the compare-and-set fail, and
 // the step is re-run on the fresh session.
+//
+// The read is skipped when this process made the person's last step: the
+// step starts from the session that step left (Router.last) and commits
+// with the same compare-and-set, which checks what the read would have
+// (the event among the recent ones, then the version). So an ordinary
+// answer costs one round trip. A step with an effect, or one that writes
+// nothing, is decided on a read session as above; a refused guess carries
+// the session as it is, so a stale one costs no more than the read.
 type Router struct {
 	cfg   RouterConfig
 	log   *slog.Logger
 	now   func() time.Time
 	locks [lockStripes]sync.Mutex
+	// last holds, per lock stripe (and guarded by its mutex), the session
+	// the stripe's last step left behind: its respondent, version and
+	// sealed data, as they are in Redis. The next step of the same person
+	// starts from it instead of reading, and commits with CommitGuess:
+	// one round trip for an ordinary step instead of two (see step).
+	last [lockStripes]known
 }
+
+// known is a session as a step of this process left it: what Redis held
+// then. Sealed, as in Redis: nothing of it is readable without the key.
+type known struct {
+	pid     string
+	version int64
+	data    []byte
+}
+
+// start is what a step begins from instead of reading the session: a
+// session this process knew (guess: it may have changed since, through
+// another replica, an expiry or a failover), or one a refused
+// CommitGuess has just read (then as good as LoadSession's answer).
+type start struct {
+	data    []byte
+	version int64
+	dup     bool
+	guess   bool
+}
+
+// errGuess: a step begun from a guessed session came to something a
+// commit cannot confirm before it happens (an effect on the counters, an
+// answer with no commit): it is re-run from a read session.
+var errGuess = errors.New("router: guessed session not confirmed")
 
 // NewRouter returns a Router.
 func NewRouter(cfg RouterConfig) *Router {
@@ -123,16 +161,30 @@ func (r *Router) handle(ctx context.Context, ev Event) (Response, string, error)
 	if ev.ID != "" {
 		eventKey = r.cfg.Keys.Event(ev.Platform, ev.ID)
 	}
-	mu := &r.locks[lockIndex(pid)]
+	stripe := lockIndex(pid)
+	mu := &r.locks[stripe]
 	mu.Lock()
 	defer mu.Unlock()
 
+	// The session this process last left for this person, if the stripe
+	// still holds it. It is taken out: only a step that ends knowing the
+	// session as it is puts one back (remember).
+	var from *start
+	if last := &r.last[stripe]; last.pid == pid {
+		from = &start{data: last.data, version: last.version, guess: true}
+		*last = known{}
+	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		resp, outcome, err := r.step(ctx, ev, pid, eventKey)
+		resp, outcome, found, err := r.step(ctx, ev, pid, eventKey, from)
+		from = nil
 		switch {
+		case errors.Is(err, errGuess):
+			continue // read, and decide again
 		case errors.Is(err, store.ErrConflict), errors.Is(err, store.ErrDuplicate):
 			// Another replica stepped this respondent, or handled this very
-			// event, since we read: re-read and decide again.
+			// event, since we read: decide again on the session as it is
+			// (read with the refusal when the commit was a guess).
+			from = found
 			continue
 		case err != nil:
 			r.log.Warn("step failed", "respondent", short(pid), "err", err)
@@ -143,12 +195,34 @@ func (r *Router) handle(ctx context.Context, ev Event) (Response, string, error)
 	return Response{}, "error", fmt.Errorf("router: session of %s kept changing", short(pid))
 }
 
-// step runs one attempt: read, step, effects, commit.
-func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Response, string, error) {
-	data, version, dup, err := r.cfg.Store.LoadSession(ctx, pid, eventKey)
-	if err != nil {
-		return Response{}, "", fmt.Errorf("router: load session: %w", err)
+// step runs one attempt: read, step, effects, commit. It begins from
+// from instead of reading when from is not nil. A step begun from a guess
+// (see Router.last) goes on only as far as a compare-and-set of the
+// session can confirm: to a commit with no effect before it; anything
+// else (an effect on the counters, a refusal, an answer that writes
+// nothing) returns errGuess before any effect or metric, and the step is
+// run again from a read. The commit itself checks what the read would
+// have: whether the event is among the session's recent ones, then the
+// version. So a guessed step that commits is the step a read would have
+// made, and one that does not commit changed nothing.
+//
+// A step that ends knowing the session as it is remembers it. On
+// ErrConflict or ErrDuplicate, found is the session as the refused guess
+// found it (nil after a read: read again).
+func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string, from *start) (resp Response, outcome string, found *start, err error) {
+	var data []byte
+	var version int64
+	var dup, guess bool
+	if from != nil {
+		data, version, dup, guess = from.data, from.version, from.dup, from.guess
+	} else if data, version, dup, err = r.cfg.Store.LoadSession(ctx, pid, eventKey); err != nil {
+		return Response{}, "", nil, fmt.Errorf("router: load session: %w", err)
 	}
+	return r.stepFrom(ctx, ev, pid, eventKey, data, version, dup, guess)
+}
+
+func (r *Router) stepFrom(ctx context.Context, ev Event, pid, eventKey string, data []byte, version int64, dup, guess bool) (Response, string, *start, error) {
+	var err error
 	var sess *session
 	var plain []byte
 	if data != nil {
@@ -158,6 +232,9 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 			var n int
 			n, err = decodeSession(plain, sess)
 			plain = plain[:n]
+		}
+		if err != nil && guess {
+			return Response{}, "", nil, errGuess
 		}
 		if err != nil {
 			// A session we cannot read (a changed secret) is dropped rather
@@ -175,8 +252,9 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		if sess != nil && len(resp.Messages) > 0 {
 			// The prompt shown again is the one the last commit showed.
 			resp.Consultation, resp.Step = sess.Consultation, r.stepKey(pid, version)
+			r.remember(pid, version, data)
 		}
-		return resp, "duplicate", nil
+		return resp, "duplicate", nil, nil
 	}
 	if sess == nil {
 		resp, outcome, err := r.noSession(ctx, ev, pid, eventKey, version)
@@ -184,18 +262,21 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		if outcome == "begin" {
 			resp.Dialog = DialogOpen
 		}
-		return resp, outcome, err
+		return resp, outcome, nil, err
+	}
+	if guess && (script == nil || sess.State.Valid(script) != nil) {
+		return Response{}, "", nil, errGuess
 	}
 	if script == nil || sess.State.Valid(script) != nil {
 		// The script was removed or changed under the session: end it
 		// politely; nothing was counted for it beyond "started".
 		lang := r.lang(sess.State.Lang, ev.Locale)
 		if err := r.cfg.Store.SaveSession(ctx, pid, version, nil, eventKey); err != nil {
-			return Response{}, "", err
+			return Response{}, "", nil, err
 		}
 		resp := textResponse(lang, dialogs.UI(lang, "closed"))
 		resp.Dialog = DialogNone
-		return resp, "script_gone", nil
+		return resp, "script_gone", nil, nil
 	}
 
 	var res dialogs.Result
@@ -206,15 +287,23 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		res = dialogs.Resume(script, sess.State)
 	default:
 		in, ok := toInput(ev)
+		if !ok && guess {
+			return Response{}, "", nil, errGuess
+		}
 		if !ok {
 			lang := r.lang(sess.State.Lang, ev.Locale)
 			resp := textResponse(lang, dialogs.UI(lang, "unknown_command"))
 			resp.Dialog = DialogOpen
-			return resp, "refused", nil
+			r.remember(pid, version, data)
+			return resp, "refused", nil, nil
 		}
 		// sess.State was decoded for this step alone: its answers may be
 		// changed in place (only its phase and language are read after).
 		res = dialogs.Step(script, sess.State.GivenUp(), in)
+	}
+
+	if guess && !confirmable(res) {
+		return Response{}, "", nil, errGuess
 	}
 
 	resp := Response{Messages: r.messages(res.Replies), Consultation: sess.Consultation, Dialog: DialogOpen}
@@ -232,9 +321,11 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 				// question again with the new version's buttons.
 				stale.Messages = r.messages(dialogs.Resume(script, sess.State).Replies)
 			}
-			return stale, "stale", nil
+			r.remember(pid, version, data)
+			return stale, "stale", nil, nil
 		}
-		return resp, "refused", nil
+		r.remember(pid, version, data)
+		return resp, "refused", nil, nil
 	}
 
 	next := *sess
@@ -244,18 +335,18 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		switch eff.Kind {
 		case dialogs.EffectStarted:
 			if err := r.bump(ctx, script.ID, sess.Nonce, "started", ""); err != nil {
-				return Response{}, "", err
+				return Response{}, "", nil, err
 			}
 			outcome = "started"
 		case dialogs.EffectDeclined:
 			if err := r.bump(ctx, script.ID, sess.Nonce, "declined", eventKey); err != nil {
-				return Response{}, "", err
+				return Response{}, "", nil, err
 			}
 			outcome = "declined"
 		case dialogs.EffectStopped:
 			if sess.State.Phase == dialogs.PhaseQuestion {
 				if err := r.bump(ctx, script.ID, sess.Nonce, "quit", "", "started"); err != nil {
-					return Response{}, "", err
+					return Response{}, "", nil, err
 				}
 			}
 			// /stop leaves no trace: no confirmation, the whole
@@ -267,7 +358,7 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 			if err := r.complete(ctx, script, sess, ev, eff.Answers, eventKey); err != nil {
 				key, ok := completionRefused(err)
 				if !ok {
-					return Response{}, "", err
+					return Response{}, "", nil, err
 				}
 				// Refused at the end: nothing counted, the session ends,
 				// and the person is told why.
@@ -296,18 +387,57 @@ func (r *Router) step(ctx context.Context, ev Event, pid, eventKey string) (Resp
 		newPlain := encodeSession(*buf, &next)
 		if string(newPlain) == string(plain) && eventKey == "" {
 			putPlainBuf(buf, newPlain)
-			return resp, outcome, nil // nothing changed, nothing to record
+			if guess {
+				return Response{}, "", nil, errGuess // nothing to commit: nothing confirms
+			}
+			r.remember(pid, version, data)
+			return resp, outcome, nil, nil // nothing changed, nothing to record
 		}
 		newPlain = padded(newPlain)
 		newData = r.cfg.Keys.Seal(pid, newPlain)
 		putPlainBuf(buf, newPlain)
 	}
-	nv, err := r.cfg.Store.CommitSession(ctx, pid, version, newData, eventKey)
+	var nv int64
+	if guess {
+		var f store.Found
+		nv, f, err = r.cfg.Store.CommitGuess(ctx, pid, version, newData, eventKey)
+		if errors.Is(err, store.ErrConflict) || errors.Is(err, store.ErrDuplicate) {
+			return Response{}, "", &start{data: f.Data, version: f.Version, dup: f.Dup}, err
+		}
+	} else {
+		nv, err = r.cfg.Store.CommitSession(ctx, pid, version, newData, eventKey)
+	}
 	if err != nil {
-		return Response{}, "", err
+		return Response{}, "", nil, err
 	}
 	resp.Consultation, resp.Step = sess.Consultation, r.stepKey(pid, nv)
-	return resp, outcome, nil
+	if newData != nil {
+		r.remember(pid, nv, newData)
+	}
+	return resp, outcome, nil, nil
+}
+
+// confirmable reports whether a step's result can be committed on a
+// guessed session: one the compare-and-set alone makes good, with no
+// effect to make durable before it (counting a start, a completion, a
+// withdrawal) and no refusal (which writes nothing, so nothing would
+// confirm the session it was decided on).
+func confirmable(res dialogs.Result) bool {
+	if res.Refusal != "" {
+		return false
+	}
+	for _, eff := range res.Effects {
+		if eff.Kind != dialogs.EffectErase {
+			return false
+		}
+	}
+	return true
+}
+
+// remember records the session a step of pid leaves in Redis (see
+// Router.last). The caller holds pid's stripe lock.
+func (r *Router) remember(pid string, version int64, data []byte) {
+	r.last[lockIndex(pid)] = known{pid: pid, version: version, data: data}
 }
 
 // noSession handles an event from a respondent with no session.
@@ -414,6 +544,7 @@ func (r *Router) begin(ctx context.Context, ev Event, pid, eventKey string, vers
 	if err != nil {
 		return Response{}, "", err
 	}
+	r.remember(pid, nv, sealed)
 	return Response{Messages: r.messages(res.Replies), Consultation: script.ID, Step: r.stepKey(pid, nv)}, "begin", nil
 }
 

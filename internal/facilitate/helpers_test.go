@@ -47,11 +47,6 @@ func (c *chat) cmd(name, arg string) bot.Response {
 	return c.send(bot.Event{Kind: bot.KindCommand, Command: name, Arg: arg})
 }
 
-func (c *chat) say(text string) bot.Response {
-	c.t.Helper()
-	return c.send(bot.Event{Kind: bot.KindText, Text: text})
-}
-
 // press presses the button labelled label in the last response.
 func (c *chat) press(label string) bot.Response {
 	c.t.Helper()

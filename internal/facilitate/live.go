@@ -112,9 +112,6 @@ type Live struct {
 	links map[string]int // view link token -> streams open with it
 }
 
-// LiveHandler returns the live room view handler (see Live).
-func LiveHandler(cfg LiveConfig) http.Handler { return NewLive(cfg) }
-
 // NewLive returns the live room view.
 func NewLive(cfg LiveConfig) *Live {
 	l := &Live{cfg: cfg, key: cfg.Key, log: cfg.Logger, now: cfg.Now, closing: make(chan struct{})}

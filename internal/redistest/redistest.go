@@ -135,10 +135,6 @@ func startShared(t testing.TB, rawURL string) *Server {
 	return s
 }
 
-// Private reports whether the server was started for this test (so Kill and
-// Restart work).
-func (s *Server) Private() bool { return s.proc != nil }
-
 // Client returns a new client of the server, closed at the test's cleanup.
 func (s *Server) Client() *redis.Client {
 	s.t.Helper()

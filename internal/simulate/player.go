@@ -69,9 +69,6 @@ func NewPlayer(s *dialogs.Script, seed uint64) *Player {
 // Done reports whether the player saw the end of the dialog.
 func (p *Player) Done() bool { return p.done }
 
-// Given returns the answers the player gave to the questions it was asked.
-func (p *Player) Given() dialogs.Answers { return p.given }
-
 // Increments are the counter fields this player's completion must add.
 func (p *Player) Increments(week string) []string {
 	if p.Decline {

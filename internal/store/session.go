@@ -109,19 +109,27 @@ func seenHas(ring, d string) bool {
 // version, data, event digest ("" for none), expiry (unix ms), "1" to
 // delete, random filler for a new ring ("" when the session exists: its
 // ring is kept; the script answers FILL if the ring must be made after
-// all, and the caller sends one), the ring's size.
+// all, and the caller sends one), the ring's size, and "1" when a DUP or
+// CONFLICT answer should carry the session as it is (its version and
+// data, either false when there is none: CommitGuess).
 var saveScript = register(`
 local cur = redis.call('HMGET', KEYS[1], 'v', 'e')
 local ring = cur[2]
+local function found(verdict)
+  if ARGV[9] == '1' then
+    return {verdict, cur[1] or false, redis.call('HGET', KEYS[1], 'd') or false}
+  end
+  return verdict
+end
 if ARGV[4] ~= '' and ring then
   for i = 1, #ring, 12 do
     if string.sub(ring, i, i + 11) == ARGV[4] then
-      return 'DUP'
+      return found('DUP')
     end
   end
 end
 if (cur[1] or '0') ~= ARGV[1] then
-  return 'CONFLICT'
+  return found('CONFLICT')
 end
 if ARGV[6] == '1' then
   -- The dialog ended: nothing of it stays, not even its recent events.
@@ -166,11 +174,42 @@ func (s *Store) SaveSession(ctx context.Context, respondent string, version int6
 // a caller can name the step it committed (versions are random, so the
 // next one cannot be computed from the last).
 func (s *Store) CommitSession(ctx context.Context, respondent string, version int64, data []byte, eventKey string) (int64, error) {
+	nv, _, err := s.commit(ctx, respondent, version, data, eventKey, false)
+	return nv, err
+}
+
+// Found is a session as a refused CommitGuess found it: what LoadSession
+// would have answered in its place. Data is nil and Version 0 when there
+// is no session; Dup is whether the event was one the session had
+// already processed.
+type Found struct {
+	Data    []byte
+	Version int64
+	Dup     bool
+}
+
+// CommitGuess is CommitSession for a caller that did not read the session
+// for this step: version is its guess (the version its own last commit of
+// this respondent wrote), and data was computed from the session it wrote
+// then. If the guess is right and the event is not a duplicate, the
+// session is committed as by CommitSession, and the step cost one round
+// trip instead of two. Otherwise nothing is written, and the error
+// (ErrDuplicate or ErrConflict) comes with the session as it is now,
+// read by the same script: the caller decides again from it, as from
+// LoadSession, without another round trip. The checks are the
+// compare-and-set's own, in the same order (the event among the recent
+// ones first, then the version), so a guess is never trusted beyond what
+// a LoadSession followed by a CommitSession would have been.
+func (s *Store) CommitGuess(ctx context.Context, respondent string, version int64, data []byte, eventKey string) (int64, Found, error) {
+	return s.commit(ctx, respondent, version, data, eventKey, true)
+}
+
+func (s *Store) commit(ctx context.Context, respondent string, version int64, data []byte, eventKey string, guess bool) (int64, Found, error) {
 	if err := checkHex("respondent", respondent); err != nil {
-		return 0, err
+		return 0, Found{}, err
 	}
 	if version < 0 {
-		return 0, fmt.Errorf("%w: negative session version", ErrInvalid)
+		return 0, Found{}, fmt.Errorf("%w: negative session version", ErrInvalid)
 	}
 	ev, del := "", argZero
 	if eventKey != "" {
@@ -178,6 +217,10 @@ func (s *Store) CommitSession(ctx context.Context, respondent string, version in
 	}
 	if data == nil {
 		del = argOne
+	}
+	want := argZero
+	if guess {
+		want = argOne
 	}
 	// A new session's ring starts full of random digests, so its size
 	// never changes. An existing session has its ring: no filler (random
@@ -190,24 +233,56 @@ func (s *Store) CommitSession(ctx context.Context, respondent string, version in
 	expiry := s.grainAfter(s.opt.SessionTTL).UnixMilli()
 	// The whole command in one slice (see runCmd); its slot 10 is the
 	// filler.
-	cmd := []any{nil, nil, 1, s.sessionKey(respondent), version, nv, data, ev, expiry, del, fill, seenSize}
-	res, err := s.runCmd(ctx, saveScript, cmd).Text()
+	cmd := []any{nil, nil, 1, s.sessionKey(respondent), version, nv, data, ev, expiry, del, fill, seenSize, want}
+	res, found, err := commitReply(s.runCmd(ctx, saveScript, cmd))
 	if err == nil && res == "FILL" {
 		cmd[10] = randHex(seenSize / 2)
-		res, err = s.runCmd(ctx, saveScript, cmd).Text()
+		res, found, err = commitReply(s.runCmd(ctx, saveScript, cmd))
 	}
 	if err != nil {
-		return 0, fmt.Errorf("store: save session: %w", err)
+		return 0, Found{}, fmt.Errorf("store: save session: %w", err)
 	}
 	switch res {
 	case "OK":
-		return nv, nil
+		return nv, Found{}, nil
 	case "DUP":
-		return 0, ErrDuplicate
+		found.Dup = true
+		return 0, found, ErrDuplicate
 	case "CONFLICT":
-		return 0, ErrConflict
+		return 0, found, ErrConflict
 	}
-	return 0, fmt.Errorf("store: save session: unexpected reply %q", res)
+	return 0, Found{}, fmt.Errorf("store: save session: unexpected reply %q", res)
+}
+
+// commitReply reads saveScript's answer: a verdict, or a verdict with
+// the session found (see CommitGuess). The data shares the reply's memory,
+// as LoadSession's does.
+func commitReply(c *redis.Cmd) (string, Found, error) {
+	v, err := c.Result()
+	if err != nil {
+		return "", Found{}, err
+	}
+	switch v := v.(type) {
+	case string:
+		return v, Found{}, nil
+	case []any:
+		if len(v) == 3 {
+			verdict, _ := v[0].(string)
+			var f Found
+			if vs, ok := v[1].(string); ok {
+				if f.Version, err = strconv.ParseInt(vs, 10, 64); err != nil {
+					return "", Found{}, fmt.Errorf("bad version %q", clip(vs))
+				}
+				ds, _ := v[2].(string)
+				f.Data = []byte{}
+				if ds != "" {
+					f.Data = unsafe.Slice(unsafe.StringData(ds), len(ds))
+				}
+			}
+			return verdict, f, nil
+		}
+	}
+	return "", Found{}, fmt.Errorf("unexpected reply %v", v)
 }
 
 // newVersion is a random positive session version.

@@ -115,3 +115,78 @@ func TestSessionRejectsRawIDs(t *testing.T) {
 		}
 	})
 }
+
+// TestCommitGuess: a guessed version that is right commits as
+// CommitSession does; a wrong one, or an event already processed, writes
+// nothing and answers with the session as LoadSession would have
+// (version, data, whether the event is a duplicate).
+func TestCommitGuess(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *store.Store) {
+		ctx := ctxT(t)
+		r := hexID('d')
+		// guess: "cur" the stored version, "prev" the one before, "none"
+		// a version never written.
+		steps := []struct {
+			name      string
+			guess     string
+			data      []byte
+			event     string
+			wantErr   error
+			wantFound string // the data the refusal carries; "-" for no session
+			wantData  string // stored afterwards; "-" for none
+		}{
+			{"no session", "none", []byte("x"), "ev1", store.ErrConflict, "-", "-"},
+			{"right guess commits", "cur", []byte("two"), "ev2", nil, "", "two"},
+			{"right again", "cur", []byte("three"), "ev3", nil, "", "three"},
+			{"stale guess carries the session", "prev", []byte("x"), "ev4", store.ErrConflict, "three", "three"},
+			{"a processed event is a duplicate, with the session", "cur", []byte("x"), "ev3", store.ErrDuplicate, "three", "three"},
+			{"a duplicate is found before a stale version", "prev", []byte("x"), "ev2", store.ErrDuplicate, "three", "three"},
+			{"no event key", "cur", []byte("four"), "", nil, "", "four"},
+			{"right guess deletes", "cur", nil, "ev5", nil, "", "-"},
+			{"after delete a guess finds nothing", "prev", []byte("x"), "ev6", store.ErrConflict, "-", "-"},
+		}
+		var cur, prev int64
+		for _, st := range steps {
+			if st.name == "right guess commits" {
+				// A session to guess at: created as a step after a read
+				// would create it.
+				v, err := s.CommitSession(ctx, r, 0, []byte("one"), "ev0")
+				if err != nil {
+					t.Fatal(err)
+				}
+				cur = v
+			}
+			guess := map[string]int64{"cur": cur, "prev": prev, "none": 12345}[st.guess]
+			nv, found, err := s.CommitGuess(ctx, r, guess, st.data, st.event)
+			if !errors.Is(err, st.wantErr) {
+				t.Fatalf("%s: got %v, want %v", st.name, err, st.wantErr)
+			}
+			if err == nil {
+				if nv == 0 || nv == cur {
+					t.Errorf("%s: new version %d (was %d)", st.name, nv, cur)
+				}
+				prev, cur = cur, nv
+			} else {
+				wantNone := st.wantFound == "-"
+				if (found.Data == nil) != wantNone || (found.Version == 0) != wantNone ||
+					!wantNone && (string(found.Data) != st.wantFound || found.Version != cur) {
+					t.Errorf("%s: found (%q, %d), want (%q, %d)", st.name, found.Data, found.Version, st.wantFound, cur)
+				}
+				if found.Dup != errors.Is(err, store.ErrDuplicate) {
+					t.Errorf("%s: found.Dup %v with %v", st.name, found.Dup, err)
+				}
+			}
+			data, v, _, err := s.LoadSession(ctx, r, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st.wantData == "-" {
+				if data != nil || v != 0 {
+					t.Errorf("%s: stored (%q, %d), want none", st.name, data, v)
+				}
+			} else if string(data) != st.wantData || v != cur {
+				t.Errorf("%s: stored (%q, %d), want (%q, %d)", st.name, data, v, st.wantData, cur)
+			}
+		}
+	})
+}
