@@ -134,7 +134,7 @@ func TestAuditHints(t *testing.T) {
 	const k = 5
 	seeds := 40
 	if raceOn {
-		seeds = 20
+		seeds = 3
 	}
 	used, refused, checked := 0, 0, 0
 	for seed := range seeds {
