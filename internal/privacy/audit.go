@@ -57,6 +57,13 @@ type Problem struct {
 	// Folded are cells of wholly hidden two-way tables left out of the
 	// program (see Folded).
 	Folded []Folded
+	// Hints are points a reader's tables may take, met by an earlier
+	// audit of a like problem (the suppression loop's previous round):
+	// each that the auditor finds feasible here (it checks every fact
+	// it touches) shows, as its own feasible points do, that the cells it
+	// moves can take those values, so their programs may be skipped. A
+	// hint that is not feasible is ignored.
+	Hints []Point
 	// Tables, when set, names the table of each cell, the unit a
 	// suppression loop mends at once: the audit then looks for the first
 	// finding of each table only, and skips the programs of a cell whose
@@ -126,6 +133,13 @@ func (f Finding) String(p *Problem) string {
 	return fmt.Sprintf("%s: %s true %d in [%d, %d]", f.Why, name, p.Values[f.Cell], f.Lo, f.Hi)
 }
 
+// Point is a set of values of the cells of a Problem: Vals[i] of
+// Cells[i], every other cell at its true value (Problem.Values).
+type Point struct {
+	Cells []int
+	Vals  []float64
+}
+
 // Interval is one hidden cell's feasible range.
 type Interval struct {
 	Cell   int
@@ -140,7 +154,16 @@ type Report struct {
 	// LPs counts the linear programs solved (the rest were settled by
 	// feasible points found on the way).
 	LPs int
+	// Points are feasible points the programs met (at most maxReport
+	// optima and maxReport points of single-column moves), for
+	// Problem.Hints of a later audit.
+	Points []Point
+	// HintsUsed counts the Problem.Hints found feasible.
+	HintsUsed int
 }
+
+// maxReport bounds Report.Points.
+const maxReport = 256
 
 // OK reports whether the audit found nothing.
 func (r Report) OK() bool { return len(r.Findings) == 0 }
@@ -163,6 +186,7 @@ func Audit(k int, p *Problem) Report {
 	k = max(k, MinK)
 	a := newAuditor(p)
 	var rep Report
+	rep.HintsUsed = a.hint()
 	a.spread(k)
 	folded := make(map[int]bool, len(p.Folded))
 	for fi, f := range p.Folded {
@@ -256,6 +280,7 @@ func Audit(k int, p *Problem) Report {
 		}
 	}
 	rep.LPs = a.lps
+	rep.Points = append(a.met, a.probed...)
 	return rep
 }
 
@@ -333,6 +358,11 @@ type auditor struct {
 	folds          map[int][]int
 	unbounded      map[int]bool
 	flaggedTable   map[int]bool
+	// hints are the Problem.Hints found feasible, their cells in
+	// increasing order; met holds the optima found (see Report.Points).
+	hints  []Point
+	met    []Point
+	probed []Point
 }
 
 func newAuditor(p *Problem) *auditor {
@@ -432,11 +462,23 @@ func (a *auditor) spread(k int) {
 		return 0.5 + float64(rng%1000)/1000
 	}
 	for id, cells := range a.cells {
+		open := false
+		for _, c := range cells {
+			if p.Values[c] >= 1 && p.Values[c] < int64(k) && a.seenHi[c]-a.seenLo[c] < float64(k)-1e-6 {
+				open = true
+				break
+			}
+		}
+		if !open {
+			// Every small cell is known wide already (Problem.Hints):
+			// the program is built only if a later question needs it.
+			continue
+		}
 		if m, err := a.component(id); err != nil || m.unconstrained {
 			continue
 		}
 		a.probe(id, k)
-		for round := range 2 {
+		for round := range spreadRounds(len(a.hints)) {
 			var ts []Term
 			for _, c := range cells {
 				if p.Values[c] >= 1 && p.Values[c] < int64(k) && a.seenHi[c]-a.seenLo[c] < float64(k)-1e-6 &&
@@ -489,6 +531,11 @@ func (a *auditor) probe(id, k int) {
 		}
 		moved = append(moved[:0], j)
 		delta[j] = dir * theta
+		// The point reached, as the cells that move (see Report.Points):
+		// every other cell is at its true count while the program has
+		// not left its start.
+		keep := len(a.lp[id].points) == 0 && len(a.probed) < maxReport
+		var pt Point
 		for q, i := range rows {
 			bj := tb.basis[i]
 			delta[bj] = -dir * theta * vs[q]
@@ -510,7 +557,14 @@ func (a *auditor) probe(id, k int) {
 				}
 				a.seenLo[d] = min(a.seenLo[d], v)
 				a.seenHi[d] = max(a.seenHi[d], v)
+				if keep {
+					pt.Cells = append(pt.Cells, int(d))
+					pt.Vals = append(pt.Vals, v)
+				}
 			}
+		}
+		if keep && len(pt.Cells) > 0 {
+			a.probed = append(a.probed, pt)
 		}
 		for _, mj := range moved {
 			delta[mj] = 0
@@ -690,6 +744,21 @@ func (a *auditor) atPoints(ts []Term, maximize bool) float64 {
 		}
 		total += best
 	}
+	for _, h := range a.hints {
+		// A hint is a whole feasible point: the expression's value there
+		// is one it can take.
+		var at float64
+		for _, t := range ts {
+			x := float64(a.p.Values[t.Cell])
+			if i, ok := slices.BinarySearch(h.Cells, t.Cell); ok {
+				x = h.Vals[i]
+			}
+			at += t.Coef * x
+		}
+		if (maximize && at > total) || (!maximize && at < total) {
+			total = at
+		}
+	}
 	return total
 }
 
@@ -762,6 +831,9 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 	}
 	pt := a.cellValues(id, x)
 	a.learn(id, pt, true)
+	if len(a.met) < maxReport {
+		a.met = append(a.met, Point{Cells: a.cells[id], Vals: pt})
+	}
 	if unbounded {
 		return 0, true, nil
 	}
@@ -802,25 +874,30 @@ func (a *auditor) learn(id int, pt []float64, keep bool) {
 		for _, cell := range a.cells[id] {
 			for _, fi := range a.folds[cell] {
 				f := a.p.Folded[fi]
-				r, c := at(f.Row, true), at(f.Col, true)
-				a.foldHi[fi] = max(a.foldHi[fi], min(r, c))
-				if f.Frechet {
-					a.foldLo[fi] = min(a.foldLo[fi], max(0, at(f.Row, false)+at(f.Col, false)-at(f.Total, false)))
-				}
-				// The polytope is convex: the midpoint of the point with
-				// the largest row and the one with the largest column is
-				// feasible too.
-				if r > a.foldR[fi][0] {
-					a.foldR[fi] = [2]int64{r, c}
-				}
-				if c > a.foldC[fi][1] {
-					a.foldC[fi] = [2]int64{r, c}
-				}
-				pr, pc := a.foldR[fi], a.foldC[fi]
-				a.foldHi[fi] = max(a.foldHi[fi], min((pr[0]+pc[0])/2, (pr[1]+pc[1])/2))
+				a.foldAt(fi, at(f.Row, true), at(f.Col, true), at(f.Row, false)+at(f.Col, false)-at(f.Total, false))
 			}
 		}
 	}
+}
+
+// foldAt learns from a feasible point where folded cell fi's margins are
+// r and c (for its upper bound) and where its row and column less its
+// total is excess (for its Fréchet lower bound).
+func (a *auditor) foldAt(fi int, r, c, excess int64) {
+	a.foldHi[fi] = max(a.foldHi[fi], min(r, c))
+	if a.p.Folded[fi].Frechet {
+		a.foldLo[fi] = min(a.foldLo[fi], max(0, excess))
+	}
+	// The polytope is convex: the midpoint of the point with the largest
+	// row and the one with the largest column is feasible too.
+	if r > a.foldR[fi][0] {
+		a.foldR[fi] = [2]int64{r, c}
+	}
+	if c > a.foldC[fi][1] {
+		a.foldC[fi] = [2]int64{r, c}
+	}
+	pr, pc := a.foldR[fi], a.foldC[fi]
+	a.foldHi[fi] = max(a.foldHi[fi], min((pr[0]+pc[0])/2, (pr[1]+pc[1])/2))
 }
 
 // cellValues turns a point of component id's program into cell values
@@ -969,4 +1046,147 @@ func (a *auditor) component(id int) (*compLP, error) {
 	m.tb = tb
 	a.lp[id] = m
 	return m, nil
+}
+
+// hint checks each of Problem.Hints against the problem and learns from
+// the feasible ones as from a feasible point of its own: every cell's
+// range holds its value there. A hint is feasible when every cell it
+// moves is hidden and at or above its lower bound, and every fact that
+// names one of them holds (within rounding); facts it does not touch hold
+// at the true counts, which the auditor checks once. It returns how many
+// were feasible.
+func (a *auditor) hint() int {
+	p := a.p
+	if len(p.Hints) == 0 {
+		return 0
+	}
+	const tol = 1e-6
+	sum := func(c Constraint, v func(int) float64) float64 {
+		var s float64
+		for _, t := range c.Terms {
+			s += t.Coef * v(t.Cell)
+		}
+		return s
+	}
+	holds := func(c Constraint, v func(int) float64) bool {
+		s := sum(c, v)
+		return s <= tol && (c.Rel == Le || s >= -tol)
+	}
+	truth := func(c int) float64 { return float64(p.Values[c]) }
+	for _, c := range p.Constraints {
+		if !holds(c, truth) {
+			return 0
+		}
+	}
+	facts := make([][]int, len(p.Values))
+	for ci, c := range p.Constraints {
+		for _, t := range c.Terms {
+			if l := facts[t.Cell]; len(l) == 0 || l[len(l)-1] != ci {
+				facts[t.Cell] = append(facts[t.Cell], ci)
+			}
+		}
+	}
+	folded := make(map[int]bool, len(p.Folded))
+	for _, f := range p.Folded {
+		// A folded cell is out of the program: whatever its margins,
+		// its table can be filled in (see Folded), so a hint's value for
+		// it is left out, and its bounds are learnt from its margins.
+		folded[f.Cell] = true
+	}
+	// Scratch by cell and by fact, stamped per hint instead of cleared.
+	val := make([]float64, len(p.Values))
+	moved := make([]int32, len(p.Values))
+	seen := make([]int32, len(p.Constraints))
+	seenFold := make([]int32, len(p.Folded))
+	var cells []int
+	for hi, h := range p.Hints {
+		stamp := int32(hi + 1)
+		if len(h.Cells) != len(h.Vals) {
+			continue
+		}
+		cells = cells[:0]
+		ok := true
+		for i, c := range h.Cells {
+			x := h.Vals[i]
+			if c < 0 || c >= len(p.Values) || math.IsNaN(x) || math.IsInf(x, 0) {
+				ok = false
+				break
+			}
+			if x == float64(p.Values[c]) || folded[c] {
+				continue
+			}
+			if p.Shown[c] || x < float64(p.Lower[c])-tol || moved[c] == stamp {
+				// Shown, under its bound, or named twice.
+				ok = false
+				break
+			}
+			val[c], moved[c] = x, stamp
+			cells = append(cells, c)
+		}
+		if !ok {
+			continue
+		}
+		v := func(c int) float64 {
+			if moved[c] == stamp {
+				return val[c]
+			}
+			return float64(p.Values[c])
+		}
+		for _, c := range cells {
+			for _, ci := range facts[c] {
+				if seen[ci] == stamp {
+					continue
+				}
+				seen[ci] = stamp
+				if !holds(p.Constraints[ci], v) {
+					ok = false
+					break
+				}
+			}
+			if !ok {
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		for _, c := range cells {
+			a.seenLo[c] = min(a.seenLo[c], val[c])
+			a.seenHi[c] = max(a.seenHi[c], val[c])
+		}
+		// The folded cells whose margins it moves: the hint is one point,
+		// so its margins and total go together.
+		for _, c := range cells {
+			for _, fi := range a.folds[c] {
+				if seenFold[fi] == stamp {
+					continue
+				}
+				seenFold[fi] = stamp
+				f := p.Folded[fi]
+				r, col := roundDown(v(f.Row)), roundDown(v(f.Col))
+				a.foldAt(fi, r, col, roundUp(v(f.Row)+v(f.Col)-v(f.Total)))
+			}
+		}
+		// Kept as the cells it moves, in order (see atPoints).
+		q := Point{Cells: slices.Clone(cells)}
+		slices.Sort(q.Cells)
+		for _, c := range q.Cells {
+			q.Vals = append(q.Vals, val[c])
+		}
+		a.hints = append(a.hints, q)
+	}
+	return len(a.hints)
+}
+
+// spreadRounds is how many random-weight programs spread solves per
+// component: none when feasible hints were given (a suppression loop's
+// later round), where they settle most cells already and the program's
+// optimum, many pivots away in a program of a long history, costs more
+// than the few cells' own programs it would save (BenchmarkMakeHistory,
+// earlier=15: a round with hints 3.8 s without it, 10.9 s with it).
+func spreadRounds(hints int) int {
+	if hints > 0 {
+		return 0
+	}
+	return 2
 }

@@ -1,10 +1,16 @@
 package release_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -366,9 +372,23 @@ func BenchmarkMakeHistory(b *testing.B) {
 	const n = 10000
 	ctx := context.Background()
 	e := newEnv(b, "community-safety.yaml", n, store.Options{})
-	e.complete(b, n-100)
 	made := 0
-	for _, r := range []int{4, 5, 6, 8} {
+	ends := []int{4, 5, 6, 8}
+	if s := os.Getenv("BARAZA_BENCH_EARLIER"); s != "" {
+		// More history: BARAZA_BENCH_EARLIER=7,15,31 (each run adds the
+		// releases up to it).
+		ends = nil
+		for _, f := range strings.Split(s, ",") {
+			n, err := strconv.Atoi(f)
+			if err != nil || n < 1 {
+				b.Fatalf("BARAZA_BENCH_EARLIER: %q", s)
+			}
+			ends = append(ends, n+1)
+		}
+	}
+	// Room for the releases, 5 completions apart, within n.
+	e.complete(b, n-5*(slices.Max(ends)+1))
+	for _, r := range ends {
 		for ; made < r-1; made++ {
 			svc := e.service()
 			svc.Interval = -1
@@ -566,5 +586,44 @@ func TestHistoryGone(t *testing.T) {
 	log, err := svc.Log(ctx, e.sc)
 	if err != nil || len(log) != 5 || log[0].Completions != 25 {
 		t.Fatalf("log %v, %v", log, err)
+	}
+}
+
+// TestHistoryCutLogged: a release audited with fewer earlier releases
+// than there are (the history exceeds Service.AuditFields) says so in the
+// log, with how many were left out; one audited with all of them says
+// nothing.
+func TestHistoryCutLogged(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		fields   int
+		leftOut  bool
+		wantLast string
+	}{
+		{"within the budget", 1 << 30, false, ""},
+		{"previous only", 1, true, "earlier_left_out=3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "six.yaml", 60, store.Options{})
+			var buf bytes.Buffer
+			svc := e.service()
+			svc.Interval = -1
+			svc.AuditFields = tc.fields
+			svc.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+			for range 5 {
+				e.complete(t, 6)
+				if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+					t.Fatalf("made %v: %v", made, err)
+				}
+			}
+			lines := strings.Count(buf.String(), "release audited with part of its history")
+			if tc.leftOut != (lines > 0) {
+				t.Errorf("%d log lines about a history cut short, want some: %v\n%s", lines, tc.leftOut, buf.String())
+			}
+			if tc.wantLast != "" && !strings.Contains(buf.String(), tc.wantLast) {
+				t.Errorf("log does not say %q:\n%s", tc.wantLast, buf.String())
+			}
+		})
 	}
 }

@@ -81,6 +81,7 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 	out := []*Release{prev}
 	size := len(prev.Counters)
 	n := prev.Number - 1
+	cut := n >= 1 && size >= budget
 	for n >= 1 && size < budget {
 		// Older releases have no more fields than prev: ask at once for
 		// as many as could fit, in one round trip.
@@ -107,6 +108,7 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 				break
 			}
 			if size+len(r.Counters) > budget {
+				cut = true
 				n = 0
 				break
 			}
@@ -114,6 +116,13 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 			out = append(out, s.forScript(sc, r))
 			n--
 		}
+	}
+	if cut {
+		// Never silently: the releases before these are not in this
+		// audit (docs/privacy.md, "Audit").
+		s.log().Warn("release audited with part of its history", "consultation", sc.ID,
+			"release", prev.Number+1, "earlier_audited", len(out), "earlier_left_out", prev.Number-len(out),
+			"fields", size, "budget", budget)
 	}
 	slices.Reverse(out)
 	return out, nil

@@ -176,10 +176,16 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 			coarsen(s, "b:"+canonicalPair(s, b.Question, b.By), counters, forced, first)
 		}
 	}
+	// Feasible points of the last round's program (its cells: last): the
+	// next round hides more, so most are still feasible there and settle
+	// most cells without a program (the auditor checks each).
+	var hints []privacy.Point
+	var last []map[string]int
 	for round := 0; ; round++ {
 		sum := Render(s, counters, k, status, lang, forced)
 		pubs := append(slices.Clone(prev), Published{Counters: counters, Summary: sum})
 		p, cells := Model(s, pubs)
+		p.Hints = carry(hints, last, cells)
 		// The loop below mends one table per finding and round: the
 		// audit need only find the first finding of each table.
 		p.Tables = make([]int, len(p.Values))
@@ -199,6 +205,9 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		if rep.OK() {
 			return sum, forced, rep
 		}
+		hints = append(p.Hints, rep.Points...)
+		hints = hints[max(0, len(hints)-maxHints):]
+		last = cells
 		// A finding about an earlier publication's cell is mended by
 		// hiding the same field now (its earlier value is then bounded by
 		// nothing shown).
@@ -276,6 +285,51 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		}
 	}
 }
+
+// carry renames the cells of points of a program whose cells were from
+// (by publication and counter field) to those of to. A cell that to
+// lacks is left out (at its true value the point may not be feasible:
+// the auditor checks).
+func carry(pts []privacy.Point, from, to []map[string]int) []privacy.Point {
+	if len(pts) == 0 {
+		return nil
+	}
+	n := 0
+	for _, cs := range from {
+		n += len(cs)
+	}
+	rename := make([]int, n)
+	for i := range rename {
+		rename[i] = -1
+	}
+	for r, cs := range from {
+		if r >= len(to) {
+			break
+		}
+		for f, c := range cs {
+			if nc, ok := to[r][f]; ok && c < n {
+				rename[c] = nc
+			}
+		}
+	}
+	out := make([]privacy.Point, 0, len(pts))
+	for _, pt := range pts {
+		var q privacy.Point
+		q.Cells = make([]int, 0, len(pt.Cells))
+		q.Vals = make([]float64, 0, len(pt.Vals))
+		for i, c := range pt.Cells {
+			if c >= 0 && c < n && rename[c] >= 0 {
+				q.Cells = append(q.Cells, rename[c])
+				q.Vals = append(q.Vals, pt.Vals[i])
+			}
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// maxHints bounds the points Audited carries from round to round.
+const maxHints = 512
 
 var debugAudit = os.Getenv("BARAZA_AUDIT_DEBUG") != ""
 
