@@ -67,6 +67,10 @@ type loadReport struct {
 	GOGC        int64       `json:"gogc_percent"`
 	MemLimit    int64       `json:"gomemlimit_bytes"`
 	RateExact   bool        `json:"rate_counts_exact"`
+	// OpenTrips and OpenWrites are RoundTrips and Writes of the open loop:
+	// at a moderate rate fewer events share a pipeline than at full speed.
+	OpenTrips  float64 `json:"open_loop_round_trips_per_event"`
+	OpenWrites float64 `json:"open_loop_redis_writes_per_event"`
 
 	LiveSessions     int     `json:"live_sessions"`
 	LiveKeyBytes     float64 `json:"redis_bytes_per_live_session_keys"`
@@ -514,12 +518,15 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 			return err
 		}
 		openSnap := snapshot(ctx, rdb)
+		ort0, ow0 := rt.Load(), rt.Writes()
 		players, events, elapsed, err := driveThen(ctx, script, "rate", *n, inflight, *dup, h,
 			func() { sched.draining.Store(true) })
 		if err != nil {
 			return err
 		}
 		rep.OpenProc = snapshot(ctx, rdb).since(openSnap, events)
+		rep.OpenTrips = float64(rt.Load()-ort0) / float64(events)
+		rep.OpenWrites = float64(rt.Writes()-ow0) / float64(events)
 		stopProfiles()
 		rep.RateEvents, rep.RateAchieve = events, float64(events)/elapsed.Seconds()
 		rep.Open, rep.OpenEvents = percentiles(h.lats), len(h.lats)
@@ -606,6 +613,7 @@ func printReport(w io.Writer, r loadReport) {
 		p("open loop offered rate", "%.0f events/s (achieved %.0f, %d events)", r.Rate, r.RateAchieve, r.RateEvents)
 		p("latency open loop", "%s  (%d events)", r.Open, r.OpenEvents)
 		p("latency open loop, last respondents", "%s  (%d events offered after the last respondent started, when too few may be left to keep up the rate)", r.OpenTail, r.RateEvents-r.OpenEvents)
+		p("redis round trips, writes open loop", "%.2f, %.2f per event", r.OpenTrips, r.OpenWrites)
 		p("process CPU per event open loop", "%s", r.OpenProc.cpuString())
 		p("garbage collection open loop", "%s", r.OpenProc.gcString())
 		p("scheduling delay open loop", "p99 %.2f ms  max %.2f ms (a runnable goroutine waiting for a thread; runtime/metrics)", r.OpenProc.SchedP99, r.OpenProc.SchedMax)

@@ -27,7 +27,11 @@ import (
 //
 // No goroutine outlives its work: a flusher is started when commands wait
 // and no more than maxFlushers are running, and it returns when the queue
-// is empty.
+// is empty. A caller that finds nothing queued and a pipeline slot free
+// sends its own commands itself, as a plain pipeline would: no flusher to
+// start and no hand-over to wait for and back (at a moderate rate, where
+// events seldom overlap, that was most events, and the hand-overs were a
+// good share of the process's CPU and of its waits in the run queue).
 type batcher struct {
 	rdb redis.UniversalClient
 
@@ -65,11 +69,32 @@ type batchUnits struct{}
 // do sends cmds as part of the next batch and waits for their replies
 // (each command carries its own error). If ctx ends first do returns its
 // error; the commands may still be executed, as after a network timeout,
-// and every write on this path is idempotent.
+// and every write on this path is idempotent. A caller that sends its
+// own pipeline (see batcher) runs it on ctx like any plain command: its
+// deadline bounds the I/O, a cancellation without one is seen once the
+// reply is in or the client's timeouts end it.
 func (b *batcher) do(ctx context.Context, cmds ...redis.Cmder) error {
+	b.mu.Lock()
+	if len(b.pending) == 0 && b.flushers < maxFlushers {
+		// Alone: send them now, on the caller's own context (the pipeline
+		// carries nobody else's commands), holding a pipeline slot.
+		b.flushers++
+		b.mu.Unlock()
+		err := b.lone(ctx, cmds)
+		b.mu.Lock()
+		if len(b.pending) > 0 {
+			// Others queued behind this pipeline: the slot goes on to a
+			// flusher for them.
+			b.mu.Unlock()
+			go b.flush()
+		} else {
+			b.flushers--
+			b.mu.Unlock()
+		}
+		return err
+	}
 	u := units.Get().(*unit)
 	u.cmds = append(u.buf[:0], cmds...)
-	b.mu.Lock()
 	b.pending = append(b.pending, u)
 	start := b.flushers < maxFlushers
 	if start {
@@ -121,6 +146,25 @@ func (b *batcher) flush() {
 			batch[i] = nil
 		}
 	}
+}
+
+// lone runs one caller's commands as a pipeline of their own. Each
+// command carries its own error; a transport error is also returned, as
+// do returns ctx's.
+func (b *batcher) lone(ctx context.Context, cmds []redis.Cmder) error {
+	// Marked as a batch of one, for the hooks (metrics by command name).
+	pctx := context.WithValue(ctx, batchUnits{}, 1)
+	_, err := b.rdb.Pipelined(pctx, func(p redis.Pipeliner) error {
+		for _, c := range cmds {
+			_ = p.Process(pctx, c)
+		}
+		return nil
+	})
+	if ctxErr := ctx.Err(); ctxErr != nil {
+		return ctxErr
+	}
+	_ = err // carried by each command, as in a batch
+	return nil
 }
 
 // exec runs one batch as a pipeline. The context carries no deadline of
