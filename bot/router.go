@@ -243,6 +243,12 @@ func (r *Router) stepFrom(ctx context.Context, ev Event, pid, eventKey string, d
 			sess = nil
 		}
 	}
+	if sess != nil {
+		// The decoded session is this attempt's alone: nothing the step
+		// returns or keeps (the response, the remembered session, which is
+		// sealed bytes) refers to its answers map once it is done.
+		defer putAnswers(sess.State.Answers)
+	}
 	script := (*dialogs.Script)(nil)
 	if sess != nil {
 		script = r.cfg.Catalog.Get(sess.Consultation)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync"
 	"unsafe"
 
 	"github.com/baraza/baraza/dialogs"
@@ -138,7 +139,7 @@ func decodeSession(plain []byte, s *session) (int, error) {
 	st.Q = int(d.varint())
 	st.Seq = uint32(d.uvarint())
 	if n := d.count(); n > 0 {
-		st.Answers = make(dialogs.Answers, n)
+		st.Answers = getAnswers(n)
 		// The answers' options share one backing array (most answers hold
 		// one or two), each answer's slice capped at its own length so an
 		// append by the step machine copies instead of overwriting the
@@ -178,6 +179,34 @@ func decodeSession(plain []byte, s *session) (int, error) {
 		return 0, d.err
 	}
 	return d.i, nil
+}
+
+// answerMaps holds the maps decoded sessions' answers are read into. The
+// map was the largest allocation of a step (about a kilobyte: a table of
+// question ids and answers), and a decoded session lives for one step
+// only, so the router gives its map back (putAnswers) once the step is
+// done with it.
+var answerMaps sync.Pool
+
+// getAnswers is an empty map with room for n answers and one more (the
+// answer the step adds), from the pool when there is one.
+func getAnswers(n int) dialogs.Answers {
+	if m, ok := answerMaps.Get().(dialogs.Answers); ok {
+		return m
+	}
+	return make(dialogs.Answers, n+1)
+}
+
+// putAnswers gives back a decoded session's answers map: the caller holds
+// no reference to it, nor to anything that shares it, any more (the
+// strings it held are the plaintext's, not the map's). An unusually
+// large map is left to the collector.
+func putAnswers(m dialogs.Answers) {
+	if m == nil || len(m) > 256 {
+		return
+	}
+	clear(m)
+	answerMaps.Put(m)
 }
 
 // sessionDecoder reads the binary form. Its strings are substrings of all,
