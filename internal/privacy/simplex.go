@@ -67,6 +67,7 @@ type tableau struct {
 	d     []float64 // scratch: reduced costs
 	in    []bool    // scratch: in the basis
 	list  []int32   // scratch: a column's rows
+	glist []float64 // scratch: their entries
 	colv  []float64 // scratch: a column's values, by live
 	pv    []float64 // scratch, zero between uses: the pivot row by column
 	hit   []int32   // scratch: column -> the last row update that met it
@@ -234,37 +235,38 @@ func crash(rows []sparseRow, n int, start []float64) *tableau {
 			i--
 			continue
 		}
-		best, bv := -1, 0.0
+		// The best basic column: away from its bound (fewer degenerate
+		// steps later), then in fewer rows (less fill), then a larger
+		// entry; each column's rows counted once.
+		best, bv, bn := -1, 0.0, -1
 		for p, j := range r.idx {
 			v := r.val[p]
 			if math.Abs(v) < 0.1*big {
 				continue
 			}
-			if best < 0 || tb.crashBetter(int(j), best, v, bv) {
-				best, bv = int(j), v
+			if best < 0 {
+				best, bv, bn = int(j), v, -1
+				continue
+			}
+			if pj, pb := tb.val[j] > 1e-9, tb.val[best] > 1e-9; pj != pb {
+				if pj {
+					best, bv, bn = int(j), v, -1
+				}
+				continue
+			}
+			if bn < 0 {
+				l, _ := tb.live(best)
+				bn = len(l)
+			}
+			l, _ := tb.live(int(j))
+			if nj := len(l); nj < bn || (nj == bn && math.Abs(v) > math.Abs(bv)) {
+				best, bv, bn = int(j), v, nj
 			}
 		}
 		tb.pivot(i, best)
 	}
 	tb.setup = false
 	return tb
-}
-
-// crashBetter reports whether column j (entry v) makes a better basic
-// column than column b (entry w) in elimination: away from its bound
-// (fewer degenerate steps later), then in fewer rows (less fill), then a
-// larger entry.
-func (tb *tableau) crashBetter(j, b int, v, w float64) bool {
-	if pj, pb := tb.val[j] > 1e-9, tb.val[b] > 1e-9; pj != pb {
-		return pj
-	}
-	lj, _ := tb.live(j)
-	nj := len(lj)
-	lb, _ := tb.live(b)
-	if nb := len(lb); nj != nb {
-		return nj < nb
-	}
-	return math.Abs(v) > math.Abs(w)
 }
 
 // dropRow removes row i, whose entries are all (near) zero, and whose
@@ -419,7 +421,12 @@ func (tb *tableau) clearCol(j int) {
 }
 
 // pivot makes column c basic in row r.
-func (tb *tableau) pivot(r, c int) {
+func (tb *tableau) pivot(r, c int) { tb.pivotCol(r, c, nil, nil) }
+
+// pivotCol is pivot given column c's rows and entries as live returns
+// them (nil: found here), so that each row's entry need not be looked
+// for again.
+func (tb *tableau) pivotCol(r, c int, rows []int32, vals []float64) {
 	pr := &tb.rows[r]
 	f := tb.at(r, c)
 	if len(tb.pv) < tb.n {
@@ -434,12 +441,22 @@ func (tb *tableau) pivot(r, c int) {
 		}
 		tb.pv[j] = pr.val[p]
 	}
-	tb.list = append(tb.list[:0], tb.cols[c]...)
-	for _, i := range tb.list {
+	if rows == nil {
+		tb.list = append(tb.list[:0], tb.cols[c]...)
+		tb.glist = tb.glist[:0]
+	} else {
+		tb.list = append(tb.list[:0], rows...)
+		tb.glist = append(tb.glist[:0], vals...)
+	}
+	for q, i := range tb.list {
 		if int(i) == r || int(i) >= tb.m {
 			continue
 		}
-		tb.axpy(int(i), c, pr)
+		var g float64
+		if q < len(tb.glist) {
+			g = tb.glist[q]
+		}
+		tb.axpy(int(i), c, pr, g)
 	}
 	for _, j := range pr.idx {
 		tb.pv[j] = 0
@@ -457,13 +474,15 @@ func (tb *tableau) pivot(r, c int) {
 // in column c 1) times row i's entry in column c, so that this entry
 // becomes 0, keeping the column lists. A row listed twice in column c's
 // list, or no longer holding column c, has nothing to do.
-func (tb *tableau) axpy(i, c int, pr *spRow) {
+func (tb *tableau) axpy(i, c int, pr *spRow, g float64) {
 	ri := &tb.rows[i]
-	var g float64
-	for p, j := range ri.idx {
-		if int(j) == c {
-			g = ri.val[p]
-			break
+	if g == 0 {
+		// Not given: look for it.
+		for p, j := range ri.idx {
+			if int(j) == c {
+				g = ri.val[p]
+				break
+			}
 		}
 	}
 	if g == 0 {
@@ -632,7 +651,7 @@ func (tb *tableau) solve(c []float64) (float64, bool) {
 		val[out] = 0
 		inBasis[out] = false
 		inBasis[enter] = true
-		tb.pivot(leave, enter)
+		tb.pivotCol(leave, enter, col, vs)
 		if tb.art > 0 && out >= tb.art {
 			// An artificial column that left the basis never comes back:
 			// clear it, so the inverse it would carry does not fill the

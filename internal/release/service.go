@@ -53,15 +53,17 @@ type Service struct {
 	starts sync.Map            // consultation -> its DP calendar's stored start
 }
 
-// DefaultAuditFields is Service.AuditFields's default: about thirty
-// releases of a six-question consultation (198 fields), the four before
-// it for the largest bundled one (about 1,550 fields a release), whose
-// release at 10,000 respondents takes about 0.4–0.8 s audited with the
-// three before it, 1.2 s with four, 4 s with five and 8–13 s with
-// seven (BenchmarkMakeHistory, 2 shared cores, load 5–10): the auditor's
-// programs grow faster than the history. A release is made at most every
-// interval, by one process.
-const DefaultAuditFields = 6500
+// DefaultAuditFields is Service.AuditFields's default: the previous
+// release and the fourteen before it for the largest bundled consultation
+// (community-safety, about 1,550 fields a release), about 120 releases of
+// a six-question one (198 fields). At 10,000 respondents a
+// community-safety release audited with seven earlier releases takes
+// 1.2-4.2 s, with eleven 9-10 s, with fifteen 11-15 s, with 31 about
+// 135 s (BenchmarkMakeHistory, 2 shared cores, load 2.5-4, 2026-12-05):
+// the auditor's programs grow faster than the history. A release is made
+// at most every interval, by one process, in the background; a release
+// audited with less than its whole history says so in the log.
+const DefaultAuditFields = 24000
 
 // history is what release n is audited with, oldest first: prev, and
 // before it as many earlier releases as AuditFields allows. A reader keeps
