@@ -762,17 +762,27 @@ func (r *Router) messages(replies []dialogs.Reply) []Message {
 	}
 	out := make([]Message, 0, len(replies))
 	for _, rp := range replies {
-		m := Message{Text: rp.Text, Lang: rp.Lang, ReplaceButtons: rp.ReplaceButtons, TextMax: rp.TextMax}
-		if len(rp.Buttons) > 0 {
-			m.Buttons = make([]Button, len(rp.Buttons))
-			for i, b := range rp.Buttons {
-				m.Buttons[i] = Button{Label: b.Label, Data: b.Data, Selected: b.Selected, Toggle: b.Toggle, Nav: b.Nav}
-			}
-		}
+		m := Message{Text: rp.Text, Lang: rp.Lang, ReplaceButtons: rp.ReplaceButtons, TextMax: rp.TextMax,
+			Buttons: asButtons(rp.Buttons)}
 		out = append(out, m)
 	}
 	return out
 }
+
+// asButtons is the step machine's buttons as the adapters' type, without
+// a copy: a reply's buttons are made for that reply alone (dialogs builds
+// them on every call), and the two types are the same struct, which the
+// conversion below checks at compile time (it does not compile if a field
+// is added to one, renamed, retyped or moved). The copy was 8 % of the
+// bytes a step allocated.
+func asButtons(bs []dialogs.Button) []Button {
+	if len(bs) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*Button)(unsafe.Pointer(unsafe.SliceData(bs))), len(bs))
+}
+
+var _ = Button(dialogs.Button{}) // identical underlying types: see asButtons
 
 // lang picks the language of router-level messages: the session's, else
 // the platform hint if we have UI strings for it, else English.
