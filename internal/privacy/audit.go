@@ -832,7 +832,16 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 	pt := a.cellValues(id, x)
 	a.learn(id, pt, true)
 	if len(a.met) < maxReport {
-		a.met = append(a.met, Point{Cells: a.cells[id], Vals: pt})
+		// Only the cells away from their true counts: a point of a long
+		// history's program moves a few of its many cells.
+		var q Point
+		for j, c := range a.cells[id] {
+			if math.Abs(pt[j]-float64(a.p.Values[c])) > 1e-9 {
+				q.Cells = append(q.Cells, c)
+				q.Vals = append(q.Vals, pt[j])
+			}
+		}
+		a.met = append(a.met, q)
 	}
 	if unbounded {
 		return 0, true, nil
