@@ -58,8 +58,8 @@ type Service struct {
 // (community-safety, about 1,550 fields a release), about 120 releases of
 // a six-question one (198 fields). At 10,000 respondents a
 // community-safety release audited with seven earlier releases takes
-// 1.2-4.2 s, with eleven 9-10 s, with fifteen 7-18 s, with 31 about
-// 135 s (BenchmarkMakeHistory, 2 shared cores, load 1.4-4.8, 2026-12-05):
+// 1.2-4.2 s, with eleven 9-10 s, with fifteen 7-18 s, with 31 135-214 s
+// and 4 GB (BenchmarkMakeHistory, 2 shared cores, load 1.2-4.8, 2026-12-05):
 // the auditor's programs grow faster than the history. A release is made
 // at most every interval, by one process, in the background; a release
 // audited with less than its whole history says so in the log.
