@@ -3,11 +3,11 @@ GO ?= go
 
 .PHONY: test vet fmt build run fuzz bench screenshots
 
+# The second line: the longest release histories of the attack suite (60
+# and 30 releases, each audited with its whole history) are skipped under
+# the race detector, which slows the auditor eightfold; they run without it.
 test: vet
 	$(GO) test -race -count=1 -timeout 30m ./...
-	# The longest release histories of the attack suite (60 and 30
-	# releases, each audited with its whole history) are skipped under the
-	# race detector, which slows the auditor eightfold: run them without it.
 	$(GO) test -count=1 -timeout 10m -run TestDifferencingReleases ./internal/attack
 
 vet:
