@@ -8,10 +8,12 @@ import (
 )
 
 // history is a random problem of the shape a release history gives the
-// auditor: an R×C table with its margins and total, published n times
-// (each time with more people), each cell shown or hidden as in
-// twoReleases, and every counter at least as large each time as the time
-// before.
+// auditor: an R×C table with its row and column margins and total,
+// published n times (each time with more people), each cell shown or
+// hidden (a small one hidden with lower bound 1, others sometimes hidden
+// as complements), and every counter at least as large each time as the
+// time before. Tables names each cell's line (the rows of the table, then
+// the margins).
 func history(rng *rand.Rand, n int) *Problem {
 	R, C := 2+rng.IntN(3), 2+rng.IntN(3)
 	p := &Problem{}

@@ -10,98 +10,6 @@ import (
 	"gonum.org/v1/gonum/optimize/convex/lp"
 )
 
-// twoReleases is a random problem of the shape the auditor meets: an R×C
-// table with its row and column margins and total, published twice (the
-// second time with more people), each cell shown or hidden (a small one
-// hidden with lower bound 1, others sometimes hidden as complements), and
-// every counter at least as large the second time. Tables names each
-// cell's line (the rows of the table, then the margins).
-func twoReleases(rng *rand.Rand) *Problem {
-	R, C := 2+rng.IntN(3), 2+rng.IntN(3)
-	p := &Problem{}
-	var prev [][]int64
-	var prevCells []int
-	for rel := range 2 {
-		v := make([][]int64, R)
-		for i := range v {
-			v[i] = make([]int64, C)
-			for j := range v[i] {
-				switch {
-				case rel == 1:
-					v[i][j] = prev[i][j] + int64(rng.IntN(3))*int64(rng.IntN(2))
-				case rng.IntN(3) == 0:
-					v[i][j] = int64(rng.IntN(5))
-				default:
-					v[i][j] = int64(rng.IntN(30))
-				}
-			}
-		}
-		var cells []int
-		add := func(x int64, table int) int {
-			small := x >= 1 && x < 5
-			hidden := small || rng.IntN(4) == 0 || (x == 0 && rng.IntN(2) == 0)
-			var lower int64
-			if small {
-				lower = 1
-			}
-			c := p.Add("", x, !hidden, lower)
-			p.Tables = append(p.Tables, table)
-			cells = append(cells, c)
-			return c
-		}
-		grid := make([][]int, R)
-		for i := range R {
-			for j := range C {
-				grid[i] = append(grid[i], add(v[i][j], i))
-			}
-		}
-		var total int64
-		rows := make([]int, R)
-		for i := range R {
-			var s int64
-			for j := range C {
-				s += v[i][j]
-			}
-			total += s
-			rows[i] = add(s, R)
-		}
-		cols := make([]int, C)
-		for j := range C {
-			var s int64
-			for i := range R {
-				s += v[i][j]
-			}
-			cols[j] = add(s, R+1)
-		}
-		tot := add(total, R+2)
-		line := func(cs []int, m int) {
-			c := Constraint{Rel: Eq, Terms: []Term{{m, -1}}}
-			for _, x := range cs {
-				c.Terms = append(c.Terms, Term{x, 1})
-			}
-			p.Constraints = append(p.Constraints, c)
-		}
-		for i := range R {
-			line(grid[i], rows[i])
-		}
-		for j := range C {
-			var col []int
-			for i := range R {
-				col = append(col, grid[i][j])
-			}
-			line(col, cols[j])
-		}
-		line(rows, tot)
-		if rel == 1 {
-			for x := range cells {
-				p.Constraints = append(p.Constraints, Constraint{Rel: Le, Terms: []Term{{prevCells[x], 1}, {cells[x], -1}}})
-			}
-		}
-		prev, prevCells = v, cells
-	}
-	return p
-}
-
 // gonumRange is cell c's feasible range by gonum's simplex, from the
 // problem as stated (every equality as two inequalities, every hidden cell
 // a variable above its lower bound): an independent check of the
@@ -178,7 +86,7 @@ func TestAuditAgainstGonum(t *testing.T) {
 	}
 	for seed := range seeds {
 		rng := rand.New(rand.NewPCG(uint64(seed), 7))
-		p := twoReleases(rng)
+		p := history(rng, 2)
 		tables := p.Tables
 		p.Tables = nil
 		rep := Audit(k, p)
