@@ -12,11 +12,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/baraza/baraza/internal/redistest"
 	"github.com/baraza/baraza/internal/store"
-	"github.com/baraza/baraza/internal/testenv"
 )
 
 func env(m map[string]string) func(string) string {
@@ -122,31 +120,7 @@ outro: Thanks
 // TestEmbeddedServe starts the binary's run() with no configuration and
 // answers a consultation step over HTTP on the embedded store.
 func TestEmbeddedServe(t *testing.T) {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	stdout, stderr := &testenv.LogBuffer{}, &testenv.LogBuffer{}
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, nil, env(map[string]string{"BARAZA_HTTP_ADDR": "127.0.0.1:0"}), stdout, stderr)
-	}()
-	re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/chat`)
-	var addr string
-	deadline := time.Now().Add(20 * time.Second)
-	for addr == "" {
-		if m := re.FindStringSubmatch(stdout.String()); m != nil {
-			addr = m[1]
-			break
-		}
-		select {
-		case err := <-done:
-			t.Fatalf("run ended early: %v\nstderr: %s", err, stderr.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("no address printed; stdout %q stderr %q", stdout.String(), stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	addr, stdout, stderr := startServe(t, nil, map[string]string{"BARAZA_HTTP_ADDR": "127.0.0.1:0"})
 	if !strings.Contains(stderr.String(), "embedded") || !strings.Contains(stderr.String(), "BARAZA_REDIS_URL") {
 		t.Errorf("no warning about the embedded store: %s", stderr.String())
 	}
@@ -202,15 +176,6 @@ func TestEmbeddedServe(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK || sum.ID != "community-safety" || sum.K != 5 || len(sum.Questions) == 0 {
 		t.Errorf("summary: %d %+v", resp.StatusCode, sum)
-	}
-	cancel()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("run: %v", err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("run did not stop after cancel")
 	}
 }
 

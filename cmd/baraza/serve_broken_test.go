@@ -35,7 +35,7 @@ func TestServeReportsBrokenScripts(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	addr, stderr := startServe(t, map[string]string{"BARAZA_HTTP_ADDR": "127.0.0.1:0", "BARAZA_SCRIPTS": dir})
+	addr, _, stderr := startServe(t, []string{"serve"}, map[string]string{"BARAZA_HTTP_ADDR": "127.0.0.1:0", "BARAZA_SCRIPTS": dir})
 	logs := stderr.String()
 	for _, want := range []string{
 		"widgets.xls:survey:11: type geopoint would identify or locate a respondent",
@@ -63,26 +63,46 @@ func TestServeReportsBrokenScripts(t *testing.T) {
 	}
 }
 
-// startServe runs `baraza serve` with env until the test ends, and returns
-// its address (read from the start-up line) and its log.
-func startServe(t *testing.T, vars map[string]string) (addr string, stderr *testenv.LogBuffer) {
+// startServe runs the binary's run() with args (nil: no command, which is
+// serve) and env until the test ends, and returns its address (read from
+// the start-up line), its output and its log. It fails at once if run ends before
+// printing an address, and, at the end, if run fails or does not stop.
+func startServe(t *testing.T, args []string, vars map[string]string) (addr string, stdout, stderr *testenv.LogBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &testenv.LogBuffer{}, &testenv.LogBuffer{}
+	stdout, stderr = &testenv.LogBuffer{}, &testenv.LogBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve"}, env(vars), stdout, stderr) }()
+	go func() { done <- run(ctx, args, env(vars), stdout, stderr) }()
+	ended := false
 	t.Cleanup(func() {
 		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("run: %v", err)
+		if ended {
+			return
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run: %v", err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("run did not stop within 20 s of its context's end")
 		}
 	})
-	testenv.WaitFor(t, 30*time.Second, "the server's address", func() bool {
-		m := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/chat`).FindStringSubmatch(stdout.String())
-		if m != nil {
-			addr = m[1]
+	re := regexp.MustCompile(`http://(127\.0\.0\.1:\d+)/chat`)
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if m := re.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1], stdout, stderr
 		}
-		return m != nil
-	})
-	return addr, stderr
+		select {
+		case err := <-done:
+			ended = true
+			t.Fatalf("run ended early: %v\nstderr: %s", err, stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no address printed; stdout %q stderr %q", stdout.String(), stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }

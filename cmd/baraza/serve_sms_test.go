@@ -27,7 +27,7 @@ func TestServeSMS(t *testing.T) {
 	}))
 	defer kannel.Close()
 
-	addr, stderr := startServe(t, map[string]string{
+	addr, _, stderr := startServe(t, []string{"serve"}, map[string]string{
 		"BARAZA_HTTP_ADDR": "127.0.0.1:0", "BARAZA_SMS_KANNEL_URL": kannel.URL + "/cgi-bin/sendsms",
 		"BARAZA_SMS_KANNEL_USER": "baraza", "BARAZA_SMS_KANNEL_PASSWORD": "pw",
 		"BARAZA_SMS_SECRET": "0123456789abcdef", "BARAZA_SMS_KEYWORDS": "SAFETY=community-safety",
