@@ -83,7 +83,6 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 	out := []*Release{prev}
 	size := len(prev.Counters)
 	n := prev.Number - 1
-	cut := n >= 1 && size >= budget
 	for n >= 1 && size < budget {
 		// Older releases have no more fields than prev: ask at once for
 		// as many as could fit, in one round trip.
@@ -110,7 +109,6 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 				break
 			}
 			if size+len(r.Counters) > budget {
-				cut = true
 				n = 0
 				break
 			}
@@ -119,11 +117,12 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 			n--
 		}
 	}
-	if cut {
+	if left := prev.Number - len(out); left > 0 {
 		// Never silently: the releases before these are not in this
-		// audit (docs/privacy.md, "Audit").
+		// audit (docs/privacy.md, "Audit"), whether the budget or a
+		// missing body left them out.
 		s.log().Warn("release audited with part of its history", "consultation", sc.ID,
-			"release", prev.Number+1, "earlier_audited", len(out), "earlier_left_out", prev.Number-len(out),
+			"release", prev.Number+1, "earlier_audited", len(out), "earlier_left_out", left,
 			"fields", size, "budget", budget)
 	}
 	slices.Reverse(out)
