@@ -1,7 +1,6 @@
 package privacy
 
 import (
-	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -212,29 +211,11 @@ func TestAuditHints(t *testing.T) {
 		// And the verdicts are gonum's, for a few small cells.
 		next.Hints = first.Points
 		rep := verdicts(Audit(k, next))
-		var small []int
-		for c := range next.Values {
-			if !next.Shown[c] && next.Values[c] >= 1 && next.Values[c] < k {
-				small = append(small, c)
-			}
-		}
-		rng.Shuffle(len(small), func(i, j int) { small[i], small[j] = small[j], small[i] })
-		for _, c := range small[:min(len(small), 2)] {
-			lo, hi := gonumRange(t, next, c)
-			ilo, ihi := int64(math.Ceil(lo-1e-6)), int64(math.MaxInt64)
-			if !math.IsInf(hi, 1) {
-				ihi = int64(math.Floor(hi + 1e-6))
-			}
-			w := ""
-			switch {
-			case ilo == ihi:
-				w = WhyPinned
-			case ihi != math.MaxInt64 && ihi-ilo < k:
-				w = WhyNarrow
-			}
+		for _, c := range someSmall(rng, next, k, 2) {
+			w, lo, hi := gonumVerdict(t, next, c, k)
 			checked++
 			if rep[c].Why != w {
-				t.Errorf("seed %d cell %d (true %d): auditor with hints says %q, gonum's range [%g, %g] says %q", seed, c, next.Values[c], rep[c].Why, lo, hi, w)
+				t.Errorf("seed %d cell %d (true %d): auditor with hints says %q, gonum's range [%d, %d] says %q", seed, c, next.Values[c], rep[c].Why, lo, hi, w)
 			}
 		}
 	}

@@ -10,6 +10,37 @@ import (
 	"gonum.org/v1/gonum/optimize/convex/lp"
 )
 
+// someSmall returns up to n of p's small hidden cells (1..k-1 people),
+// in random order.
+func someSmall(rng *rand.Rand, p *Problem, k, n int) []int {
+	var small []int
+	for c := range p.Values {
+		if !p.Shown[c] && p.Values[c] >= 1 && p.Values[c] < int64(k) {
+			small = append(small, c)
+		}
+	}
+	rng.Shuffle(len(small), func(i, j int) { small[i], small[j] = small[j], small[i] })
+	return small[:min(len(small), n)]
+}
+
+// gonumVerdict is the finding the auditor must report for cell c (""
+// for none), and the whole numbers of gonum's range of it (see
+// gonumRange; hi is math.MaxInt64 when the range has no upper end).
+func gonumVerdict(t *testing.T, p *Problem, c, k int) (why string, lo, hi int64) {
+	flo, fhi := gonumRange(t, p, c)
+	lo, hi = int64(math.Ceil(flo-1e-6)), int64(math.MaxInt64)
+	if !math.IsInf(fhi, 1) {
+		hi = int64(math.Floor(fhi + 1e-6))
+	}
+	switch {
+	case lo == hi:
+		why = WhyPinned
+	case hi != math.MaxInt64 && hi-lo < int64(k):
+		why = WhyNarrow
+	}
+	return why, lo, hi
+}
+
 // gonumRange is cell c's feasible range by gonum's simplex, from the
 // problem as stated (every equality as two inequalities, every hidden cell
 // a variable above its lower bound): an independent check of the
@@ -100,29 +131,11 @@ func TestAuditAgainstGonum(t *testing.T) {
 		}
 		// Up to six small hidden cells per problem, in random order
 		// (gonum solves each from scratch).
-		var small []int
-		for c := range p.Values {
-			if !p.Shown[c] && p.Values[c] >= 1 && p.Values[c] < k {
-				small = append(small, c)
-			}
-		}
-		rng.Shuffle(len(small), func(i, j int) { small[i], small[j] = small[j], small[i] })
-		for _, c := range small[:min(len(small), 6)] {
-			lo, hi := gonumRange(t, p, c)
-			ilo, ihi := int64(math.Ceil(lo-1e-6)), int64(math.MaxInt64)
-			if !math.IsInf(hi, 1) {
-				ihi = int64(math.Floor(hi + 1e-6))
-			}
-			want := ""
-			switch {
-			case ilo == ihi:
-				want = WhyPinned
-			case ihi != math.MaxInt64 && ihi-ilo < k:
-				want = WhyNarrow
-			}
+		for _, c := range someSmall(rng, p, k, 6) {
+			want, ilo, ihi := gonumVerdict(t, p, c, k)
 			checked[want]++
 			if found[c] != want {
-				t.Errorf("seed %d cell %d (true %d): auditor says %q, gonum's range [%g, %g] says %q", seed, c, p.Values[c], found[c], lo, hi, want)
+				t.Errorf("seed %d cell %d (true %d): auditor says %q, gonum's range [%d, %d] says %q", seed, c, p.Values[c], found[c], ilo, ihi, want)
 			}
 			if iv, ok := reported[c]; ok && (iv.Lo < ilo || iv.Hi > ihi) {
 				t.Errorf("seed %d cell %d: reported [%d, %d] outside gonum's [%d, %d]", seed, c, iv.Lo, iv.Hi, ilo, ihi)
