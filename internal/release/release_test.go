@@ -589,20 +589,19 @@ func TestHistoryGone(t *testing.T) {
 	}
 }
 
-// TestHistoryCutLogged: a release audited with fewer earlier releases
-// than there are (the history exceeds Service.AuditFields) says so in the
-// log, with how many were left out; one audited with all of them says
-// nothing.
-func TestHistoryCutLogged(t *testing.T) {
+// TestHistoryWhole: every release is audited with its whole history,
+// however small Service.AuditFields (beyond it, by windows): the log never
+// says a release was audited with part of it, and the witnesses of the
+// newest history are kept. A release whose body was removed by hand is
+// left out, and the log says which.
+func TestHistoryWhole(t *testing.T) {
 	ctx := context.Background()
 	for _, tc := range []struct {
-		name     string
-		fields   int
-		leftOut  bool
-		wantLast string
+		name   string
+		fields int
 	}{
-		{"within the budget", 1 << 30, false, ""},
-		{"previous only", 1, true, "earlier_left_out=3"},
+		{"one program", 1 << 30},
+		{"windows", 1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := newEnv(t, "six.yaml", 60, store.Options{})
@@ -610,6 +609,7 @@ func TestHistoryCutLogged(t *testing.T) {
 			svc := e.service()
 			svc.Interval = -1
 			svc.AuditFields = tc.fields
+			svc.AuditWindow = 2
 			svc.Logger = slog.New(slog.NewTextHandler(&buf, nil))
 			for range 5 {
 				e.complete(t, 6)
@@ -617,12 +617,21 @@ func TestHistoryCutLogged(t *testing.T) {
 					t.Fatalf("made %v: %v", made, err)
 				}
 			}
-			lines := strings.Count(buf.String(), "release audited with part of its history")
-			if tc.leftOut != (lines > 0) {
-				t.Errorf("%d log lines about a history cut short, want some: %v\n%s", lines, tc.leftOut, buf.String())
+			if strings.Contains(buf.String(), "part of its history") || strings.Contains(buf.String(), "without an earlier release") {
+				t.Errorf("a release audited with part of its history:\n%s", buf.String())
 			}
-			if tc.wantLast != "" && !strings.Contains(buf.String(), tc.wantLast) {
-				t.Errorf("log does not say %q:\n%s", tc.wantLast, buf.String())
+			if n, body, err := e.st.Witnesses(ctx, e.sc.ID); err != nil || n != 5 || len(body) == 0 {
+				t.Errorf("witnesses kept: release %d, %d bytes, %v; want release 5", n, len(body), err)
+			}
+			if err := e.st.Client().Del(ctx, e.prefix+"{c:"+e.sc.ID+"}:r:2").Err(); err != nil {
+				t.Fatal(err)
+			}
+			e.complete(t, 6)
+			if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+				t.Fatalf("made %v: %v", made, err)
+			}
+			if !strings.Contains(buf.String(), "missing=2") {
+				t.Errorf("a release audited without release 2, removed by hand, does not say so:\n%s", buf.String())
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package release
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -38,11 +39,14 @@ type Service struct {
 	Statuses func(context.Context) (map[string]string, error)
 	Logger   *slog.Logger
 	Now      func() time.Time
-	// AuditFields bounds how much history a release is audited with: the
-	// previous release always, then earlier ones, newest first, while the
-	// counters of all of them together stay within this many fields
-	// (0: DefaultAuditFields). See history.
+	// AuditFields: a release is audited with its whole history (every
+	// earlier release) as one program while their counters together are
+	// at most this many fields (0: DefaultAuditFields); beyond, by windows
+	// of AuditWindow releases (0: DefaultAuditWindow), every other release
+	// held at a witness (privacy.Problem.Window, results.Witnesses). Either
+	// way the whole history is audited; windows may hide a little more.
 	AuditFields int
+	AuditWindow int
 
 	once   sync.Once
 	holder string // this process's lease holder name
@@ -53,80 +57,121 @@ type Service struct {
 	starts sync.Map            // consultation -> its DP calendar's stored start
 }
 
-// DefaultAuditFields is Service.AuditFields's default: the previous
-// release and the fourteen before it for the largest bundled consultation
-// (community-safety, about 1,550 fields a release), about 120 releases of
-// a six-question one (198 fields). At 10,000 respondents a
-// community-safety release audited with seven earlier releases takes
-// 1.2-4.2 s, with eleven 9-10 s, with fifteen 7-18 s, with 31 135-214 s
-// and 4 GB (BenchmarkMakeHistory, 2 shared cores, load 1.2-4.8, 2026-12-05):
-// the auditor's programs grow faster than the history. A release is made
-// at most every interval, by one process, in the background; a release
-// audited with less than its whole history says so in the log.
+// DefaultAuditFields is Service.AuditFields's default: a history of at
+// most this many counter fields is audited as one program (about 120
+// releases of a six-question consultation, 198 fields each; the previous
+// release and the fourteen before it for community-safety, about 1,550).
+// A longer one is audited by windows (DefaultAuditWindow). At 10,000
+// respondents a community-safety release audited as one program with
+// fifteen earlier releases takes 7-18 s, with 31 135-214 s and 4 GB
+// (BenchmarkMakeHistory, 2 shared cores, load 1.2-4.8, 2026-12-05): the
+// whole program grows faster than the history.
 const DefaultAuditFields = 24000
 
-// history is what release n is audited with, oldest first: prev, and
-// before it as many earlier releases as AuditFields allows. A reader keeps
-// every release, and a count shown now bounds every earlier release's
-// count of the same cell (counters only grow), not just the previous
-// one's: attacked all together, releases audited only with the previous
-// one leaked small cells of releases long past
-// (attack.TestDifferencingReleases).
-func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release) ([]*Release, error) {
+// DefaultAuditWindow is Service.AuditWindow's default.
+const DefaultAuditWindow = 4
+
+// history is what release n is audited with, oldest first: every earlier
+// release. A reader keeps every release, and a count shown now bounds
+// every earlier release's count of the same cell (counters only grow),
+// not just the previous one's: attacked all together, releases audited
+// only with the previous one leaked small cells of releases long past
+// (attack.TestDifferencingReleases). A release whose body was removed by
+// hand is left out, and the log says so: its numbers are still out, but
+// nothing here knows them (docs/privacy.md, "Audit"). fields is how many
+// counter fields the history holds.
+func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release) (out []*Release, fields int, err error) {
 	if prev == nil {
-		return nil, nil
+		return nil, 0, nil
 	}
+	const batch = 32
+	for lo := 1; lo < prev.Number; lo += batch {
+		ns := make([]int, 0, batch)
+		for n := lo; n < min(lo+batch, prev.Number); n++ {
+			ns = append(ns, n)
+		}
+		bodies, err := s.Store.ReleaseBodies(ctx, sc.ID, ns)
+		if err != nil {
+			return nil, 0, fmt.Errorf("release: %w", err)
+		}
+		for i, b := range bodies {
+			if b == nil {
+				s.log().Warn("release audited without an earlier release: its body is missing", "consultation", sc.ID,
+					"release", prev.Number+1, "missing", ns[i])
+				continue
+			}
+			r, err := decodeRelease(s.Store, b)
+			if err != nil {
+				s.log().Warn("release audited without an earlier release: its body is unreadable", "consultation", sc.ID,
+					"release", prev.Number+1, "unreadable", ns[i], "err", err)
+				continue
+			}
+			out = append(out, s.forScript(sc, r))
+			fields += len(r.Counters)
+		}
+	}
+	out = append(out, prev)
+	fields += len(prev.Counters)
+	return out, fields, nil
+}
+
+// window is the window a history of fields counter fields (the new
+// release's included) is audited by: 0 (one program) within AuditFields.
+func (s *Service) window(fields int) int {
 	budget := s.AuditFields
 	if budget <= 0 {
 		budget = DefaultAuditFields
 	}
-	out := []*Release{prev}
-	size := len(prev.Counters)
-	n := prev.Number - 1
-	for n >= 1 && size < budget {
-		// Older releases have no more fields than prev: ask at once for
-		// as many as could fit, in one round trip.
-		want := min(n, max(1, (budget-size)/max(1, len(prev.Counters))+1))
-		ns := make([]int, want)
-		for i := range ns {
-			ns[i] = n - i
-		}
-		bodies, err := s.Store.ReleaseBodies(ctx, sc.ID, ns)
+	if fields <= budget {
+		return 0
+	}
+	if s.AuditWindow > 0 {
+		return s.AuditWindow
+	}
+	return DefaultAuditWindow
+}
+
+// witnesses returns the witnesses kept for the history through release
+// n, nil when those kept are of another history (a restart after an
+// upgrade, or lost): the audit by windows then starts from the true
+// counts, sound but hiding more.
+func (s *Service) witnesses(ctx context.Context, sc *dialogs.Script, n int) *results.Witnesses {
+	kept, body, err := s.Store.Witnesses(ctx, sc.ID)
+	if err != nil || kept != n || body == nil {
 		if err != nil {
-			return nil, fmt.Errorf("release: %w", err)
+			s.log().Warn("release witnesses unreadable", "consultation", sc.ID, "err", err)
 		}
-		for i, b := range bodies {
-			if b == nil {
-				// Removed by hand: audit with what is left, and say so.
-				s.log().Warn("release history incomplete", "consultation", sc.ID, "missing", ns[i])
-				n = 0
-				break
-			}
-			r, err := decodeRelease(s.Store, b)
-			if err != nil {
-				s.log().Warn("release history unreadable", "consultation", sc.ID, "release", ns[i], "err", err)
-				n = 0
-				break
-			}
-			if size+len(r.Counters) > budget {
-				n = 0
-				break
-			}
-			size += len(r.Counters)
-			out = append(out, s.forScript(sc, r))
-			n--
-		}
+		return nil
 	}
-	if left := prev.Number - len(out); left > 0 {
-		// Never silently: the releases before these are not in this
-		// audit (docs/privacy.md, "Audit"), whether the budget or a
-		// missing body left them out.
-		s.log().Warn("release audited with part of its history", "consultation", sc.ID,
-			"release", prev.Number+1, "earlier_audited", len(out), "earlier_left_out", left,
-			"fields", size, "budget", budget)
+	var w results.Witnesses
+	if err := json.Unmarshal(body, &w); err != nil {
+		s.log().Warn("release witnesses unreadable", "consultation", sc.ID, "err", err)
+		return nil
 	}
-	slices.Reverse(out)
-	return out, nil
+	if w.Fields, err = s.Store.OpenNames(w.Fields); err != nil {
+		s.log().Warn("release witnesses unreadable", "consultation", sc.ID, "err", err)
+		return nil
+	}
+	return &w
+}
+
+// keepWitnesses stores w as the witnesses of the history through
+// release n.
+func (s *Service) keepWitnesses(ctx context.Context, sc *dialogs.Script, n int, w *results.Witnesses) {
+	if w == nil {
+		return
+	}
+	c := *w
+	c.Fields = s.Store.SealNames(w.Fields)
+	body, err := json.Marshal(&c)
+	if err == nil {
+		err = s.Store.SetWitnesses(ctx, sc.ID, n, body)
+	}
+	if err != nil {
+		// The next release starts from the true counts: sound, and
+		// hiding more.
+		s.log().Warn("release witnesses not kept", "consultation", sc.ID, "release", n, "err", err)
+	}
 }
 
 func (s *Service) now() time.Time {
@@ -446,12 +491,18 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		return false, nil
 	}
 	var hist []*Release
-	if sc.DP == nil {
-		if hist, err = s.history(ctx, sc, prev); err != nil {
+	var h results.History
+	if sc.DP == nil && prev != nil {
+		var fields int
+		if hist, fields, err = s.history(ctx, sc, prev); err != nil {
 			return false, err
 		}
+		h.Window = s.window(fields + len(counters))
+		if h.Window > 0 {
+			h.Witnesses = s.witnesses(ctx, sc, prev.Number)
+		}
 	}
-	r, err := s.build(sc, pol.K, status, counters, prev, hist, now, closing, count+1)
+	r, wit, err := s.build(sc, pol.K, status, counters, prev, hist, h, now, closing, count+1)
 	if err != nil {
 		return false, err
 	}
@@ -481,6 +532,7 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		s.cache[sc.ID] = r
 		s.mu.Unlock()
 		s.log().Info("release made", "consultation", sc.ID, "release", r.Number, "final", r.Final)
+		s.keepWitnesses(ctx, sc, r.Number, wit)
 	}
 	return made, nil
 }
@@ -515,9 +567,10 @@ func (s *Service) textBatch(ctx context.Context, sc *dialogs.Script, k int) (map
 // releases hist (oldest first, prev last); for a DP script (publish:
 // {mode: dp}), its noise drawn and its ε charged instead (dp).
 func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[string]int64, prev *Release,
-	hist []*Release, now time.Time, final bool, n int) (*Release, error) {
+	hist []*Release, h results.History, now time.Time, final bool, n int) (*Release, *results.Witnesses, error) {
 	if sc.DP != nil {
-		return s.dp(sc, k, counters, prev, now, final, n)
+		r, err := s.dp(sc, k, counters, prev, now, final, n)
+		return r, nil, err
 	}
 	lang := "en"
 	if len(sc.Languages) > 0 {
@@ -527,14 +580,14 @@ func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[s
 	for _, h := range hist {
 		pubs = append(pubs, results.Published{Counters: h.Counters, Summary: summary(sc, h, status, lang)})
 	}
-	_, forced, _ := results.Audited(sc, counters, k, status, lang, pubs)
+	_, forced, _, wit := results.AuditedHistory(sc, counters, k, status, lang, pubs, h)
 	return &Release{
 		Entry: Entry{Shape: Shape, Number: n, CreatedAt: now.UTC().Truncate(Grain),
 			Completions: counters[results.FieldCompleted], K: k, Final: final, Mode: results.ModeSuppress},
 		Counters: counters,
 		Forced:   forced,
 		Script:   Fingerprint(sc),
-	}, nil
+	}, wit, nil
 }
 
 // dp makes DP release number n: it charges the release's share of the

@@ -159,6 +159,33 @@ func Build(s *dialogs.Script, counters map[string]int64, k int, status string, l
 // their reasons: Render with the same Forced gives the same Summary in
 // any language. The report is the last audit's (OK).
 func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang string, prev []Published) (Summary, map[string]string, privacy.Report) {
+	sum, forced, rep, _ := AuditedHistory(s, counters, k, status, lang, prev, History{})
+	return sum, forced, rep
+}
+
+// History is how AuditedHistory audits a long history.
+type History struct {
+	// Window: a history of more publications than this (the new one
+	// included) is audited by windows of Window publications
+	// (privacy.Problem.Window); 0: always as one program.
+	Window int
+	// Witnesses are feasible points of the earlier publications' program
+	// (those AuditedHistory returned when the last of them was made):
+	// extended to the new publication and checked, they show most cells
+	// of a long history protected without a program, and are the bases
+	// the windows hold the rest of the history at.
+	Witnesses *Witnesses
+}
+
+// AuditedHistory is Audited for a history: it also takes, and returns,
+// the history's witnesses (see History), those returned being feasible
+// points of the program of prev and the new publication together.
+func AuditedHistory(s *dialogs.Script, counters map[string]int64, k int, status, lang string, prev []Published, h History) (Summary, map[string]string, privacy.Report, *Witnesses) {
+	sum, forced, rep, cells := audited(s, counters, k, status, lang, prev, h)
+	return sum, forced, rep, witnessesOf(rep, cells)
+}
+
+func audited(s *dialogs.Script, counters map[string]int64, k int, status, lang string, prev []Published, h History) (Summary, map[string]string, privacy.Report, []map[string]int) {
 	k = max(k, privacy.MinK)
 	forced := make(map[string]string)
 	level := make(map[string]int) // table -> escalations
@@ -185,7 +212,20 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		sum := Render(s, counters, k, status, lang, forced)
 		pubs := append(slices.Clone(prev), Published{Counters: counters, Summary: sum})
 		p, cells := Model(s, pubs)
+		if round == 0 && h.Witnesses != nil {
+			hints = h.Witnesses.points(p, cells)
+			last = cells
+		}
 		p.Hints = carry(hints, last, cells)
+		if h.Window > 0 && len(pubs) > h.Window {
+			p.Window = h.Window
+			p.Release = make([]int, len(p.Values))
+			for r, cs := range cells {
+				for _, c := range cs {
+					p.Release[c] = r
+				}
+			}
+		}
 		// The loop below mends one table per finding and round: the
 		// audit need only find the first finding of each table.
 		p.Tables = make([]int, len(p.Values))
@@ -203,9 +243,9 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		}
 		rep := privacy.Audit(k, p)
 		if rep.OK() {
-			return sum, forced, rep
+			return sum, forced, rep, cells
 		}
-		hints = append(p.Hints, rep.Points...)
+		hints = append(slices.Clone(rep.Witnesses), rep.Points...)
 		hints = hints[max(0, len(hints)-maxHints):]
 		last = cells
 		// A finding about an earlier publication's cell is mended by
@@ -240,7 +280,7 @@ func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 				forced[f] = ReasonCoarsened
 			}
 			if round >= 9 {
-				return sum, forced, rep
+				return sum, forced, rep, cells
 			}
 			continue
 		}

@@ -267,3 +267,81 @@ func (s *Store) ReleaseCalendar(ctx context.Context, c string, now time.Time) (t
 	}
 	return time.Unix(v, 0).UTC(), nil
 }
+
+// The witnesses of a consultation's release history (internal/release,
+// results.Witnesses) are kept beside its releases:
+//
+//	P{c:<consultation>}:rw   string  "<n>\n<JSON>": those of the history through release n,
+//	                                 counter field names sealed (SealNames)
+//
+// Only the newest is kept: setWitnessesScript writes n only over an older
+// one, so a slow process cannot put back those of an earlier history.
+var setWitnessesScript = register(`
+local cur = redis.call('GET', KEYS[1])
+if cur then
+  local n = tonumber(string.match(cur, '^(%d+)\n'))
+  if n and n >= tonumber(ARGV[1]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1] .. '\n' .. ARGV[2])
+return 1
+`)
+
+func (s *Store) witnessKey(c string) string { return s.ctag(c) + ":rw" }
+
+// SetWitnesses keeps body as the witnesses of consultation c's history
+// through release n, unless newer ones are kept already.
+func (s *Store) SetWitnesses(ctx context.Context, c string, n int, body []byte) error {
+	if err := checkID("consultation", c); err != nil {
+		return err
+	}
+	if err := s.run(ctx, setWitnessesScript, []string{s.witnessKey(c)}, n, body).Err(); err != nil {
+		return fmt.Errorf("store: witnesses: %w", err)
+	}
+	return nil
+}
+
+// Witnesses returns the witnesses kept for consultation c and the release
+// they are of (0 and nil when there are none).
+func (s *Store) Witnesses(ctx context.Context, c string) (int, []byte, error) {
+	if err := checkID("consultation", c); err != nil {
+		return 0, nil, err
+	}
+	b, err := s.rdb.Get(ctx, s.witnessKey(c)).Bytes()
+	if isNil(err) {
+		return 0, nil, nil
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("store: witnesses: %w", err)
+	}
+	head, body, ok := strings.Cut(string(b), "\n")
+	n, err := strconv.Atoi(head)
+	if !ok || err != nil {
+		return 0, nil, nil // unreadable: as if none
+	}
+	return n, []byte(body), nil
+}
+
+// SealNames returns the counter field names names sealed as SealFields
+// seals them.
+func (s *Store) SealNames(names []string) []string {
+	out := make([]string, len(names))
+	for i, f := range names {
+		out[i] = s.sealField(f)
+	}
+	return out
+}
+
+// OpenNames undoes SealNames.
+func (s *Store) OpenNames(names []string) ([]string, error) {
+	out := make([]string, len(names))
+	for i, sf := range names {
+		f, err := s.openField(sf)
+		if err != nil {
+			return nil, fmt.Errorf("store: %w", err)
+		}
+		out[i] = f
+	}
+	return out, nil
+}
