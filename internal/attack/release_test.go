@@ -132,31 +132,3 @@ func play(t *testing.T, srv *redistest.Server, prefix string, s *dialogs.Script,
 	}
 	return pubs
 }
-
-// TestDifferencingReleasesWindows: a history longer than one program may
-// hold (Service.AuditFields of about five community-safety releases, so
-// that every later release is audited by windows, each held at a witness
-// carried from release to release), attacked all together by the whole
-// program: no hidden small cell of any release is pinned, narrower than k
-// or determined. With the same AuditFields, the audit before windows cut
-// the history to the last few releases (and said so in the log).
-func TestDifferencingReleasesWindows(t *testing.T) {
-	if testing.Short() || raceOn {
-		t.Skip("a long history: run without -race (make test's second step)")
-	}
-	const k = 5
-	srv := redistest.Start(t)
-	s := load(t, "community-safety.yaml")
-	pop := Generate(rand.New(rand.NewPCG(9, 12)), s, 250, k)
-	pubs := play(t, srv, srv.Prefix+"windows:", s, pop, k, 6000)
-	p, _ := results.Model(s, pubs)
-	rep := privacy.Audit(k, p)
-	for _, f := range rep.Findings {
-		t.Errorf("all %d releases together leak: %s", len(pubs), f.String(p))
-	}
-	fields := 0
-	for _, pub := range pubs {
-		fields += len(pub.Counters)
-	}
-	t.Logf("all %d releases (%d counter fields) attacked together: %v", len(pubs), fields, count(rep))
-}

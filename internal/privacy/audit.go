@@ -81,6 +81,15 @@ type Problem struct {
 	// whole program would not make: more is hidden, never less).
 	Release []int
 	Window  int
+	// WindowMax: a cell a window cannot show protected is tried again in
+	// windows twice, four times... as large, up to WindowMax publications
+	// (at most the whole history); 0: never.
+	WindowMax int
+	// Series, when set with Window, names each cell's counter: the cells
+	// of one counter in every publication share it, so that a window's
+	// program is held at a base where the counters it asks about have
+	// room (windows.go).
+	Series []int
 }
 
 // Folded is a cell of a wholly hidden two-way table of single answers
@@ -171,6 +180,10 @@ type Report struct {
 	Points []Point
 	// HintsUsed counts the Problem.Hints found feasible.
 	HintsUsed int
+	// HintsRepaired counts the Problem.Hints not feasible as given that,
+	// audited by windows, became feasible with their newest window
+	// solved again (repairHints).
+	HintsRepaired int
 	// Witnesses are feasible points of the whole problem the audit
 	// checked or found: the Problem.Hints found feasible, then (audited by
 	// windows) the window programs' points, each extended with its
@@ -207,6 +220,7 @@ func Audit(k int, p *Problem) Report {
 	var rep Report
 	rep.HintsUsed = a.hint()
 	if a.windowsOn() {
+		rep.HintsRepaired = a.repairHints()
 		a.spreadWindows(k)
 	} else {
 		a.spread(k)
@@ -221,37 +235,46 @@ func Audit(k int, p *Problem) Report {
 		wide := func() bool { return a.foldHi[fi]-a.foldLo[fi] >= int64(k) }
 		// Push its margins up, together and apart, and its lower bound
 		// down, so its bounds are what they can be.
-		var hidden []Term
-		for _, m := range []int{f.Row, f.Col} {
-			if !p.Shown[m] {
-				hidden = append(hidden, Term{m, 1})
-			}
-		}
-		tries := [][]Term{hidden}
-		for _, t := range hidden {
-			tries = append(tries, []Term{t})
-		}
-		for _, ts := range tries {
-			if len(ts) == 0 || wide() {
-				continue
-			}
-			a.optimizeExpr(ts, true)
-		}
-		if f.Frechet && !wide() && len(hidden) > 0 {
-			// Fréchet's lower bound: row + col - total, minimised.
-			a.optimizeExpr(append(slices.Clone(hidden), Term{f.Total, -1}), false)
-		}
-		lo, hi := a.foldLo[fi], a.foldHi[fi]
-		if p.Shown[f.Row] || p.Shown[f.Col] || a.comp[f.Row] != a.comp[f.Col] {
-			// Independent: each margin at its own maximum.
-			up := func(c int) int64 {
-				if p.Shown[c] {
-					return p.Values[c]
+		// Audited by windows, a cell not shown wide is tried again in
+		// larger windows (escalate), up to Problem.WindowMax.
+		var lo, hi int64
+		for {
+			var hidden []Term
+			for _, m := range []int{f.Row, f.Col} {
+				if !p.Shown[m] {
+					hidden = append(hidden, Term{m, 1})
 				}
-				return roundDown(a.seenHi[c])
 			}
-			hi = max(hi, min(up(f.Row), up(f.Col)))
+			tries := [][]Term{hidden}
+			for _, t := range hidden {
+				tries = append(tries, []Term{t})
+			}
+			for _, ts := range tries {
+				if len(ts) == 0 || wide() {
+					continue
+				}
+				a.optimizeExpr(ts, true)
+			}
+			if f.Frechet && !wide() && len(hidden) > 0 {
+				// Fréchet's lower bound: row + col - total, minimised.
+				a.optimizeExpr(append(slices.Clone(hidden), Term{f.Total, -1}), false)
+			}
+			lo, hi = a.foldLo[fi], a.foldHi[fi]
+			if p.Shown[f.Row] || p.Shown[f.Col] || a.comp[f.Row] != a.comp[f.Col] {
+				// Independent: each margin at its own maximum.
+				up := func(c int) int64 {
+					if p.Shown[c] {
+						return p.Values[c]
+					}
+					return roundDown(a.seenHi[c])
+				}
+				hi = max(hi, min(up(f.Row), up(f.Col)))
+			}
+			if hi-lo >= int64(k) || !a.escalate() {
+				break
+			}
 		}
+		a.deescalate()
 		rep.Intervals = append(rep.Intervals, Interval{f.Cell, lo, hi})
 		why := ""
 		switch {
@@ -273,6 +296,10 @@ func Audit(k int, p *Problem) Report {
 			continue
 		}
 		lo, hi, err := a.interval(c, k)
+		for err == nil && (lo == hi || (hi != math.MaxInt64 && hi-lo < int64(k))) && a.escalate() {
+			lo, hi, err = a.interval(c, k)
+		}
+		a.deescalate()
 		if err != nil {
 			rep.Findings = append(rep.Findings, Finding{Cell: c, Why: WhyUnsolved, Group: -1, Cells: []int{c}})
 			a.flag(c)
@@ -295,7 +322,12 @@ func Audit(k int, p *Problem) Report {
 		if p.Tables != nil && a.groupFlagged(g) {
 			continue
 		}
-		if f, ok := a.group(k, gi, g); ok {
+		f, ok := a.group(k, gi, g)
+		for ok && a.escalate() {
+			f, ok = a.group(k, gi, g)
+		}
+		a.deescalate()
+		if ok {
 			rep.Findings = append(rep.Findings, f)
 			for _, c := range f.Cells {
 				a.flag(c)
@@ -370,8 +402,12 @@ type auditor struct {
 	at   []float64 // the program's start, when not the true counts (newAuditorAt)
 	win  *windows  // the window programs, when the history is audited by windows
 	ck   *checker  // checkPoints' index of the facts and scratch
-	comp []int     // cell -> component (-1: shown)
-	col  []int     // cell -> its column in its component's program
+	keep bool      // checkPoints keeps the points past maxWitnesses (a lift's)
+	// accepted are the indices of the points the last checkPoints found
+	// feasible.
+	accepted []int
+	comp     []int // cell -> component (-1: shown)
+	col      []int // cell -> its column in its component's program
 	// base[c] is the cell c is written on (c = base + its column), or -1.
 	base []int
 	// per component: its hidden cells, and its constraints
@@ -1174,7 +1210,8 @@ func (a *auditor) checkPoints(pts []Point) int {
 	}
 	facts, folded, val, moved, seen, seenFold := ck.facts, ck.folded, ck.val, ck.moved, ck.seen, ck.seenFold
 	var cells []int
-	for _, h := range pts {
+	a.accepted = a.accepted[:0]
+	for hi, h := range pts {
 		ck.stamp++
 		stamp := ck.stamp
 		if len(h.Cells) != len(h.Vals) {
@@ -1249,10 +1286,11 @@ func (a *auditor) checkPoints(pts []Point) int {
 		for _, c := range q.Cells {
 			q.Vals = append(q.Vals, val[c])
 		}
-		if len(a.hints) < maxWitnesses {
+		if len(a.hints) < maxWitnesses || a.keep {
 			a.hints = append(a.hints, q)
 		}
 		used++
+		a.accepted = append(a.accepted, hi)
 	}
 	return used
 }

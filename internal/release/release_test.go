@@ -367,7 +367,10 @@ func BenchmarkMake(b *testing.B) {
 // BenchmarkMakeHistory is the cost of making a release of the largest
 // bundled consultation at 10,000 completions audited with every earlier
 // release (3, 4, 5 and 7 of them, 5 completions apart), and how many counter
-// fields that history holds: what raising BARAZA_AUDIT_FIELDS costs.
+// fields that history holds: what raising BARAZA_AUDIT_FIELDS costs. The
+// release measured is audited as one program (BARAZA_BENCH_FIELDS=0: with
+// the default AuditFields, so by windows beyond it); the earlier ones were
+// made with the defaults, so their witnesses are kept.
 func BenchmarkMakeHistory(b *testing.B) {
 	const n = 10000
 	ctx := context.Background()
@@ -400,7 +403,16 @@ func BenchmarkMakeHistory(b *testing.B) {
 		b.Run(fmt.Sprintf("earlier=%d", r-1), func(b *testing.B) {
 			svc := e.service()
 			svc.Interval = -1
+			// The whole history as one program, as before windows;
+			// BARAZA_BENCH_FIELDS=0: the default (by windows beyond it).
 			svc.AuditFields = 1 << 30
+			if v := os.Getenv("BARAZA_BENCH_FIELDS"); v != "" {
+				n, err := strconv.Atoi(v)
+				if err != nil {
+					b.Fatalf("BARAZA_BENCH_FIELDS: %q", v)
+				}
+				svc.AuditFields = n
+			}
 			rdb := e.st.Client()
 			tag := e.prefix + "{c:" + e.sc.ID + "}"
 			var fields int
@@ -420,11 +432,17 @@ func BenchmarkMakeHistory(b *testing.B) {
 				fields += len(rel.Counters)
 			}
 			setup0, search0 := privacy.Pivots()
+			forced := 0
 			for b.Loop() {
 				if ok, err := svc.Make(ctx, e.sc, "open"); err != nil || !ok {
 					b.Fatalf("made %v: %v", ok, err)
 				}
 				b.StopTimer()
+				st, err := svc.Latest(ctx, e.sc)
+				if err != nil || st.Latest == nil || st.Latest.Number != r {
+					b.Fatalf("latest %+v: %v", st.Latest, err)
+				}
+				forced = len(st.Latest.Forced)
 				if err := rdb.LPop(ctx, tag+":rl").Err(); err != nil {
 					b.Fatal(err)
 				}
@@ -435,6 +453,9 @@ func BenchmarkMakeHistory(b *testing.B) {
 			}
 			setup, search := privacy.Pivots()
 			b.ReportMetric(float64(fields), "history-fields")
+			// Fields hidden beyond the small cells' own rule: what the
+			// audit cost in counts (windows may hide more than one program).
+			b.ReportMetric(float64(forced), "forced-fields")
 			b.ReportMetric(float64(setup-setup0)/float64(b.N), "setup-pivots/op")
 			b.ReportMetric(float64(search-search0)/float64(b.N), "search-pivots/op")
 		})
@@ -589,10 +610,49 @@ func TestHistoryGone(t *testing.T) {
 	}
 }
 
-// TestHistoryWhole: every release is audited with its whole history,
-// however small Service.AuditFields (beyond it, by windows): the log never
-// says a release was audited with part of it, and the witnesses of the
-// newest history are kept. A release whose body was removed by hand is
+// TestHistoryCutLogged: a release audited with fewer earlier releases
+// than there are (the history exceeds Service.AuditFields) says so in the
+// log, with how many were left out; one audited with all of them says
+// nothing.
+func TestHistoryCutLogged(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		fields   int
+		leftOut  bool
+		wantLast string
+	}{
+		{"within the budget", 1 << 30, false, ""},
+		{"previous only", 1, true, "earlier_left_out=3"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t, "six.yaml", 60, store.Options{})
+			var buf bytes.Buffer
+			svc := e.service()
+			svc.Interval = -1
+			svc.AuditFields = tc.fields
+			svc.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+			for range 5 {
+				e.complete(t, 6)
+				if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+					t.Fatalf("made %v: %v", made, err)
+				}
+			}
+			lines := strings.Count(buf.String(), "release audited with part of its history")
+			if tc.leftOut != (lines > 0) {
+				t.Errorf("%d log lines about a history cut short, want some: %v\n%s", lines, tc.leftOut, buf.String())
+			}
+			if tc.wantLast != "" && !strings.Contains(buf.String(), tc.wantLast) {
+				t.Errorf("log does not say %q:\n%s", tc.wantLast, buf.String())
+			}
+		})
+	}
+}
+
+// TestHistoryWhole: with Service.AuditWindow set, every release is
+// audited with its whole history, however small Service.AuditFields
+// (beyond it, by windows): the log never says a release was audited with
+// part of it, and the witnesses of the newest history are kept. A release whose body was removed by hand is
 // left out, and the log says which.
 func TestHistoryWhole(t *testing.T) {
 	ctx := context.Background()

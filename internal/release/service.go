@@ -39,13 +39,20 @@ type Service struct {
 	Statuses func(context.Context) (map[string]string, error)
 	Logger   *slog.Logger
 	Now      func() time.Time
-	// AuditFields: a release is audited with its whole history (every
-	// earlier release) as one program while their counters together are
-	// at most this many fields (0: DefaultAuditFields); beyond, by windows
-	// of AuditWindow releases (0: DefaultAuditWindow), every other release
-	// held at a witness (privacy.Problem.Window, results.Witnesses). Either
-	// way the whole history is audited; windows may hide a little more.
+	// AuditFields bounds how much history a release is audited with as
+	// one program: the previous release always, then earlier ones, newest
+	// first, while the counters of all of them together stay within this
+	// many fields (0: DefaultAuditFields). Beyond it, by default, the
+	// older releases are left out, and the log says so (historyCut).
 	AuditFields int
+	// AuditWindow, when set (experimental, off by default), audits every
+	// release with its whole history instead: as one program within
+	// AuditFields, beyond it by windows of AuditWindow releases, every
+	// other release held at a witness (privacy.Problem.Window,
+	// results.Witnesses, kept in Redis beside the releases). Sound (a cell
+	// is found protected only by feasible points of the whole history),
+	// but it hides much more than one program would on long histories,
+	// and is slow (docs/privacy.md, "Audit by windows").
 	AuditWindow int
 
 	once   sync.Once
@@ -61,18 +68,16 @@ type Service struct {
 // most this many counter fields is audited as one program (about 120
 // releases of a six-question consultation, 198 fields each; the previous
 // release and the fourteen before it for community-safety, about 1,550).
-// A longer one is audited by windows (DefaultAuditWindow). At 10,000
+// A longer one is cut to its newest releases (the log says so), or, with
+// Service.AuditWindow set, audited whole by windows. At 10,000
 // respondents a community-safety release audited as one program with
 // fifteen earlier releases takes 7-18 s, with 31 135-214 s and 4 GB
 // (BenchmarkMakeHistory, 2 shared cores, load 1.2-4.8, 2026-12-05): the
 // whole program grows faster than the history.
 const DefaultAuditFields = 24000
 
-// DefaultAuditWindow is Service.AuditWindow's default.
-const DefaultAuditWindow = 4
-
-// history is what release n is audited with, oldest first: every earlier
-// release. A reader keeps every release, and a count shown now bounds
+// history is what release n is audited with when AuditWindow is set,
+// oldest first: every earlier release. A reader keeps every release, and a count shown now bounds
 // every earlier release's count of the same cell (counters only grow),
 // not just the previous one's: attacked all together, releases audited
 // only with the previous one leaked small cells of releases long past
@@ -115,20 +120,85 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 	return out, fields, nil
 }
 
-// window is the window a history of fields counter fields (the new
-// release's included) is audited by: 0 (one program) within AuditFields.
-func (s *Service) window(fields int) int {
+// historyCut is what release n is audited with by default (AuditWindow
+// 0), oldest first: prev, and
+// before it as many earlier releases as AuditFields allows. A reader keeps
+// every release, and a count shown now bounds every earlier release's
+// count of the same cell (counters only grow), not just the previous
+// one's: attacked all together, releases audited only with the previous
+// one leaked small cells of releases long past
+// (attack.TestDifferencingReleases).
+func (s *Service) historyCut(ctx context.Context, sc *dialogs.Script, prev *Release) ([]*Release, error) {
+	if prev == nil {
+		return nil, nil
+	}
 	budget := s.AuditFields
 	if budget <= 0 {
 		budget = DefaultAuditFields
 	}
-	if fields <= budget {
+	out := []*Release{prev}
+	size := len(prev.Counters)
+	n := prev.Number - 1
+	for n >= 1 && size < budget {
+		// Older releases have no more fields than prev: ask at once for
+		// as many as could fit, in one round trip.
+		want := min(n, max(1, (budget-size)/max(1, len(prev.Counters))+1))
+		ns := make([]int, want)
+		for i := range ns {
+			ns[i] = n - i
+		}
+		bodies, err := s.Store.ReleaseBodies(ctx, sc.ID, ns)
+		if err != nil {
+			return nil, fmt.Errorf("release: %w", err)
+		}
+		for i, b := range bodies {
+			if b == nil {
+				// Removed by hand: audit with what is left, and say so.
+				s.log().Warn("release history incomplete", "consultation", sc.ID, "missing", ns[i])
+				n = 0
+				break
+			}
+			r, err := decodeRelease(s.Store, b)
+			if err != nil {
+				s.log().Warn("release history unreadable", "consultation", sc.ID, "release", ns[i], "err", err)
+				n = 0
+				break
+			}
+			if size+len(r.Counters) > budget {
+				n = 0
+				break
+			}
+			size += len(r.Counters)
+			out = append(out, s.forScript(sc, r))
+			n--
+		}
+	}
+	if left := prev.Number - len(out); left > 0 {
+		// Never silently: the releases before these are not in this
+		// audit (docs/privacy.md, "Audit"), whether the budget or a
+		// missing body left them out.
+		s.log().Warn("release audited with part of its history", "consultation", sc.ID,
+			"release", prev.Number+1, "earlier_audited", len(out), "earlier_left_out", left,
+			"fields", size, "budget", budget)
+	}
+	slices.Reverse(out)
+	return out, nil
+}
+
+// window is the window a history of fields counter fields (the new
+// release's included) is audited by: 0 (one program) within AuditFields.
+func (s *Service) window(fields int) int {
+	if fields <= s.budget() {
 		return 0
 	}
-	if s.AuditWindow > 0 {
-		return s.AuditWindow
+	return s.AuditWindow
+}
+
+func (s *Service) budget() int {
+	if s.AuditFields <= 0 {
+		return DefaultAuditFields
 	}
-	return DefaultAuditWindow
+	return s.AuditFields
 }
 
 // witnesses returns the witnesses kept for the history through release
@@ -492,13 +562,20 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	}
 	var hist []*Release
 	var h results.History
-	if sc.DP == nil && prev != nil {
+	if sc.DP == nil && prev != nil && s.AuditWindow <= 0 {
+		if hist, err = s.historyCut(ctx, sc, prev); err != nil {
+			return false, err
+		}
+	} else if sc.DP == nil && prev != nil {
 		var fields int
 		if hist, fields, err = s.history(ctx, sc, prev); err != nil {
 			return false, err
 		}
 		h.Window = s.window(fields + len(counters))
 		if h.Window > 0 {
+			// Escalated windows stay within the budget: as many
+			// releases as it holds.
+			h.WindowMax = max(h.Window, s.budget()/max(1, len(counters)))
 			h.Witnesses = s.witnesses(ctx, sc, prev.Number)
 		}
 	}
@@ -580,7 +657,13 @@ func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[s
 	for _, h := range hist {
 		pubs = append(pubs, results.Published{Counters: h.Counters, Summary: summary(sc, h, status, lang)})
 	}
-	_, forced, _, wit := results.AuditedHistory(sc, counters, k, status, lang, pubs, h)
+	var forced map[string]string
+	var wit *results.Witnesses
+	if s.AuditWindow > 0 {
+		_, forced, _, wit = results.AuditedHistory(sc, counters, k, status, lang, pubs, h)
+	} else {
+		_, forced, _ = results.Audited(sc, counters, k, status, lang, pubs)
+	}
 	return &Release{
 		Entry: Entry{Shape: Shape, Number: n, CreatedAt: now.UTC().Truncate(Grain),
 			Completions: counters[results.FieldCompleted], K: k, Final: final, Mode: results.ModeSuppress},

@@ -169,6 +169,9 @@ type History struct {
 	// included) is audited by windows of Window publications
 	// (privacy.Problem.Window); 0: always as one program.
 	Window int
+	// WindowMax: a cell a window cannot show protected is tried again in
+	// larger windows, up to this many publications.
+	WindowMax int
 	// Witnesses are feasible points of the earlier publications' program
 	// (those AuditedHistory returned when the last of them was made):
 	// extended to the new publication and checked, they show most cells
@@ -218,11 +221,19 @@ func audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		}
 		p.Hints = carry(hints, last, cells)
 		if h.Window > 0 && len(pubs) > h.Window {
-			p.Window = h.Window
+			p.Window, p.WindowMax = h.Window, h.WindowMax
 			p.Release = make([]int, len(p.Values))
+			p.Series = make([]int, len(p.Values))
+			series := make(map[string]int)
 			for r, cs := range cells {
-				for _, c := range cs {
+				for f, c := range cs {
 					p.Release[c] = r
+					id, ok := series[f]
+					if !ok {
+						id = len(series)
+						series[f] = id
+					}
+					p.Series[c] = id
 				}
 			}
 		}
@@ -242,6 +253,9 @@ func audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 			}
 		}
 		rep := privacy.Audit(k, p)
+		if debugAudit {
+			println("pubs", len(pubs), "round", round, "window", p.Window, "hints", len(p.Hints), "used", rep.HintsUsed, "repaired", rep.HintsRepaired, "windows", rep.Windows, "lps", rep.LPs, "findings", len(rep.Findings), "witnesses", len(rep.Witnesses))
+		}
 		if rep.OK() {
 			return sum, forced, rep, cells
 		}

@@ -26,7 +26,7 @@ type Witnesses struct {
 // Bounds on the witnesses kept: how many points, and how many moved
 // cells in all (a point of a long history moves cells of every release).
 const (
-	maxWitnessPoints = 192
+	maxWitnessPoints = 256
 	maxWitnessCells  = 400000
 )
 
