@@ -747,7 +747,12 @@ func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc 
 		resps[i] = &simulate.Respondent{User: fmt.Sprintf("load-%s-%d", tag, i), Player: players[i],
 			Handler: func() bot.Handler { return h }, Chaos: simulate.Chaos{DupRate: dup}}
 	}
-	work := make(chan *simulate.Respondent)
+	// A finished respondent is dropped at once (only its player, which
+	// the expected counts need, and its event count stay): its last
+	// message and trail were live heap the collector had to mark in every
+	// cycle of the phase, which `baraza serve` has no counterpart of.
+	work := make(chan int)
+	counts := make([]int, n)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	var firstErr error
@@ -756,8 +761,12 @@ func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for r := range work {
-				if err := r.Run(ctx, script.ID); err != nil {
+			for i := range work {
+				r := resps[i]
+				resps[i] = nil
+				err := r.Run(ctx, script.ID)
+				counts[i] = r.Events
+				if err != nil {
 					mu.Lock()
 					if firstErr == nil {
 						firstErr = err
@@ -767,8 +776,8 @@ func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc 
 			}
 		}()
 	}
-	for _, r := range resps {
-		work <- r
+	for i := range resps {
+		work <- i
 	}
 	close(work)
 	started()
@@ -778,8 +787,8 @@ func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc 
 		return nil, 0, 0, fmt.Errorf("load: %w", firstErr)
 	}
 	events := 0
-	for _, r := range resps {
-		events += r.Events
+	for _, c := range counts {
+		events += c
 	}
 	return players, events, elapsed, nil
 }
