@@ -127,7 +127,7 @@ func (f procFigures) machineString() string {
 	}
 	s := fmt.Sprintf("other processes %.2f cores, stolen %.2f; run-queue wait %.1f ms/s", f.OthersCores, f.StealCores, f.WaitMsPerSec)
 	if f.RedisWaitMsPerSec >= 0 {
-		s += fmt.Sprintf(", redis-server %.1f ms/s", f.RedisWaitMsPerSec)
+		s += fmt.Sprintf(", redis-server's main thread %.1f ms/s", f.RedisWaitMsPerSec)
 	}
 	return s + " (runnable, kept off a processor; /proc schedstat)"
 }

@@ -16,7 +16,9 @@ import (
 // busy the whole machine was. On a shared machine these tell a reader of
 // the load report whether a latency tail is the core's or the neighbours':
 // a thread kept off the processor by other work shows as run-queue wait,
-// which no runtime metric of Go's can see.
+// which no runtime metric of Go's can see. This process's figure sums its
+// threads (more than 1,000 ms a second when several wait at once); redis-
+// server's is its main thread's, the one that runs every command.
 type machineSnap struct {
 	waitSelf  float64 // seconds, all threads of this process
 	waitRedis float64 // seconds, all threads of redis-server; -1 unknown
@@ -42,34 +44,44 @@ func readMachine(ctx context.Context, rdb redis.UniversalClient) machineSnap {
 	}
 	s.busy, s.steal, s.ok = busy, steal, true
 	if pid := redisPID(ctx, rdb); pid > 0 {
-		if w, err := runQueueWait(filepath.Join("/proc", strconv.Itoa(pid), "task")); err == nil {
+		// The main thread only: it runs every command. Redis's background
+		// threads (lazy free, fsync) would add waits no request sees.
+		if w, err := threadWait(filepath.Join("/proc", strconv.Itoa(pid), "task", strconv.Itoa(pid))); err == nil {
 			s.waitRedis = w
 		}
 	}
 	return s
 }
 
-// runQueueWait sums the second field of schedstat (time spent waiting on
-// a run queue, ns) over the threads under dir.
+// runQueueWait sums threadWait over the threads under dir.
 func runQueueWait(dir string) (float64, error) {
 	tasks, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, err
 	}
-	var ns float64
+	var sum float64
 	for _, t := range tasks {
-		b, err := os.ReadFile(filepath.Join(dir, t.Name(), "schedstat"))
-		if err != nil {
-			continue // a thread that ended meanwhile
+		if w, err := threadWait(filepath.Join(dir, t.Name())); err == nil {
+			sum += w // else a thread that ended meanwhile
 		}
-		f := strings.Fields(string(b))
-		if len(f) < 2 {
-			continue
-		}
-		v, err := strconv.ParseFloat(f[1], 64)
-		if err == nil {
-			ns += v
-		}
+	}
+	return sum, nil
+}
+
+// threadWait is the second field of a thread's schedstat: the time it
+// spent waiting on a run queue, in seconds.
+func threadWait(task string) (float64, error) {
+	b, err := os.ReadFile(filepath.Join(task, "schedstat"))
+	if err != nil {
+		return 0, err
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 2 {
+		return 0, os.ErrInvalid
+	}
+	ns, err := strconv.ParseFloat(f[1], 64)
+	if err != nil {
+		return 0, err
 	}
 	return ns / 1e9, nil
 }
