@@ -84,11 +84,11 @@ func TestLoadReport(t *testing.T) {
 func TestTimedSplit(t *testing.T) {
 	ms := time.Millisecond
 	tests := []struct {
-		name              string
-		slots             []slotLat
-		inflight          int64
-		warm, steady, tl  int
-		wantWarmMaxMillis time.Duration
+		name             string
+		slots            []slotLat
+		inflight         int64
+		warm, steady, tl int
+		wantWarmMax      time.Duration
 	}{
 		{"no burst", []slotLat{{i: 0, at: 0, d: ms}, {i: 1, at: ms, d: ms}, {i: 2, at: 2 * ms, d: ms}}, 1, 1, 2, 0, ms},
 		{"burst answered late covers later slots", []slotLat{
@@ -110,8 +110,8 @@ func TestTimedSplit(t *testing.T) {
 			for _, d := range warm {
 				top = max(top, d)
 			}
-			if top != tt.wantWarmMaxMillis {
-				t.Errorf("warm-up max %v, want %v", top, tt.wantWarmMaxMillis)
+			if top != tt.wantWarmMax {
+				t.Errorf("warm-up max %v, want %v", top, tt.wantWarmMax)
 			}
 		})
 	}
