@@ -194,12 +194,12 @@ questions:
     min: 0
     text: {en: Age, ar: العمر}
 `
-	s, err := Load("n.yaml", []byte(src))
+	_, err := Load("n.yaml", []byte(src))
 	if err == nil {
 		t.Fatalf("title has no ar translation, want an error")
 	}
 	src = strings.Replace(src, "title: Safety at night", "title: {en: Safety at night, ar: الأمان ليلا}", 1)
-	s, err = Load("n.yaml", []byte(src))
+	s, err := Load("n.yaml", []byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -191,12 +191,12 @@ func token(s *Script, seq uint32) string {
 	for i := 0; i < len(s.ID); i++ {
 		h = (h ^ uint64(s.ID[i])) * prime
 	}
-	h = (h ^ 0) * prime
+	h *= prime // a zero byte between the fields (FNV-1a of 0)
 	v := uint32(s.Version)
 	for i := 0; i < 4; i++ {
 		h = (h ^ uint64(byte(v>>(8*i)))) * prime
 	}
-	h = (h ^ 0) * prime
+	h *= prime // a zero byte between the fields
 	for i := 0; i < 4; i++ {
 		h = (h ^ uint64(byte(seq>>(8*i)))) * prime
 	}

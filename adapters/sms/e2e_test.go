@@ -640,7 +640,7 @@ func (px *proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !retry && n%7 == 3:
 		// Handled, but the answer is lost: Kannel delivers it again.
-		code = forward(clone())
+		forward(clone())
 		px.mu.Lock()
 		if px.failed == nil {
 			px.failed = map[string]bool{}

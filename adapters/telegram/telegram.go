@@ -124,9 +124,8 @@ type Adapter struct {
 	inflight      sync.WaitGroup
 	webhookQueues *keyqueue.Queue // webhook updates, in order per chat
 
-	tmu  sync.Mutex
-	mem  map[int64]*chatMem
-	memN int
+	tmu sync.Mutex
+	mem map[int64]*chatMem
 
 	stats Stats
 }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/baraza/baraza/internal/redistest"
+)
+
+// TestLoadReport runs `baraza load` against a private Redis, small, and
+// reads its JSON: every figure issue 15 asks for is there and plausible,
+// counts are exact in both phases, the open loop's deliveries are all
+// accounted for (warm-up + steady + tail), and nothing is left in Redis.
+func TestLoadReport(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the load command")
+	}
+	srv := redistest.Start(t)
+	args := []string{"--respondents", "60", "--concurrency", "8", "--rate", "400", "--live", "12", "--json"}
+	if _, err := exec.LookPath("redis-benchmark"); err != nil {
+		args = append(args, "--redis-benchmark=false")
+	}
+	var stdout, stderr bytes.Buffer
+	getenv := func(k string) string {
+		if k == "BARAZA_REDIS_URL" {
+			return srv.URL
+		}
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	if err := load(ctx, args, getenv, &stdout, &stderr); err != nil {
+		t.Fatalf("load: %v\n%s", err, stderr.String())
+	}
+	var r loadReport
+	if err := json.Unmarshal(stdout.Bytes(), &r); err != nil {
+		t.Fatalf("json: %v\n%s", err, stdout.String())
+	}
+	if !r.CountsExact || !r.RateExact {
+		t.Errorf("counts exact: full %v, open loop %v", r.CountsExact, r.RateExact)
+	}
+	if r.Events == 0 || r.EventsPerSec <= 0 || r.RoundTrips <= 0 || r.AllocsPerEvent <= 0 {
+		t.Errorf("full-speed figures missing: %+v", r)
+	}
+	if r.Rate != 400 || r.RateEvents == 0 {
+		t.Errorf("open loop: rate %v, %d events", r.Rate, r.RateEvents)
+	}
+	if got := r.OpenEvents + r.OpenWarmEvents + r.OpenTailEvents; got != r.RateEvents {
+		t.Errorf("open loop deliveries: %d steady + %d warm-up + %d tail = %d, want %d",
+			r.OpenEvents, r.OpenWarmEvents, r.OpenTailEvents, got, r.RateEvents)
+	}
+	for name, l := range map[string]latency{"full": r.Full, "open": r.Open} {
+		if l.P50 <= 0 || l.P50 > l.P95 || l.P95 > l.P99 || l.P99 > l.Max {
+			t.Errorf("%s latency not ordered: %+v", name, l)
+		}
+	}
+	if r.LiveSessions != 12 || r.LiveKeyBytes <= 0 || r.LiveKeyBytes > 1024 {
+		t.Errorf("live sessions %d, %.0f bytes each (≤ 1 KiB)", r.LiveSessions, r.LiveKeyBytes)
+	}
+	if r.PerPersonKeys != 0 || r.MarkerKeys != r.Respondents {
+		t.Errorf("after completion: %d per-respondent keys, %d markers (want 0, %d: the full-speed phase's respondents)", r.PerPersonKeys, r.MarkerKeys, r.Respondents)
+	}
+	if r.OpenProc.WaitMsPerSec < 0 {
+		t.Errorf("run-queue wait unknown on Linux")
+	}
+	if r.BenchError == "" && !strings.Contains(strings.Join(args, " "), "redis-benchmark=false") && r.Ratio <= 0 {
+		t.Errorf("redis-benchmark ratio missing: %+v", r)
+	}
+	// Everything written under the run's prefix is gone.
+	keys, err := srv.Client().Keys(ctx, "baraza-load-*").Result()
+	if err != nil || len(keys) != 0 {
+		t.Errorf("left in Redis: %d keys, %v", len(keys), err)
+	}
+}
+
+// TestTimedSplit: the warm-up is the first inflight slots and every slot
+// due before the last of them was answered; the tail is what the
+// schedule flagged; the rest is steady; nothing is dropped.
+func TestTimedSplit(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name             string
+		slots            []slotLat
+		inflight         int64
+		warm, steady, tl int
+		wantWarmMax      time.Duration
+	}{
+		{"no burst", []slotLat{{i: 0, at: 0, d: ms}, {i: 1, at: ms, d: ms}, {i: 2, at: 2 * ms, d: ms}}, 1, 1, 2, 0, ms},
+		{"burst answered late covers later slots", []slotLat{
+			{i: 0, at: 0, d: 9 * ms}, {i: 1, at: ms, d: 3 * ms},
+			{i: 2, at: 5 * ms, d: 6 * ms}, // due before slot 0 was answered (9 ms)
+			{i: 3, at: 10 * ms, d: ms},
+			{i: 4, at: 11 * ms, d: 2 * ms, tail: true},
+		}, 2, 3, 1, 1, 9 * ms},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tm := &timed{slots: tt.slots}
+			warm, steady, tail := tm.split(tt.inflight)
+			if len(warm) != tt.warm || len(steady) != tt.steady || len(tail) != tt.tl {
+				t.Fatalf("split = %d warm, %d steady, %d tail; want %d, %d, %d",
+					len(warm), len(steady), len(tail), tt.warm, tt.steady, tt.tl)
+			}
+			var top time.Duration
+			for _, d := range warm {
+				top = max(top, d)
+			}
+			if top != tt.wantWarmMax {
+				t.Errorf("warm-up max %v, want %v", top, tt.wantWarmMax)
+			}
+		})
+	}
+}
