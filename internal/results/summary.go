@@ -159,7 +159,7 @@ func Build(s *dialogs.Script, counters map[string]int64, k int, status string, l
 // their reasons: Render with the same Forced gives the same Summary in
 // any language. The report is the last audit's (OK).
 func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang string, prev []Published) (Summary, map[string]string, privacy.Report) {
-	sum, forced, rep, _ := AuditedHistory(s, counters, k, status, lang, prev, History{})
+	sum, forced, rep, _ := audited(s, counters, k, status, lang, prev, History{})
 	return sum, forced, rep
 }
 
@@ -259,7 +259,14 @@ func audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		if rep.OK() {
 			return sum, forced, rep, cells
 		}
-		hints = append(slices.Clone(rep.Witnesses), rep.Points...)
+		if p.Window > 0 {
+			// Audited by windows: the hints found feasible and the
+			// windows' points, each a point of the whole history.
+			hints = append(slices.Clone(rep.Witnesses), rep.Points...)
+		} else {
+			// A hint not feasible now may be once more is hidden.
+			hints = append(p.Hints, rep.Points...)
+		}
 		hints = hints[max(0, len(hints)-maxHints):]
 		last = cells
 		// A finding about an earlier publication's cell is mended by
