@@ -43,7 +43,7 @@ func TestDifferencingReleases(t *testing.T) {
 			pop := Generate(rand.New(rand.NewPCG(sc.seed, 12)), s, sc.n, k)
 			if i == 0 {
 				// Before: each release audited with the previous one only.
-				pubs := play(t, srv, fmt.Sprintf("%sprevonly%d:", srv.Prefix, i), s, pop, k, 1)
+				pubs := playPrevOnly(t, srv, fmt.Sprintf("%sprevonly%d:", srv.Prefix, i), s, pop, k)
 				p, _ := results.Model(s, pubs)
 				rep := privacy.Audit(k, p)
 				t.Logf("before: releases audited with the previous one only, all %d attacked together: %v", len(pubs), count(rep))
@@ -124,11 +124,40 @@ func play(t *testing.T, srv *redistest.Server, prefix string, s *dialogs.Script,
 		pubs = append(pubs, results.Published{Counters: latest.Latest.Counters,
 			Summary: svc.SummaryOf(s, latest, "open", "en")})
 	}
-	if auditFields != 1 && strings.Contains(logged.String(), "part of its history") {
-		// Every history here is audited whole (but the one made to show
-		// the previous release alone is not enough): the attack on all
-		// releases together tests the auditor, not the bound.
-		t.Errorf("a release was audited with part of its history:\n%s", logged.String())
+	if strings.Contains(logged.String(), "release withheld") {
+		// Every history here fits the budget: the attack on all releases
+		// together tests the auditor, not the budget.
+		t.Errorf("a release was withheld:\n%s", logged.String())
+	}
+	return pubs
+}
+
+// playPrevOnly is play with the rule releases had before they were
+// audited with their whole history: one per k new completions, each
+// audited with the previous release alone (results.Audited, as the
+// release service did then). Kept to show the attack on all releases
+// together finds what that rule let through.
+func playPrevOnly(t *testing.T, srv *redistest.Server, prefix string, s *dialogs.Script, pop *Population, k int) []results.Published {
+	t.Helper()
+	ctx := context.Background()
+	st := store.New(srv.Client(), store.Options{Prefix: prefix})
+	var pubs []results.Published
+	var last int64
+	for r, a := range pop.Answers {
+		if _, err := st.Apply(ctx, store.Completion{Consultation: s.ID, Key: fmt.Sprint("c", r),
+			Incr: append([]string{results.FieldStarted}, results.Increments(s, a, "")...)}); err != nil {
+			t.Fatal(err)
+		}
+		counters, err := st.Counters(ctx, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counters[results.FieldCompleted]-last < int64(k) {
+			continue
+		}
+		last = counters[results.FieldCompleted]
+		sum, _, _ := results.Audited(s, counters, k, "open", "en", pubs[max(0, len(pubs)-1):])
+		pubs = append(pubs, results.Published{Counters: counters, Summary: sum})
 	}
 	return pubs
 }

@@ -255,6 +255,10 @@ func (c *Commands) stats(ctx context.Context, lang, arg string) (bot.Message, er
 		rel = text(lang, "release_on_close", sum.Release)
 	case sum.Release == 0:
 		rel = text(lang, "release_none", max(pendingOf(sum), 1))
+	case sum.Pending == nil && !final:
+		// The audit budget has room for the final release only
+		// (release.State.OnClose).
+		rel = text(lang, "release_on_close", sum.Release)
 	case sum.Pending == nil:
 		rel = text(lang, "release_final", sum.Release)
 	case *sum.Pending == 0:

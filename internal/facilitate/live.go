@@ -331,8 +331,9 @@ type liveSummary struct {
 	// its calendar (RFC 3339; absent when only the final one, on close,
 	// remains); it has no Pending, which would follow the true count.
 	NextAt string `json:"next_at,omitempty"`
-	// OnClose: a DP consultation whose only release still to come is the
-	// final one.
+	// OnClose: only the final release is still to come (a DP
+	// consultation's calendar is done, or the audit budget has room for
+	// no other release: release.State.OnClose).
 	OnClose   bool   `json:"on_close,omitempty"`
 	Completed *int64 `json:"completed,omitempty"`
 	// Mode is the release's: "dp" when its counts have noise added.
@@ -368,7 +369,7 @@ func (l *Live) build(sc *dialogs.Script, st release.State, status, lang string, 
 	sum := l.cfg.Consult.Release().SummaryOf(sc, st, status, lang)
 	out := liveSummary{K: k, Status: sum.Status, Release: sum.Release, Final: sum.Final, Pending: sum.Pending,
 		NextAt: sum.NextReleaseAt}
-	if st.DP && sum.NextReleaseAt == "" && !(sum.Final && status == release.StatusClosed) {
+	if (st.DP && sum.NextReleaseAt == "" || st.OnClose) && !(sum.Final && status == release.StatusClosed) {
 		out.OnClose = true
 	}
 	if sum.Release == 0 {

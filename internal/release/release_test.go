@@ -610,42 +610,131 @@ func TestHistoryGone(t *testing.T) {
 	}
 }
 
-// TestHistoryCutLogged: a release audited with fewer earlier releases
-// than there are (the history exceeds Service.AuditFields) says so in the
-// log, with how many were left out; one audited with all of them says
-// nothing.
-func TestHistoryCutLogged(t *testing.T) {
+// TestHistoryWithheld: a release is made only when it and the final one
+// fit the audit budget with the whole history (n × the counter fields of
+// the newest); beyond, interim releases are withheld (logged once per
+// release number), readers are told the next update comes on close, and
+// the final release is still made on close. No release is ever audited
+// with part of its history (the cut this replaces left 764 hidden cells
+// narrower than k, attacked all together).
+func TestHistoryWithheld(t *testing.T) {
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name     string
-		fields   int
-		leftOut  bool
-		wantLast string
-	}{
-		{"within the budget", 1 << 30, false, ""},
-		{"previous only", 1, true, "earlier_left_out=3"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, "six.yaml", 60, store.Options{})
-			var buf bytes.Buffer
-			svc := e.service()
-			svc.Interval = -1
-			svc.AuditFields = tc.fields
-			svc.Logger = slog.New(slog.NewTextHandler(&buf, nil))
-			for range 5 {
-				e.complete(t, 6)
-				if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
-					t.Fatalf("made %v: %v", made, err)
-				}
+	e := newEnv(t, "six.yaml", 80, store.Options{})
+	var buf bytes.Buffer
+	svc := e.service()
+	svc.Interval = -1
+	svc.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	e.complete(t, 6)
+	first, err := e.st.Counters(ctx, e.sc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Room for about four releases of the first one's size.
+	svc.AuditFields = 4*len(first) + len(first)/2
+	made := 0
+	withheld := false
+	for round := 0; round < 8 && !withheld; round++ {
+		if round > 0 {
+			e.complete(t, 6)
+		}
+		counters, err := e.st.Counters(ctx, e.sc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		room := svc.AuditFields / len(counters)
+		want := made+2 <= room // this one and the final must fit
+		withheld = !want
+		for range 2 { // a second tick changes nothing and logs nothing more
+			got, err := svc.Make(ctx, e.sc, "open")
+			if err != nil {
+				t.Fatal(err)
 			}
-			lines := strings.Count(buf.String(), "release audited with part of its history")
-			if tc.leftOut != (lines > 0) {
-				t.Errorf("%d log lines about a history cut short, want some: %v\n%s", lines, tc.leftOut, buf.String())
+			if got != want {
+				t.Fatalf("release %d with room for %d: made %v, want %v", made+1, room, got, want)
 			}
-			if tc.wantLast != "" && !strings.Contains(buf.String(), tc.wantLast) {
-				t.Errorf("log does not say %q:\n%s", tc.wantLast, buf.String())
+			if got {
+				made++
+				want = false // the second tick has no new completions
 			}
-		})
+		}
+	}
+	if !withheld || made < 2 {
+		t.Fatalf("made %d releases and never reached the budget", made)
+	}
+	if n := strings.Count(buf.String(), "release withheld"); n != 1 {
+		t.Errorf("%d 'release withheld' lines, want 1 (once per release number):\n%s", n, buf.String())
+	}
+	st, err := svc.Latest(ctx, e.sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.OnClose || st.Pending != 0 {
+		t.Errorf("state after the budget: OnClose %v, Pending %d; want the next update on close", st.OnClose, st.Pending)
+	}
+	sum := svc.SummaryOf(e.sc, st, "open", "en")
+	if sum.Pending != nil || sum.NextReleaseAt != "" {
+		t.Errorf("summary promises an update before close: pending %v, next %q", sum.Pending, sum.NextReleaseAt)
+	}
+	// On close, the final release takes the place kept for it.
+	got, err := svc.Make(ctx, e.sc, release.StatusClosed)
+	if err != nil || !got {
+		t.Fatalf("final release: made %v, %v", got, err)
+	}
+	st, err = svc.Latest(ctx, e.sc)
+	if err != nil || st.Latest == nil || !st.Latest.Final || st.Latest.Number != made+1 {
+		t.Fatalf("final release: %+v, %v", st.Latest, err)
+	}
+}
+
+// TestSpacedInterval: beyond half the room the audit budget has, the
+// least time between two releases doubles with each release, so a long
+// consultation's releases spread out instead of filling the budget in an
+// afternoon.
+func TestSpacedInterval(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t, "six.yaml", 80, store.Options{})
+	svc := e.service()
+	svc.Interval = 10 * time.Minute
+	e.complete(t, 6)
+	first, err := e.st.Counters(ctx, e.sc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc.AuditFields = 8 * len(first) * 2 // room for 8 even if the counters double
+	var waits []time.Duration
+	for n := 1; n <= 6; n++ {
+		if n > 1 {
+			e.complete(t, 6)
+		}
+		start := e.clock()
+		for {
+			made, err := svc.Make(ctx, e.sc, "open")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if made {
+				break
+			}
+			if e.clock().Sub(start) > 48*time.Hour {
+				t.Fatalf("release %d not made within 48 h", n)
+			}
+			e.advance(time.Minute)
+		}
+		waits = append(waits, e.clock().Sub(start))
+	}
+	counters, _ := e.st.Counters(ctx, e.sc.ID)
+	half := svc.AuditFields / len(counters) / 2
+	// waits[0] is the first release (no interval); release n+1 waits the
+	// interval after release n, doubled once per release beyond half the room.
+	for i := 1; i < len(waits); i++ {
+		beyond := i - half
+		want := 10 * time.Minute
+		if beyond > 0 {
+			want <<= beyond
+		}
+		if waits[i] < want || waits[i] > want+2*time.Minute {
+			t.Errorf("release %d came %v after the one before, want about %v (room half %d)", i+1, waits[i], want, half)
+		}
 	}
 }
 

@@ -39,11 +39,11 @@ type Service struct {
 	Statuses func(context.Context) (map[string]string, error)
 	Logger   *slog.Logger
 	Now      func() time.Time
-	// AuditFields bounds how much history a release is audited with as
-	// one program: the previous release always, then earlier ones, newest
-	// first, while the counters of all of them together stay within this
-	// many fields (0: DefaultAuditFields). Beyond it, by default, the
-	// older releases are left out, and the log says so (historyCut).
+	// AuditFields bounds the history a release can be audited with, as
+	// one program, in counter fields (0: DefaultAuditFields). Every
+	// release is audited with its whole history; a consultation makes no
+	// more releases than fit (room), the last place kept for the final
+	// release, and spaces them out as they fill it (spaced).
 	AuditFields int
 	// AuditWindow, when set (experimental, off by default), audits every
 	// release with its whole history instead: as one program within
@@ -60,24 +60,27 @@ type Service struct {
 	mu     sync.Mutex
 	cache  map[string]*Release // consultation -> latest release read
 	redone map[string]*Release // "<id>/<number>/<script fingerprint>" -> re-audited
-	prints sync.Map            // *dialogs.Script -> Fingerprint
-	starts sync.Map            // consultation -> its DP calendar's stored start
+	// withheld is, per consultation, the release number last withheld
+	// for want of room (withhold logs each once).
+	withheld map[string]int
+	prints   sync.Map // *dialogs.Script -> Fingerprint
+	starts   sync.Map // consultation -> its DP calendar's stored start
 }
 
 // DefaultAuditFields is Service.AuditFields's default: a history of at
 // most this many counter fields is audited as one program (about 120
 // releases of a six-question consultation, 198 fields each; the previous
 // release and the fourteen before it for community-safety, about 1,550).
-// A longer one is cut to its newest releases (the log says so), or, with
-// Service.AuditWindow set, audited whole by windows. At 10,000
+// A consultation makes no more releases than fit (room), or, with
+// Service.AuditWindow set, audits longer histories by windows. At 10,000
 // respondents a community-safety release audited as one program with
 // fifteen earlier releases takes 7-18 s, with 31 135-214 s and 4 GB
 // (BenchmarkMakeHistory, 2 shared cores, load 1.2-4.8, 2026-12-05): the
 // whole program grows faster than the history.
 const DefaultAuditFields = 24000
 
-// history is what release n is audited with when AuditWindow is set,
-// oldest first: every earlier release. A reader keeps every release, and a count shown now bounds
+// history is what release n is audited with, oldest first: every earlier
+// release. A reader keeps every release, and a count shown now bounds
 // every earlier release's count of the same cell (counters only grow),
 // not just the previous one's: attacked all together, releases audited
 // only with the previous one leaked small cells of releases long past
@@ -120,69 +123,36 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 	return out, fields, nil
 }
 
-// historyCut is what release n is audited with by default (AuditWindow
-// 0), oldest first: prev, and
-// before it as many earlier releases as AuditFields allows. A reader keeps
-// every release, and a count shown now bounds every earlier release's
-// count of the same cell (counters only grow), not just the previous
-// one's: attacked all together, releases audited only with the previous
-// one leaked small cells of releases long past
-// (attack.TestDifferencingReleases).
-func (s *Service) historyCut(ctx context.Context, sc *dialogs.Script, prev *Release) ([]*Release, error) {
-	if prev == nil {
-		return nil, nil
+// room is how many releases of sc the audit budget holds, counters of
+// fields fields each: a history's releases never have more fields than
+// its newest (counters only grow), so n releases fit when n × fields
+// does. An over-estimate of the history's size, so a consultation stops
+// early rather than late, and one that needs no earlier release read.
+func (s *Service) room(fields int) int {
+	return s.budget() / max(1, fields)
+}
+
+// spaced is the least time after release prev before the next one: the
+// policy's interval, doubled for each release beyond half the room, so a
+// long consultation's releases come further apart as its history fills
+// the budget (with a 10-minute interval and room for 16: 8 releases in
+// the first 80 minutes, the next 7 over about 42 hours, the last on
+// close) instead of using it up in an afternoon.
+func (s *Service) spaced(interval time.Duration, prev *Release) time.Duration {
+	if interval <= 0 || prev == nil {
+		return interval
 	}
-	budget := s.AuditFields
-	if budget <= 0 {
-		budget = DefaultAuditFields
+	beyond := prev.Number - s.room(len(prev.Counters))/2
+	if beyond <= 0 {
+		return interval
 	}
-	out := []*Release{prev}
-	size := len(prev.Counters)
-	n := prev.Number - 1
-	for n >= 1 && size < budget {
-		// Older releases have no more fields than prev: ask at once for
-		// as many as could fit, in one round trip.
-		want := min(n, max(1, (budget-size)/max(1, len(prev.Counters))+1))
-		ns := make([]int, want)
-		for i := range ns {
-			ns[i] = n - i
-		}
-		bodies, err := s.Store.ReleaseBodies(ctx, sc.ID, ns)
-		if err != nil {
-			return nil, fmt.Errorf("release: %w", err)
-		}
-		for i, b := range bodies {
-			if b == nil {
-				// Removed by hand: audit with what is left, and say so.
-				s.log().Warn("release history incomplete", "consultation", sc.ID, "missing", ns[i])
-				n = 0
-				break
-			}
-			r, err := decodeRelease(s.Store, b)
-			if err != nil {
-				s.log().Warn("release history unreadable", "consultation", sc.ID, "release", ns[i], "err", err)
-				n = 0
-				break
-			}
-			if size+len(r.Counters) > budget {
-				n = 0
-				break
-			}
-			size += len(r.Counters)
-			out = append(out, s.forScript(sc, r))
-			n--
-		}
-	}
-	if left := prev.Number - len(out); left > 0 {
-		// Never silently: the releases before these are not in this
-		// audit (docs/privacy.md, "Audit"), whether the budget or a
-		// missing body left them out.
-		s.log().Warn("release audited with part of its history", "consultation", sc.ID,
-			"release", prev.Number+1, "earlier_audited", len(out), "earlier_left_out", left,
-			"fields", size, "budget", budget)
-	}
-	slices.Reverse(out)
-	return out, nil
+	return interval << min(beyond, 16)
+}
+
+// onlyFinal reports whether a consultation whose latest release is n, of
+// fields counter fields, has room left for no release but the final one.
+func (s *Service) onlyFinal(n, fields int) bool {
+	return n+2 > s.room(fields)
 }
 
 // window is the window a history of fields counter fields (the new
@@ -288,6 +258,11 @@ type State struct {
 	// when only the final one, on close, remains).
 	DP   bool
 	Next time.Time
+	// OnClose is true when only the final release, made on close, can
+	// come next: the audit budget (Service.AuditFields) has room for no
+	// other release with the whole history. Pending is then 0 and says
+	// nothing.
+	OnClose bool
 }
 
 // Latest returns the latest release of consultation sc (nil before the
@@ -327,6 +302,9 @@ func (s *Service) Latest(ctx context.Context, sc *dialogs.Script) (State, error)
 	}
 	if r == nil {
 		return State{Pending: pol.Pending(nil, completed)}, nil
+	}
+	if s.AuditWindow <= 0 && s.onlyFinal(r.Number, len(r.Counters)) {
+		return State{Latest: r, OnClose: true}, nil
 	}
 	return State{Latest: r, Pending: pol.Pending(&r.Entry, completed)}, nil
 }
@@ -462,6 +440,9 @@ func (s *Service) SummaryOf(sc *dialogs.Script, st State, status, lang string) r
 	}
 	switch {
 	case sum.Final && status == StatusClosed:
+	case st.OnClose:
+		// Neither a pending count nor a time: the next release is the
+		// final one (readers say "on close").
 	case st.DP:
 		// No pending count: it would follow the true completions.
 		if !st.Next.IsZero() {
@@ -518,6 +499,9 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		prev = s.forScript(sc, prev)
 	}
 	pol := s.Policy(sc)
+	if sc.DP == nil {
+		pol.Interval = s.spaced(pol.Interval, prev)
+	}
 	now := s.now()
 	closing := status == StatusClosed
 	var pe *Entry
@@ -562,8 +546,20 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	}
 	var hist []*Release
 	var h results.History
-	if sc.DP == nil && prev != nil && s.AuditWindow <= 0 {
-		if hist, err = s.historyCut(ctx, sc, prev); err != nil {
+	if sc.DP == nil && s.AuditWindow <= 0 {
+		// The whole history, or no release: a release audited with part
+		// of it may narrow a small hidden cell of one left out (attacked
+		// all together, a cut history of 50 community-safety releases
+		// left 764 hidden cells narrower than k and 7 pinned). Interim
+		// releases stop where only the final one still fits; the final
+		// release is audited whole whatever the budget: it is made once,
+		// and its history is at most the room interim releases left it
+		// (larger only by the counters added since).
+		if !closing && s.onlyFinal(count, len(counters)) {
+			s.withhold(sc.ID, count+1, len(counters))
+			return false, nil
+		}
+		if hist, _, err = s.history(ctx, sc, prev); err != nil {
 			return false, err
 		}
 	} else if sc.DP == nil && prev != nil {
@@ -612,6 +608,23 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		s.keepWitnesses(ctx, sc, r.Number, wit)
 	}
 	return made, nil
+}
+
+// withhold logs, once per consultation and release number, that release
+// n is not made because the audit budget has no room for it.
+func (s *Service) withhold(id string, n, fields int) {
+	s.mu.Lock()
+	if s.withheld == nil {
+		s.withheld = make(map[string]int)
+	}
+	seen := s.withheld[id] == n
+	s.withheld[id] = n
+	s.mu.Unlock()
+	if seen {
+		return
+	}
+	s.log().Warn("release withheld: only the final release, on close, fits the audit budget with the whole history", "consultation", id, "release", n, "fields", fields, "room", s.room(fields),
+		"budget", s.budget(), "hint", "raise BARAZA_AUDIT_FIELDS (memory and time grow faster than the history)")
 }
 
 // textBatch is the free text a release lets out: per text question, every
