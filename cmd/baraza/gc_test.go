@@ -19,6 +19,20 @@ func TestParseMemoryLimit(t *testing.T) {
 	}
 }
 
+func TestParseMemTotal(t *testing.T) {
+	for in, want := range map[string]int64{
+		"MemTotal:       24683724 kB\nMemFree:        23328484 kB\n": 24683724 << 10,
+		"MemFree: 1 kB\nMemTotal: 2048 kB\n":                         2 << 20,
+		"MemTotal: 2048 MB\n":                                        0,
+		"MemTotal: x kB\n":                                           0,
+		"":                                                           0,
+	} {
+		if got := parseMemTotal(in); got != want {
+			t.Errorf("parseMemTotal(%q) = %d, want %d", in, got, want)
+		}
+	}
+}
+
 func TestGCDefaults(t *testing.T) {
 	old := debug.SetGCPercent(100)
 	defer debug.SetGCPercent(old)
@@ -35,5 +49,15 @@ func TestGCDefaults(t *testing.T) {
 	}
 	if got := debug.SetGCPercent(100); got != 100 {
 		t.Errorf("with GOGC set the collector runs at %d; gcDefaults must leave it", got)
+	}
+	// Without GOMEMLIMIT, a soft limit: the container's or the machine's.
+	oldLimit := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(oldLimit)
+	_, limit := gcDefaults(env(map[string]string{"GOGC": "150"}))
+	if want := physicalMemory() / 4; cgroupMemoryLimit() == 0 && want > 0 && limit != want {
+		t.Errorf("without GOMEMLIMIT on a machine of %d bytes: limit %d, want a quarter", physicalMemory(), limit)
+	}
+	if limit > 0 && debug.SetMemoryLimit(-1) != limit {
+		t.Errorf("the limit gcDefaults reports is not the one in force")
 	}
 }

@@ -141,7 +141,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	log := newLogger(stderr)
-	if gogc, limit := gcDefaults(getenv); gogc != 0 || limit != 0 {
+	gogc, limit := gcDefaults(getenv)
+	if gogc != 0 || limit != 0 {
 		log.Info("garbage collector", "gogc", gogc, "memory_limit_bytes", limit)
 	}
 
@@ -187,7 +188,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		interval = -1 // release.Service: no wait
 	}
 	svc := &consult.Service{Store: st, Catalog: catalog, K: cfg.K,
-		Releases: &release.Service{Interval: interval, Logger: log, AuditFields: cfg.AuditFields}}
+		Releases: &release.Service{Interval: interval, Logger: log, AuditFields: cfg.AuditFields,
+			AuditGOGC: auditGOGC(gogc)}}
 	routerCfg := bot.RouterConfig{
 		Releases: svc.Release(),
 		Store:    st,

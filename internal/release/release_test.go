@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -786,5 +787,40 @@ func TestHistoryWhole(t *testing.T) {
 				t.Errorf("a release audited without release 2, removed by hand, does not say so:\n%s", buf.String())
 			}
 		})
+	}
+}
+
+// TestGCDuring: while a release is made the collector runs at AuditGOGC,
+// overlapping makers share the setting, and the last to end restores the
+// process's own.
+func TestGCDuring(t *testing.T) {
+	old := debug.SetGCPercent(1600)
+	defer debug.SetGCPercent(old)
+	end1 := release.GCDuring(100)
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("during: %d, want 100", got)
+	}
+	end2 := release.GCDuring(100)
+	end1()
+	if got := debug.SetGCPercent(100); got != 100 {
+		t.Fatalf("after the first of two ended: %d, want 100", got)
+	}
+	end2()
+	if got := debug.SetGCPercent(1600); got != 1600 {
+		t.Fatalf("after both: %d, want the process's 1600 back", got)
+	}
+
+	// Through Make: the setting is back after a release is made.
+	ctx := context.Background()
+	e := newEnv(t, "six.yaml", 20, store.Options{})
+	svc := e.service()
+	svc.Interval = -1
+	svc.AuditGOGC = 100
+	e.complete(t, 6)
+	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+		t.Fatalf("made %v: %v", made, err)
+	}
+	if got := debug.SetGCPercent(1600); got != 1600 {
+		t.Errorf("after Make: %d, want 1600 restored", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -45,6 +46,12 @@ type Service struct {
 	// more releases than fit (room), the last place kept for the final
 	// release, and spaces them out as they fill it (spaced).
 	AuditFields int
+	// AuditGOGC, when positive, is the garbage collector's target
+	// percentage while a release is made (process-wide; restored after).
+	// `baraza serve` runs the hot path with a high GOGC (few collections,
+	// a short tail) and the audit, whose live heap is hundreds of MB, at
+	// 100, so its memory stays what it was (gcDuring).
+	AuditGOGC int
 	// AuditWindow, when set (experimental, off by default), audits every
 	// release with its whole history instead: as one program within
 	// AuditFields, beyond it by windows of AuditWindow releases, every
@@ -535,6 +542,9 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		return false, nil
 	}
 	defer func() { _ = s.Store.ReleaseLease(context.WithoutCancel(ctx), lease, s.holder) }()
+	if s.AuditGOGC > 0 {
+		defer gcDuring(s.AuditGOGC)()
+	}
 	counters, err := s.Store.Counters(ctx, sc.ID)
 	if err != nil {
 		return false, fmt.Errorf("release: %w", err)
@@ -609,6 +619,32 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	}
 	return made, nil
 }
+
+// gcDuring sets the collector's target percentage to pct until the
+// returned function is called; overlapping calls share one setting, and
+// the last to end restores what was there before the first.
+func gcDuring(pct int) (restore func()) {
+	gcMu.Lock()
+	if gcDepth == 0 {
+		gcSaved = debug.SetGCPercent(pct)
+	}
+	gcDepth++
+	gcMu.Unlock()
+	return func() {
+		gcMu.Lock()
+		gcDepth--
+		if gcDepth == 0 {
+			debug.SetGCPercent(gcSaved)
+		}
+		gcMu.Unlock()
+	}
+}
+
+var (
+	gcMu    sync.Mutex
+	gcDepth int
+	gcSaved int
+)
 
 // withhold logs, once per consultation and release number, that release
 // n is not made because the audit budget has no room for it.

@@ -1,0 +1,4 @@
+package release
+
+// GCDuring is gcDuring, for the tests.
+var GCDuring = gcDuring
