@@ -3,6 +3,7 @@ package facilitate
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image/png"
 	"reflect"
 	"strings"
@@ -363,6 +364,34 @@ func TestStatsDP(t *testing.T) {
 		if !strings.Contains(got, w) {
 			t.Errorf("after release 1: %q lacks %q", got, w)
 		}
+	}
+}
+
+// TestStatsOnClose: once the audit budget has room for the final release
+// only (release.State.OnClose), /stats says the next and last update
+// comes on close, not how many more responses the next one needs.
+func TestStatsOnClose(t *testing.T) {
+	sc := loadScript(t, "night-safety.yaml")
+	c := newCore(t, []*dialogs.Script{sc}, nil, "")
+	f := c.facilitator(t)
+	for i, area := range []string{"North", "South", "North", "South", "North"} {
+		newChat(t, c.router, "telegram", fmt.Sprint(93000001+i)).complete("night-safety", area, "2")
+	}
+	c.release(t)
+	got := texts(f.cmd("stats", "night-safety"))
+	if !strings.Contains(got, "next update after") {
+		t.Fatalf("after release 1 with room to spare: %q", got)
+	}
+	st, err := c.consult.Releases.Latest(context.Background(), sc)
+	if err != nil || st.Latest == nil {
+		t.Fatalf("latest: %+v, %v", st, err)
+	}
+	// Room for two releases of this size: release 1 and the final one.
+	c.consult.Releases.AuditFields = 2*len(st.Latest.Counters) + 1
+	got = texts(f.cmd("stats", "night-safety"))
+	want := "Release 1 (numbers change only with a release); the next and last update comes when the consultation closes."
+	if !strings.Contains(got, want) || strings.Contains(got, "more responses") {
+		t.Errorf("with room for the final release only: %q, want %q", got, want)
 	}
 }
 
