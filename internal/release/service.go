@@ -142,8 +142,8 @@ func (s *Service) room(fields int) int {
 // spaced is the least time after release prev before the next one: the
 // policy's interval, doubled for each release beyond half the room, so a
 // long consultation's releases come further apart as its history fills
-// the budget (with a 10-minute interval and room for 16: 8 releases in
-// the first 80 minutes, the next 7 over about 42 hours, the last on
+// the budget (with a 10-minute interval and room for 16: nine releases
+// in the first 80 minutes, six more over the next 21 hours, the last on
 // close) instead of using it up in an afternoon.
 func (s *Service) spaced(interval time.Duration, prev *Release) time.Duration {
 	if interval <= 0 || prev == nil {
