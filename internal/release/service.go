@@ -511,6 +511,15 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	}
 	now := s.now()
 	closing := status == StatusClosed
+	if sc.DP == nil && s.AuditWindow <= 0 && !closing && prev != nil && s.onlyFinal(count, len(prev.Counters)) {
+		// Only the final release fits (room): nothing until close. prev has
+		// no more fields than the counters now (they only grow), so what
+		// it rules out the counters would too. Said
+		// here, from what was read already, so that no tick takes the
+		// lease and reads every counter to find it out again.
+		s.withhold(sc.ID, count+1, len(prev.Counters))
+		return false, nil
+	}
 	var pe *Entry
 	if prev != nil {
 		pe = &prev.Entry
@@ -564,7 +573,8 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		// releases stop where only the final one still fits; the final
 		// release is audited whole whatever the budget: it is made once,
 		// and its history is at most the room interim releases left it
-		// (larger only by the counters added since).
+		// (larger only by the counters added since). Checked again on the
+		// counters as they are: new fields may have taken the room.
 		if !closing && s.onlyFinal(count, len(counters)) {
 			s.withhold(sc.ID, count+1, len(counters))
 			return false, nil
