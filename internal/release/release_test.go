@@ -810,17 +810,38 @@ func TestGCDuring(t *testing.T) {
 		t.Fatalf("after both: %d, want the process's 1600 back", got)
 	}
 
-	// Through Make: the setting is back after a release is made.
+	// Through Make: AuditGOGC while the release is made (read when Make
+	// logs it), the process's own setting after.
 	ctx := context.Background()
 	e := newEnv(t, "six.yaml", 20, store.Options{})
 	svc := e.service()
 	svc.Interval = -1
 	svc.AuditGOGC = 100
+	during := gcAtLog{}
+	svc.Logger = slog.New(&during)
 	e.complete(t, 6)
 	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
 		t.Fatalf("made %v: %v", made, err)
+	}
+	if during.made != 100 {
+		t.Errorf("while the release was made the collector ran at %d, want AuditGOGC 100", during.made)
 	}
 	if got := debug.SetGCPercent(1600); got != 1600 {
 		t.Errorf("after Make: %d, want 1600 restored", got)
 	}
 }
+
+// gcAtLog is a slog handler that notes the collector's setting when the
+// "release made" line is logged.
+type gcAtLog struct{ made int }
+
+func (h *gcAtLog) Enabled(context.Context, slog.Level) bool { return true }
+func (h *gcAtLog) Handle(_ context.Context, r slog.Record) error {
+	if r.Message == "release made" {
+		h.made = debug.SetGCPercent(-1)
+		debug.SetGCPercent(h.made)
+	}
+	return nil
+}
+func (h *gcAtLog) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *gcAtLog) WithGroup(string) slog.Handler      { return h }
