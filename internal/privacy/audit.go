@@ -70,26 +70,6 @@ type Problem struct {
 	// table is already found unsafe (a finding it would report names
 	// only tables that have one). Nil: every finding is reported.
 	Tables []int
-	// Release, with Window > 0, is each cell's publication (0 the
-	// oldest), and Window how many consecutive publications one program
-	// may hold: a history of more is audited by windows (see windows.go),
-	// each program over Window publications with every other cell held at
-	// a feasible point of the whole history (a checked hint, else the
-	// true counts). Its optima are inner bounds, so a cell is found
-	// protected only by feasible points of the whole history, and a cell
-	// the windows cannot show protected is a finding (maybe one the
-	// whole program would not make: more is hidden, never less).
-	Release []int
-	Window  int
-	// WindowMax: a cell a window cannot show protected is tried again in
-	// windows twice, four times... as large, up to WindowMax publications
-	// (at most the whole history); 0: never.
-	WindowMax int
-	// Series, when set with Window, names each cell's counter: the cells
-	// of one counter in every publication share it, so that a window's
-	// program is held at a base where the counters it asks about have
-	// room (windows.go).
-	Series []int
 }
 
 // Folded is a cell of a wholly hidden two-way table of single answers
@@ -180,18 +160,6 @@ type Report struct {
 	Points []Point
 	// HintsUsed counts the Problem.Hints found feasible.
 	HintsUsed int
-	// HintsRepaired counts the Problem.Hints not feasible as given that,
-	// audited by windows, became feasible with their newest window
-	// solved again (repairHints).
-	HintsRepaired int
-	// Witnesses are feasible points of the whole problem the audit
-	// checked or found: the Problem.Hints found feasible, then (audited by
-	// windows) the window programs' points, each extended with its
-	// window's base to the whole history. Each is, as a Point, the cells
-	// it moves off their true counts, in increasing order.
-	Witnesses []Point
-	// Windows counts the window programs built (Problem.Window).
-	Windows int
 }
 
 // maxReport bounds Report.Points.
@@ -219,12 +187,7 @@ func Audit(k int, p *Problem) Report {
 	a := newAuditor(p)
 	var rep Report
 	rep.HintsUsed = a.hint()
-	if a.windowsOn() {
-		rep.HintsRepaired = a.repairHints()
-		a.spreadWindows(k)
-	} else {
-		a.spread(k)
-	}
+	a.spread(k)
 	folded := make(map[int]bool, len(p.Folded))
 	for fi, f := range p.Folded {
 		folded[f.Cell] = true
@@ -235,46 +198,37 @@ func Audit(k int, p *Problem) Report {
 		wide := func() bool { return a.foldHi[fi]-a.foldLo[fi] >= int64(k) }
 		// Push its margins up, together and apart, and its lower bound
 		// down, so its bounds are what they can be.
-		// Audited by windows, a cell not shown wide is tried again in
-		// larger windows (escalate), up to Problem.WindowMax.
-		var lo, hi int64
-		for {
-			var hidden []Term
-			for _, m := range []int{f.Row, f.Col} {
-				if !p.Shown[m] {
-					hidden = append(hidden, Term{m, 1})
-				}
-			}
-			tries := [][]Term{hidden}
-			for _, t := range hidden {
-				tries = append(tries, []Term{t})
-			}
-			for _, ts := range tries {
-				if len(ts) == 0 || wide() {
-					continue
-				}
-				a.optimizeExpr(ts, true)
-			}
-			if f.Frechet && !wide() && len(hidden) > 0 {
-				// Fréchet's lower bound: row + col - total, minimised.
-				a.optimizeExpr(append(slices.Clone(hidden), Term{f.Total, -1}), false)
-			}
-			lo, hi = a.foldLo[fi], a.foldHi[fi]
-			if p.Shown[f.Row] || p.Shown[f.Col] || a.comp[f.Row] != a.comp[f.Col] {
-				// Independent: each margin at its own maximum.
-				up := func(c int) int64 {
-					if p.Shown[c] {
-						return p.Values[c]
-					}
-					return roundDown(a.seenHi[c])
-				}
-				hi = max(hi, min(up(f.Row), up(f.Col)))
-			}
-			if hi-lo >= int64(k) || !a.escalate() {
-				break
+		var hidden []Term
+		for _, m := range []int{f.Row, f.Col} {
+			if !p.Shown[m] {
+				hidden = append(hidden, Term{m, 1})
 			}
 		}
-		a.deescalate()
+		tries := [][]Term{hidden}
+		for _, t := range hidden {
+			tries = append(tries, []Term{t})
+		}
+		for _, ts := range tries {
+			if len(ts) == 0 || wide() {
+				continue
+			}
+			a.optimizeExpr(ts, true)
+		}
+		if f.Frechet && !wide() && len(hidden) > 0 {
+			// Fréchet's lower bound: row + col - total, minimised.
+			a.optimizeExpr(append(slices.Clone(hidden), Term{f.Total, -1}), false)
+		}
+		lo, hi := a.foldLo[fi], a.foldHi[fi]
+		if p.Shown[f.Row] || p.Shown[f.Col] || a.comp[f.Row] != a.comp[f.Col] {
+			// Independent: each margin at its own maximum.
+			up := func(c int) int64 {
+				if p.Shown[c] {
+					return p.Values[c]
+				}
+				return roundDown(a.seenHi[c])
+			}
+			hi = max(hi, min(up(f.Row), up(f.Col)))
+		}
 		rep.Intervals = append(rep.Intervals, Interval{f.Cell, lo, hi})
 		why := ""
 		switch {
@@ -296,10 +250,6 @@ func Audit(k int, p *Problem) Report {
 			continue
 		}
 		lo, hi, err := a.interval(c, k)
-		for err == nil && (lo == hi || (hi != math.MaxInt64 && hi-lo < int64(k))) && a.escalate() {
-			lo, hi, err = a.interval(c, k)
-		}
-		a.deescalate()
 		if err != nil {
 			rep.Findings = append(rep.Findings, Finding{Cell: c, Why: WhyUnsolved, Group: -1, Cells: []int{c}})
 			a.flag(c)
@@ -322,12 +272,7 @@ func Audit(k int, p *Problem) Report {
 		if p.Tables != nil && a.groupFlagged(g) {
 			continue
 		}
-		f, ok := a.group(k, gi, g)
-		for ok && a.escalate() {
-			f, ok = a.group(k, gi, g)
-		}
-		a.deescalate()
-		if ok {
+		if f, ok := a.group(k, gi, g); ok {
 			rep.Findings = append(rep.Findings, f)
 			for _, c := range f.Cells {
 				a.flag(c)
@@ -336,11 +281,6 @@ func Audit(k int, p *Problem) Report {
 	}
 	rep.LPs = a.lps
 	rep.Points = append(a.met, a.probed...)
-	if a.win != nil {
-		rep.LPs += a.win.lps()
-		rep.Windows = len(a.win.subs)
-	}
-	rep.Witnesses = a.hints
 	return rep
 }
 
@@ -399,15 +339,8 @@ func (a *auditor) groupFlagged(g Group) bool {
 // cells.
 type auditor struct {
 	p    *Problem
-	at   []float64 // the program's start, when not the true counts (newAuditorAt)
-	win  *windows  // the window programs, when the history is audited by windows
-	ck   *checker  // checkPoints' index of the facts and scratch
-	keep bool      // checkPoints keeps the points past maxWitnesses (a lift's)
-	// accepted are the indices of the points the last checkPoints found
-	// feasible.
-	accepted []int
-	comp     []int // cell -> component (-1: shown)
-	col      []int // cell -> its column in its component's program
+	comp []int // cell -> component (-1: shown)
+	col  []int // cell -> its column in its component's program
 	// base[c] is the cell c is written on (c = base + its column), or -1.
 	base []int
 	// per component: its hidden cells, and its constraints
@@ -432,15 +365,9 @@ type auditor struct {
 	probed []Point
 }
 
-func newAuditor(p *Problem) *auditor { return newAuditorAt(p, nil) }
-
-// newAuditorAt is newAuditor for a program that starts at the feasible
-// point at (every cell's value) instead of the true counts: a window's
-// program (see Problem.Window), whose cells outside the window are held
-// at at's values.
-func newAuditorAt(p *Problem, at []float64) *auditor {
+func newAuditor(p *Problem) *auditor {
 	n := len(p.Values)
-	a := &auditor{p: p, at: at, comp: make([]int, n), col: make([]int, n), base: make([]int, n), seenLo: make([]float64, n), seenHi: make([]float64, n),
+	a := &auditor{p: p, comp: make([]int, n), col: make([]int, n), base: make([]int, n), seenLo: make([]float64, n), seenHi: make([]float64, n),
 		folds: make(map[int][]int), unbounded: make(map[int]bool), flaggedTable: make(map[int]bool)}
 	a.foldHi = make([]int64, len(p.Folded))
 	a.foldLo = make([]int64, len(p.Folded))
@@ -465,8 +392,8 @@ func newAuditorAt(p *Problem, at []float64) *auditor {
 	for i := range parent {
 		parent[i] = i
 		a.base[i] = -1
-		a.seenLo[i] = a.v(i)
-		a.seenHi[i] = a.v(i)
+		a.seenLo[i] = float64(p.Values[i])
+		a.seenHi[i] = float64(p.Values[i])
 	}
 	var find func(int) int
 	find = func(x int) int {
@@ -690,7 +617,7 @@ func (a *auditor) interval(c, k int) (lo, hi int64, err error) {
 	if wide() {
 		return roundUp(a.seenLo[c]), roundDown(a.seenHi[c]), nil
 	}
-	hiF, unbounded, err := a.optimizeExpr([]Term{{c, 1}}, true)
+	hiF, unbounded, err := a.optimize([]Term{{c, 1}}, true)
 	if err != nil {
 		return 0, 0, err
 	}
@@ -700,13 +627,11 @@ func (a *auditor) interval(c, k int) (lo, hi int64, err error) {
 	if wide() {
 		return roundUp(a.seenLo[c]), roundDown(max(hiF, a.seenHi[c])), nil
 	}
-	loF, _, err := a.optimizeExpr([]Term{{c, 1}}, false)
+	loF, _, err := a.optimize([]Term{{c, 1}}, false)
 	if err != nil {
 		return 0, 0, err
 	}
-	// Audited by windows, the optima are inner bounds: the feasible
-	// points met elsewhere (the true counts among them) may reach further.
-	return roundUp(min(loF, a.seenLo[c])), roundDown(max(hiF, a.seenHi[c])), nil
+	return roundUp(loF), roundDown(hiF), nil
 }
 
 const lpTol = 1e-7
@@ -838,25 +763,14 @@ func (a *auditor) atPoints(ts []Term, maximize bool) float64 {
 }
 
 // optimizeExpr optimizes a linear expression that may mix shown cells
-// (constants) and hidden cells of several components. Audited by windows
-// (Problem.Window), the optimum is that of a window's program: a value
-// the expression takes at a feasible point, so a maximum no more than the
-// true one and a minimum no less (an inner bound).
+// (constants) and hidden cells of several components.
 func (a *auditor) optimizeExpr(ts []Term, maximize bool) (float64, bool, error) {
-	if a.win != nil {
-		return a.windowed(ts, maximize)
-	}
-	return a.optimizeExact(ts, maximize)
-}
-
-// optimizeExact is optimizeExpr over the whole program.
-func (a *auditor) optimizeExact(ts []Term, maximize bool) (float64, bool, error) {
 	var konst float64
 	byComp := make(map[int][]Term)
 	var order []int
 	for _, t := range ts {
 		if a.p.Shown[t.Cell] {
-			konst += t.Coef * a.v(t.Cell)
+			konst += t.Coef * float64(a.p.Values[t.Cell])
 			continue
 		}
 		id := a.comp[t.Cell]
@@ -922,7 +836,7 @@ func (a *auditor) optimize(ts []Term, maximize bool) (float64, bool, error) {
 		// history's program moves a few of its many cells.
 		var q Point
 		for j, c := range a.cells[id] {
-			if math.Abs(pt[j]-a.v(c)) > 1e-9 {
+			if math.Abs(pt[j]-float64(a.p.Values[c])) > 1e-9 {
 				q.Cells = append(q.Cells, c)
 				q.Vals = append(q.Vals, pt[j])
 			}
@@ -1093,7 +1007,7 @@ func (a *auditor) component(id int) (*compLP, error) {
 		for _, t := range con.Terms {
 			v := t.Coef
 			if p.Shown[t.Cell] {
-				r.rhs -= v * a.v(t.Cell)
+				r.rhs -= v * float64(p.Values[t.Cell])
 				continue
 			}
 			cell := t.Cell
@@ -1129,9 +1043,9 @@ func (a *auditor) component(id int) (*compLP, error) {
 	start := make([]float64, m.cols)
 	for j, c := range a.cells[id] {
 		if b := a.base[c]; b >= 0 {
-			start[j] = max(0, a.v(c)-a.v(b))
+			start[j] = float64(p.Values[c] - p.Values[b])
 		} else {
-			start[j] = max(0, a.v(c)-float64(p.Lower[c]))
+			start[j] = float64(p.Values[c] - p.Lower[c])
 		}
 	}
 	tb, err := newTableau(append(eqs, les...), m.cols, start)
@@ -1155,65 +1069,47 @@ func (a *auditor) hint() int {
 	if len(p.Hints) == 0 {
 		return 0
 	}
-	return a.checkPoints(p.Hints)
-}
-
-// checkPoints is hint for the points pts: it learns from the feasible ones
-// and keeps them in a.hints.
-func (a *auditor) checkPoints(pts []Point) int {
-	p := a.p
-	used := 0
 	const tol = 1e-6
-	holds := func(c Constraint, v func(int) float64) bool {
+	sum := func(c Constraint, v func(int) float64) float64 {
 		var s float64
 		for _, t := range c.Terms {
 			s += t.Coef * v(t.Cell)
 		}
+		return s
+	}
+	holds := func(c Constraint, v func(int) float64) bool {
+		s := sum(c, v)
 		return s <= tol && (c.Rel == Le || s >= -tol)
 	}
-	ck := a.ck
-	if ck == nil {
-		ck = &checker{truthOK: true}
-		a.ck = ck
-		truth := func(c int) float64 { return float64(p.Values[c]) }
-		for _, c := range p.Constraints {
-			if !holds(c, truth) {
-				ck.truthOK = false
-				break
+	truth := func(c int) float64 { return float64(p.Values[c]) }
+	for _, c := range p.Constraints {
+		if !holds(c, truth) {
+			return 0
+		}
+	}
+	facts := make([][]int, len(p.Values))
+	for ci, c := range p.Constraints {
+		for _, t := range c.Terms {
+			if l := facts[t.Cell]; len(l) == 0 || l[len(l)-1] != ci {
+				facts[t.Cell] = append(facts[t.Cell], ci)
 			}
 		}
-		ck.facts = make([][]int, len(p.Values))
-		for ci, c := range p.Constraints {
-			for _, t := range c.Terms {
-				if l := ck.facts[t.Cell]; len(l) == 0 || l[len(l)-1] != ci {
-					ck.facts[t.Cell] = append(ck.facts[t.Cell], ci)
-				}
-			}
-		}
-		ck.folded = make(map[int]bool, len(p.Folded))
-		for _, f := range p.Folded {
-			// A folded cell is out of the program: whatever its margins,
-			// its table can be filled in (see Folded), so a hint's value
-			// for it is left out, and its bounds are learnt from its
-			// margins.
-			ck.folded[f.Cell] = true
-		}
-		// Scratch by cell and by fact, stamped per point instead of
-		// cleared.
-		ck.val = make([]float64, len(p.Values))
-		ck.moved = make([]int32, len(p.Values))
-		ck.seen = make([]int32, len(p.Constraints))
-		ck.seenFold = make([]int32, len(p.Folded))
 	}
-	if !ck.truthOK {
-		return 0
+	folded := make(map[int]bool, len(p.Folded))
+	for _, f := range p.Folded {
+		// A folded cell is out of the program: whatever its margins,
+		// its table can be filled in (see Folded), so a hint's value for
+		// it is left out, and its bounds are learnt from its margins.
+		folded[f.Cell] = true
 	}
-	facts, folded, val, moved, seen, seenFold := ck.facts, ck.folded, ck.val, ck.moved, ck.seen, ck.seenFold
+	// Scratch by cell and by fact, stamped per hint instead of cleared.
+	val := make([]float64, len(p.Values))
+	moved := make([]int32, len(p.Values))
+	seen := make([]int32, len(p.Constraints))
+	seenFold := make([]int32, len(p.Folded))
 	var cells []int
-	a.accepted = a.accepted[:0]
-	for hi, h := range pts {
-		ck.stamp++
-		stamp := ck.stamp
+	for hi, h := range p.Hints {
+		stamp := int32(hi + 1)
 		if len(h.Cells) != len(h.Vals) {
 			continue
 		}
@@ -1286,13 +1182,9 @@ func (a *auditor) checkPoints(pts []Point) int {
 		for _, c := range q.Cells {
 			q.Vals = append(q.Vals, val[c])
 		}
-		if len(a.hints) < maxWitnesses || a.keep {
-			a.hints = append(a.hints, q)
-		}
-		used++
-		a.accepted = append(a.accepted, hi)
+		a.hints = append(a.hints, q)
 	}
-	return used
+	return len(a.hints)
 }
 
 // spreadRounds is how many random-weight programs spread solves per
@@ -1306,22 +1198,4 @@ func spreadRounds(hints int) int {
 		return 0
 	}
 	return 2
-}
-
-// v is cell c's value at the program's start: its true count, or at's.
-func (a *auditor) v(c int) float64 {
-	if a.at != nil {
-		return a.at[c]
-	}
-	return float64(a.p.Values[c])
-}
-
-// checker is what checkPoints keeps from one call to the next.
-type checker struct {
-	truthOK               bool // the true counts meet every fact
-	facts                 [][]int
-	folded                map[int]bool
-	val                   []float64
-	moved, seen, seenFold []int32
-	stamp                 int32
 }

@@ -369,9 +369,8 @@ func BenchmarkMake(b *testing.B) {
 // bundled consultation at 10,000 completions audited with every earlier
 // release (3, 4, 5 and 7 of them, 5 completions apart), and how many counter
 // fields that history holds: what raising BARAZA_AUDIT_FIELDS costs. The
-// release measured is audited as one program (BARAZA_BENCH_FIELDS=0: with
-// the default AuditFields: withheld beyond its room); the earlier ones are
-// each audited whole as well (their setup grows fast beyond 15).
+// release measured and the earlier ones are each audited with their whole
+// history, whatever the default budget (the setup grows fast beyond 15).
 func BenchmarkMakeHistory(b *testing.B) {
 	const n = 10000
 	ctx := context.Background()
@@ -407,16 +406,7 @@ func BenchmarkMakeHistory(b *testing.B) {
 		b.Run(fmt.Sprintf("earlier=%d", r-1), func(b *testing.B) {
 			svc := e.service()
 			svc.Interval = -1
-			// The whole history as one program, as before windows;
-			// BARAZA_BENCH_FIELDS=0: the default (by windows beyond it).
 			svc.AuditFields = 1 << 30
-			if v := os.Getenv("BARAZA_BENCH_FIELDS"); v != "" {
-				n, err := strconv.Atoi(v)
-				if err != nil {
-					b.Fatalf("BARAZA_BENCH_FIELDS: %q", v)
-				}
-				svc.AuditFields = n
-			}
 			rdb := e.st.Client()
 			tag := e.prefix + "{c:" + e.sc.ID + "}"
 			var fields int
@@ -742,51 +732,34 @@ func TestSpacedInterval(t *testing.T) {
 	}
 }
 
-// TestHistoryWhole: with Service.AuditWindow set, every release is
-// audited with its whole history, however small Service.AuditFields
-// (beyond it, by windows): the log never says a release was audited with
-// part of it, and the witnesses of the newest history are kept. A release whose body was removed by hand is
-// left out, and the log says which.
-func TestHistoryWhole(t *testing.T) {
+// TestHistoryMissingBody: every release is audited with its whole
+// history; one whose earlier release's body was removed by hand is made
+// without it (nothing here knows those numbers) and the log says which.
+func TestHistoryMissingBody(t *testing.T) {
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name   string
-		fields int
-	}{
-		{"one program", 1 << 30},
-		{"windows", 1},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			e := newEnv(t, "six.yaml", 60, store.Options{})
-			var buf bytes.Buffer
-			svc := e.service()
-			svc.Interval = -1
-			svc.AuditFields = tc.fields
-			svc.AuditWindow = 2
-			svc.Logger = slog.New(slog.NewTextHandler(&buf, nil))
-			for range 5 {
-				e.complete(t, 6)
-				if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
-					t.Fatalf("made %v: %v", made, err)
-				}
-			}
-			if strings.Contains(buf.String(), "part of its history") || strings.Contains(buf.String(), "without an earlier release") {
-				t.Errorf("a release audited with part of its history:\n%s", buf.String())
-			}
-			if n, body, err := e.st.Witnesses(ctx, e.sc.ID); err != nil || n != 5 || len(body) == 0 {
-				t.Errorf("witnesses kept: release %d, %d bytes, %v; want release 5", n, len(body), err)
-			}
-			if err := e.st.Client().Del(ctx, e.prefix+"{c:"+e.sc.ID+"}:r:2").Err(); err != nil {
-				t.Fatal(err)
-			}
-			e.complete(t, 6)
-			if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
-				t.Fatalf("made %v: %v", made, err)
-			}
-			if !strings.Contains(buf.String(), "missing=2") {
-				t.Errorf("a release audited without release 2, removed by hand, does not say so:\n%s", buf.String())
-			}
-		})
+	e := newEnv(t, "six.yaml", 60, store.Options{})
+	var buf bytes.Buffer
+	svc := e.service()
+	svc.Interval = -1
+	svc.Logger = slog.New(slog.NewTextHandler(&buf, nil))
+	for range 5 {
+		e.complete(t, 6)
+		if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+			t.Fatalf("made %v: %v", made, err)
+		}
+	}
+	if strings.Contains(buf.String(), "without an earlier release") {
+		t.Errorf("a release audited without an earlier one:\n%s", buf.String())
+	}
+	if err := e.st.Client().Del(ctx, e.prefix+"{c:"+e.sc.ID+"}:r:2").Err(); err != nil {
+		t.Fatal(err)
+	}
+	e.complete(t, 6)
+	if made, err := svc.Make(ctx, e.sc, "open"); err != nil || !made {
+		t.Fatalf("made %v: %v", made, err)
+	}
+	if !strings.Contains(buf.String(), "missing=2") {
+		t.Errorf("a release audited without release 2, removed by hand, does not say so:\n%s", buf.String())
 	}
 }
 

@@ -2,7 +2,6 @@ package release
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -52,15 +51,6 @@ type Service struct {
 	// a short tail) and the audit, whose live heap is hundreds of MB, at
 	// 100, so its memory stays what it was (gcDuring).
 	AuditGOGC int
-	// AuditWindow, when set (experimental, off by default), audits every
-	// release with its whole history instead: as one program within
-	// AuditFields, beyond it by windows of AuditWindow releases, every
-	// other release held at a witness (privacy.Problem.Window,
-	// results.Witnesses, kept in Redis beside the releases). Sound (a cell
-	// is found protected only by feasible points of the whole history),
-	// but it hides much more than one program would on long histories,
-	// and is slow (docs/privacy.md, "Audit by windows").
-	AuditWindow int
 
 	once   sync.Once
 	holder string // this process's lease holder name
@@ -78,8 +68,7 @@ type Service struct {
 // most this many counter fields is audited as one program (about 120
 // releases of a six-question consultation, 198 fields each; the previous
 // release and the fourteen before it for community-safety, about 1,550).
-// A consultation makes no more releases than fit (room), or, with
-// Service.AuditWindow set, audits longer histories by windows. At 10,000
+// A consultation makes no more releases than fit (room). At 10,000
 // respondents a community-safety release audited as one program with
 // fifteen earlier releases takes 7-18 s, with 31 135-214 s and 4 GB
 // (BenchmarkMakeHistory, 2 shared cores, load 1.2-4.8, 2026-12-05): the
@@ -93,12 +82,12 @@ const DefaultAuditFields = 24000
 // only with the previous one leaked small cells of releases long past
 // (attack.TestDifferencingReleases). A release whose body was removed by
 // hand is left out, and the log says so: its numbers are still out, but
-// nothing here knows them (docs/privacy.md, "Audit"). fields is how many
-// counter fields the history holds.
-func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release) (out []*Release, fields int, err error) {
+// nothing here knows them (docs/privacy.md, "Audit").
+func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release) ([]*Release, error) {
 	if prev == nil {
-		return nil, 0, nil
+		return nil, nil
 	}
+	var out []*Release
 	const batch = 32
 	for lo := 1; lo < prev.Number; lo += batch {
 		ns := make([]int, 0, batch)
@@ -107,7 +96,7 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 		}
 		bodies, err := s.Store.ReleaseBodies(ctx, sc.ID, ns)
 		if err != nil {
-			return nil, 0, fmt.Errorf("release: %w", err)
+			return nil, fmt.Errorf("release: %w", err)
 		}
 		for i, b := range bodies {
 			if b == nil {
@@ -122,12 +111,9 @@ func (s *Service) history(ctx context.Context, sc *dialogs.Script, prev *Release
 				continue
 			}
 			out = append(out, s.forScript(sc, r))
-			fields += len(r.Counters)
 		}
 	}
-	out = append(out, prev)
-	fields += len(prev.Counters)
-	return out, fields, nil
+	return append(out, prev), nil
 }
 
 // room is how many releases of sc the audit budget holds, counters of
@@ -162,63 +148,11 @@ func (s *Service) onlyFinal(n, fields int) bool {
 	return n+2 > s.room(fields)
 }
 
-// window is the window a history of fields counter fields (the new
-// release's included) is audited by: 0 (one program) within AuditFields.
-func (s *Service) window(fields int) int {
-	if fields <= s.budget() {
-		return 0
-	}
-	return s.AuditWindow
-}
-
 func (s *Service) budget() int {
 	if s.AuditFields <= 0 {
 		return DefaultAuditFields
 	}
 	return s.AuditFields
-}
-
-// witnesses returns the witnesses kept for the history through release
-// n, nil when those kept are of another history (a restart after an
-// upgrade, or lost): the audit by windows then starts from the true
-// counts, sound but hiding more.
-func (s *Service) witnesses(ctx context.Context, sc *dialogs.Script, n int) *results.Witnesses {
-	kept, body, err := s.Store.Witnesses(ctx, sc.ID)
-	if err != nil || kept != n || body == nil {
-		if err != nil {
-			s.log().Warn("release witnesses unreadable", "consultation", sc.ID, "err", err)
-		}
-		return nil
-	}
-	var w results.Witnesses
-	if err := json.Unmarshal(body, &w); err != nil {
-		s.log().Warn("release witnesses unreadable", "consultation", sc.ID, "err", err)
-		return nil
-	}
-	if w.Fields, err = s.Store.OpenNames(w.Fields); err != nil {
-		s.log().Warn("release witnesses unreadable", "consultation", sc.ID, "err", err)
-		return nil
-	}
-	return &w
-}
-
-// keepWitnesses stores w as the witnesses of the history through
-// release n.
-func (s *Service) keepWitnesses(ctx context.Context, sc *dialogs.Script, n int, w *results.Witnesses) {
-	if w == nil {
-		return
-	}
-	c := *w
-	c.Fields = s.Store.SealNames(w.Fields)
-	body, err := json.Marshal(&c)
-	if err == nil {
-		err = s.Store.SetWitnesses(ctx, sc.ID, n, body)
-	}
-	if err != nil {
-		// The next release starts from the true counts: sound, and
-		// hiding more.
-		s.log().Warn("release witnesses not kept", "consultation", sc.ID, "release", n, "err", err)
-	}
 }
 
 func (s *Service) now() time.Time {
@@ -310,7 +244,7 @@ func (s *Service) Latest(ctx context.Context, sc *dialogs.Script) (State, error)
 	if r == nil {
 		return State{Pending: pol.Pending(nil, completed)}, nil
 	}
-	if s.AuditWindow <= 0 && s.onlyFinal(r.Number, len(r.Counters)) {
+	if s.onlyFinal(r.Number, len(r.Counters)) {
 		return State{Latest: r, OnClose: true}, nil
 	}
 	return State{Latest: r, Pending: pol.Pending(&r.Entry, completed)}, nil
@@ -511,7 +445,7 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 	}
 	now := s.now()
 	closing := status == StatusClosed
-	if sc.DP == nil && s.AuditWindow <= 0 && !closing && prev != nil && s.onlyFinal(count, len(prev.Counters)) {
+	if sc.DP == nil && !closing && prev != nil && s.onlyFinal(count, len(prev.Counters)) {
 		// Only the final release fits (room): nothing until close. prev has
 		// no more fields than the counters now (they only grow), so what
 		// it rules out the counters would too. Said
@@ -564,8 +498,7 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		return false, nil
 	}
 	var hist []*Release
-	var h results.History
-	if sc.DP == nil && s.AuditWindow <= 0 {
+	if sc.DP == nil {
 		// The whole history, or no release: a release audited with part
 		// of it may narrow a small hidden cell of one left out (attacked
 		// all together, a cut history of 50 community-safety releases
@@ -579,23 +512,11 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 			s.withhold(sc.ID, count+1, len(counters))
 			return false, nil
 		}
-		if hist, _, err = s.history(ctx, sc, prev); err != nil {
+		if hist, err = s.history(ctx, sc, prev); err != nil {
 			return false, err
-		}
-	} else if sc.DP == nil && prev != nil {
-		var fields int
-		if hist, fields, err = s.history(ctx, sc, prev); err != nil {
-			return false, err
-		}
-		h.Window = s.window(fields + len(counters))
-		if h.Window > 0 {
-			// Escalated windows stay within the budget: as many
-			// releases as it holds.
-			h.WindowMax = max(h.Window, s.budget()/max(1, len(counters)))
-			h.Witnesses = s.witnesses(ctx, sc, prev.Number)
 		}
 	}
-	r, wit, err := s.build(sc, pol.K, status, counters, prev, hist, h, now, closing, count+1)
+	r, err := s.build(sc, pol.K, status, counters, prev, hist, now, closing, count+1)
 	if err != nil {
 		return false, err
 	}
@@ -625,7 +546,6 @@ func (s *Service) Make(ctx context.Context, sc *dialogs.Script, status string) (
 		s.cache[sc.ID] = r
 		s.mu.Unlock()
 		s.log().Info("release made", "consultation", sc.ID, "release", r.Number, "final", r.Final)
-		s.keepWitnesses(ctx, sc, r.Number, wit)
 	}
 	return made, nil
 }
@@ -703,10 +623,9 @@ func (s *Service) textBatch(ctx context.Context, sc *dialogs.Script, k int) (map
 // releases hist (oldest first, prev last); for a DP script (publish:
 // {mode: dp}), its noise drawn and its ε charged instead (dp).
 func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[string]int64, prev *Release,
-	hist []*Release, h results.History, now time.Time, final bool, n int) (*Release, *results.Witnesses, error) {
+	hist []*Release, now time.Time, final bool, n int) (*Release, error) {
 	if sc.DP != nil {
-		r, err := s.dp(sc, k, counters, prev, now, final, n)
-		return r, nil, err
+		return s.dp(sc, k, counters, prev, now, final, n)
 	}
 	lang := "en"
 	if len(sc.Languages) > 0 {
@@ -716,20 +635,14 @@ func (s *Service) build(sc *dialogs.Script, k int, status string, counters map[s
 	for _, h := range hist {
 		pubs = append(pubs, results.Published{Counters: h.Counters, Summary: summary(sc, h, status, lang)})
 	}
-	var forced map[string]string
-	var wit *results.Witnesses
-	if s.AuditWindow > 0 {
-		_, forced, _, wit = results.AuditedHistory(sc, counters, k, status, lang, pubs, h)
-	} else {
-		_, forced, _ = results.Audited(sc, counters, k, status, lang, pubs)
-	}
+	_, forced, _ := results.Audited(sc, counters, k, status, lang, pubs)
 	return &Release{
 		Entry: Entry{Shape: Shape, Number: n, CreatedAt: now.UTC().Truncate(Grain),
 			Completions: counters[results.FieldCompleted], K: k, Final: final, Mode: results.ModeSuppress},
 		Counters: counters,
 		Forced:   forced,
 		Script:   Fingerprint(sc),
-	}, wit, nil
+	}, nil
 }
 
 // dp makes DP release number n: it charges the release's share of the

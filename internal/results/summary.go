@@ -159,36 +159,6 @@ func Build(s *dialogs.Script, counters map[string]int64, k int, status string, l
 // their reasons: Render with the same Forced gives the same Summary in
 // any language. The report is the last audit's (OK).
 func Audited(s *dialogs.Script, counters map[string]int64, k int, status, lang string, prev []Published) (Summary, map[string]string, privacy.Report) {
-	sum, forced, rep, _ := audited(s, counters, k, status, lang, prev, History{})
-	return sum, forced, rep
-}
-
-// History is how AuditedHistory audits a long history.
-type History struct {
-	// Window: a history of more publications than this (the new one
-	// included) is audited by windows of Window publications
-	// (privacy.Problem.Window); 0: always as one program.
-	Window int
-	// WindowMax: a cell a window cannot show protected is tried again in
-	// larger windows, up to this many publications.
-	WindowMax int
-	// Witnesses are feasible points of the earlier publications' program
-	// (those AuditedHistory returned when the last of them was made):
-	// extended to the new publication and checked, they show most cells
-	// of a long history protected without a program, and are the bases
-	// the windows hold the rest of the history at.
-	Witnesses *Witnesses
-}
-
-// AuditedHistory is Audited for a history: it also takes, and returns,
-// the history's witnesses (see History), those returned being feasible
-// points of the program of prev and the new publication together.
-func AuditedHistory(s *dialogs.Script, counters map[string]int64, k int, status, lang string, prev []Published, h History) (Summary, map[string]string, privacy.Report, *Witnesses) {
-	sum, forced, rep, cells := audited(s, counters, k, status, lang, prev, h)
-	return sum, forced, rep, witnessesOf(rep, cells)
-}
-
-func audited(s *dialogs.Script, counters map[string]int64, k int, status, lang string, prev []Published, h History) (Summary, map[string]string, privacy.Report, []map[string]int) {
 	k = max(k, privacy.MinK)
 	forced := make(map[string]string)
 	level := make(map[string]int) // table -> escalations
@@ -215,28 +185,7 @@ func audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 		sum := Render(s, counters, k, status, lang, forced)
 		pubs := append(slices.Clone(prev), Published{Counters: counters, Summary: sum})
 		p, cells := Model(s, pubs)
-		if round == 0 && h.Witnesses != nil {
-			hints = h.Witnesses.points(p, cells)
-			last = cells
-		}
 		p.Hints = carry(hints, last, cells)
-		if h.Window > 0 && len(pubs) > h.Window {
-			p.Window, p.WindowMax = h.Window, h.WindowMax
-			p.Release = make([]int, len(p.Values))
-			p.Series = make([]int, len(p.Values))
-			series := make(map[string]int)
-			for r, cs := range cells {
-				for f, c := range cs {
-					p.Release[c] = r
-					id, ok := series[f]
-					if !ok {
-						id = len(series)
-						series[f] = id
-					}
-					p.Series[c] = id
-				}
-			}
-		}
 		// The loop below mends one table per finding and round: the
 		// audit need only find the first finding of each table.
 		p.Tables = make([]int, len(p.Values))
@@ -253,20 +202,10 @@ func audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 			}
 		}
 		rep := privacy.Audit(k, p)
-		if debugAudit {
-			println("pubs", len(pubs), "round", round, "window", p.Window, "hints", len(p.Hints), "used", rep.HintsUsed, "repaired", rep.HintsRepaired, "windows", rep.Windows, "lps", rep.LPs, "findings", len(rep.Findings), "witnesses", len(rep.Witnesses))
-		}
 		if rep.OK() {
-			return sum, forced, rep, cells
+			return sum, forced, rep
 		}
-		if p.Window > 0 {
-			// Audited by windows: the hints found feasible and the
-			// windows' points, each a point of the whole history.
-			hints = append(slices.Clone(rep.Witnesses), rep.Points...)
-		} else {
-			// A hint not feasible now may be once more is hidden.
-			hints = append(p.Hints, rep.Points...)
-		}
+		hints = append(p.Hints, rep.Points...)
 		hints = hints[max(0, len(hints)-maxHints):]
 		last = cells
 		// A finding about an earlier publication's cell is mended by
@@ -301,7 +240,7 @@ func audited(s *dialogs.Script, counters map[string]int64, k int, status, lang s
 				forced[f] = ReasonCoarsened
 			}
 			if round >= 9 {
-				return sum, forced, rep, cells
+				return sum, forced, rep
 			}
 			continue
 		}
