@@ -149,22 +149,18 @@ func (b *batcher) flush() {
 }
 
 // lone runs one caller's commands as a pipeline of their own. Each
-// command carries its own error; a transport error is also returned, as
-// do returns ctx's.
+// command carries its own error, a transport error included, as in a
+// batch (exec); like do, lone returns only ctx's.
 func (b *batcher) lone(ctx context.Context, cmds []redis.Cmder) error {
 	// Marked as a batch of one, for the hooks (metrics by command name).
 	pctx := context.WithValue(ctx, batchUnits{}, 1)
-	_, err := b.rdb.Pipelined(pctx, func(p redis.Pipeliner) error {
+	_, _ = b.rdb.Pipelined(pctx, func(p redis.Pipeliner) error {
 		for _, c := range cmds {
 			_ = p.Process(pctx, c)
 		}
 		return nil
 	})
-	if ctxErr := ctx.Err(); ctxErr != nil {
-		return ctxErr
-	}
-	_ = err // carried by each command, as in a batch
-	return nil
+	return ctx.Err()
 }
 
 // exec runs one batch as a pipeline. The context carries no deadline of
