@@ -76,6 +76,12 @@ type loadReport struct {
 	// at a moderate rate fewer events share a pipeline than at full speed.
 	OpenTrips  float64 `json:"open_loop_round_trips_per_event"`
 	OpenWrites float64 `json:"open_loop_redis_writes_per_event"`
+	// FloorGet and FloorGetSet are the open loop without the core
+	// (floorRun): what is left of their percentiles is the machine's.
+	FloorGet    latency     `json:"latency_floor_get_ms"`
+	FloorGetSet latency     `json:"latency_floor_get_set_ms"`
+	FloorEvents int         `json:"latency_floor_events"`
+	FloorProc   procFigures `json:"floor_get_set_process"`
 
 	LiveSessions     int     `json:"live_sessions"`
 	LiveKeyBytes     float64 `json:"redis_bytes_per_live_session_keys"`
@@ -477,6 +483,7 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 	rate := fs.Float64("rate", 0, "offered events per second for the open-loop phase; 0: half the full-speed rate; negative: skip")
 	live := fs.Int("live", 200, "sessions left half-way for the memory-per-live-session figure (0: skip)")
 	asJSON := fs.Bool("json", false, "print the figures as one JSON object")
+	floor := fs.Bool("floor", true, "also run the open loop's timetable without the core (one GET, then a GET and a SET per delivery), for the machine's own latency")
 	benchmark := fs.Bool("redis-benchmark", true, "also run redis-benchmark -t set,get -c 50 against the same server")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile of the full-speed phase to this file (for go tool pprof)")
 	openProfile := fs.String("open-cpuprofile", "", "write a CPU profile of the open-loop phase to this file")
@@ -627,6 +634,22 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 				rep.RateExact = false
 			}
 		}
+
+		// Phase 2b: the same timetable without the core.
+		if *floor {
+			_, get, err := floorRun(ctx, rdb, prefix, floorGet, r, events, inflight)
+			if err != nil {
+				return fmt.Errorf("load: floor: %w", err)
+			}
+			s0 := snapshot(ctx, rdb)
+			_, getSet, err := floorRun(ctx, rdb, prefix, floorGetSet, r, events, inflight)
+			if err != nil {
+				return fmt.Errorf("load: floor: %w", err)
+			}
+			rep.FloorProc = snapshot(ctx, rdb).since(s0, events)
+			rep.FloorGet, rep.FloorGetSet = percentiles(get), percentiles(getSet)
+			rep.FloorEvents = len(getSet)
+		}
 	}
 
 	// Phase 3: sessions left half-way, for the bytes per live session.
@@ -706,6 +729,11 @@ func printReport(w io.Writer, r loadReport) {
 		p("machine open loop", "%s", r.OpenProc.machineString())
 		p("scheduling delay open loop", "p99 %.2f ms  max %.2f ms (a runnable goroutine waiting for a thread; runtime/metrics)", r.OpenProc.SchedP99, r.OpenProc.SchedMax)
 		p("counts exact open loop", "%v", r.RateExact)
+		if r.FloorEvents > 0 {
+			p("latency floor, one GET", "%s  (%d events: the open loop's timetable without the core, one GET each; what is left is the machine's)", r.FloorGet, r.FloorEvents)
+			p("latency floor, GET then SET", "%s  (the same, a GET then a SET each: the issue's bare go-redis program)", r.FloorGetSet)
+			p("machine floor GET then SET", "%s", r.FloorProc.machineString())
+		}
 	}
 	if r.LiveSessions > 0 {
 		p("redis bytes per live session", "%.0f (MEMORY USAGE of its keys; %.0f by INFO used_memory less client buffers)", r.LiveKeyBytes, r.LiveUsedBytes)

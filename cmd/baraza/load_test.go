@@ -55,7 +55,10 @@ func TestLoadReport(t *testing.T) {
 		t.Errorf("open loop deliveries: %d steady + %d warm-up + %d tail = %d, want %d",
 			r.OpenEvents, r.OpenWarmEvents, r.OpenTailEvents, got, r.RateEvents)
 	}
-	for name, l := range map[string]latency{"full": r.Full, "open": r.Open} {
+	if r.FloorEvents <= 0 || r.FloorEvents > r.RateEvents {
+		t.Errorf("floor: %d events after its warm-up, want 1..%d", r.FloorEvents, r.RateEvents)
+	}
+	for name, l := range map[string]latency{"full": r.Full, "open": r.Open, "floor GET": r.FloorGet, "floor GET+SET": r.FloorGetSet} {
 		if l.P50 <= 0 || l.P50 > l.P95 || l.P95 > l.P99 || l.P99 > l.Max {
 			t.Errorf("%s latency not ordered: %+v", name, l)
 		}
