@@ -4,9 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/baraza/baraza/internal/redistest"
 )
@@ -119,4 +125,94 @@ func TestTimedSplit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFloorRun: the floor times every delivery of its timetable, does
+// what its ops say (counted by the server's command statistics), and
+// leaves nothing behind — on a single server and on a Redis Cluster,
+// where its workers' keys lie in different slots.
+func TestFloorRun(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts Redis servers")
+	}
+	single := redistest.Start(t)
+	cluster := redistest.StartCluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	const events, inflight = 300, 8
+	for _, srv := range []struct {
+		name string
+		rdb  redis.UniversalClient
+	}{{"single", single.Client()}, {"cluster", cluster.Client()}} {
+		for _, tt := range []struct {
+			ops       floorOps
+			gets, set int
+		}{{floorGet, events, 0}, {floorGetSet, events, events}} {
+			t.Run(fmt.Sprintf("%s/%d", srv.name, tt.ops), func(t *testing.T) {
+				get0, set0 := calls(ctx, t, srv.rdb, "get"), calls(ctx, t, srv.rdb, "set")
+				warm, steady, err := floorRun(ctx, srv.rdb, "floor-test:", tt.ops, 3000, events, inflight)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(warm)+len(steady) != events || len(warm) < inflight {
+					t.Errorf("%d warm-up + %d steady deliveries, want %d with at least %d warm-up", len(warm), len(steady), events, inflight)
+				}
+				for _, d := range append(warm, steady...) {
+					if d <= 0 {
+						t.Fatalf("a delivery took %v", d)
+					}
+				}
+				if got := calls(ctx, t, srv.rdb, "get") - get0; got != int64(tt.gets) {
+					t.Errorf("%d GETs, want %d", got, tt.gets)
+				}
+				if got := calls(ctx, t, srv.rdb, "set") - set0; got != int64(tt.set) {
+					t.Errorf("%d SETs, want %d", got, tt.set)
+				}
+				if left, err := redistest.ScanMatch(ctx, srv.rdb, "floor-test:*"); err != nil || left != "" {
+					t.Errorf("left in Redis: %q, %v", left, err)
+				}
+			})
+		}
+	}
+}
+
+// calls is how many times the server (every primary of a cluster) ran
+// cmd, from INFO commandstats.
+func calls(ctx context.Context, t *testing.T, rdb redis.UniversalClient, cmd string) int64 {
+	t.Helper()
+	var mu sync.Mutex
+	var total int64
+	count := func(ctx context.Context, c *redis.Client) error {
+		info, err := c.Info(ctx, "commandstats").Result()
+		if err != nil {
+			return err
+		}
+		for line := range strings.Lines(info) {
+			rest, ok := strings.CutPrefix(line, "cmdstat_"+cmd+":calls=")
+			if !ok {
+				continue
+			}
+			n, err := strconv.ParseInt(rest[:strings.IndexByte(rest, ',')], 10, 64)
+			if err != nil {
+				return err
+			}
+			mu.Lock()
+			total += n
+			mu.Unlock()
+		}
+		return nil
+	}
+	var err error
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, count)
+	case *redis.Client:
+		err = count(ctx, c)
+	default:
+		t.Fatalf("client %T", rdb)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return total
 }

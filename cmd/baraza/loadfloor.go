@@ -66,7 +66,15 @@ func floorRun(ctx context.Context, rdb redis.UniversalClient, prefix string, ops
 		})
 	}
 	wg.Wait()
-	if e := rdb.Del(context.WithoutCancel(ctx), keys...).Err(); e != nil && err == nil {
+	// One DEL a key: on a Redis Cluster the workers' keys lie in
+	// different slots, and a DEL of several would be refused (CROSSSLOT).
+	dctx := context.WithoutCancel(ctx)
+	if _, e := rdb.Pipelined(dctx, func(p redis.Pipeliner) error {
+		for _, k := range keys {
+			p.Del(dctx, k)
+		}
+		return nil
+	}); e != nil && err == nil {
 		err = e
 	}
 	if err != nil {
