@@ -772,46 +772,51 @@ func drive(ctx context.Context, script *dialogs.Script, tag string, n, conc int,
 //
 // A respondent and its player exist only while they play: each is made
 // when a worker takes it and dropped when it is done, leaving its event
-// count and its increments, added up per worker. Kept to the end, the
-// finished players were more than half of the live heap at the end of a
-// phase (their answers: 9.7 of 18 MB after 3,000 respondents, heap
-// profile), which every mark phase of the collector scanned and which
-// `baraza serve` has no counterpart of. Adding up the increments as
-// players finish moves their allocations into the phase: about 5 more
-// per event in the whole-process figure, all the simulator's.
+// count and its increments, added to one tally under a lock. Kept to the
+// end, the finished players were more than half of the live heap at the
+// end of a phase (their answers: 9.7 of 18 MB after 3,000 respondents,
+// heap profile). A tally per worker — 280 of them in flight in the open
+// loop, each with its own copy of every counter field's name — was then
+// two thirds of it (7.8 of 11.6 MB at a collection), and grew with the
+// run: 45 MB of live heap after 12,000 respondents against 18 MB with one
+// tally. Both were the simulator's, which `baraza serve` has no
+// counterpart of; the collector's heap goal is a multiple of the live
+// heap, so they made the process sweep through hundreds of megabytes of
+// fresh memory, and the open loop's p99 at 14,000 events/s over 12,000
+// respondents was 16.4–19.9 ms with a tally per worker against 6.3–8.1
+// ms with one (docs/capacity.md, "The simulator's heap").
 func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc int, dup float64, h bot.Handler, week string, started func()) (map[string]int64, int, time.Duration, error) {
 	work := make(chan int)
-	type tally struct {
-		want   map[string]int64
-		events int
-		err    error
-	}
-	tallies := make([]tally, conc)
-	var wg sync.WaitGroup
+	var (
+		mu       sync.Mutex
+		want     = map[string]int64{}
+		events   int
+		firstErr error
+		wg       sync.WaitGroup
+	)
 	start := time.Now()
-	for w := range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			t := &tallies[w]
-			t.want = map[string]int64{}
+	for range conc {
+		wg.Go(func() {
 			for i := range work {
 				p := simulate.NewPlayer(script, uint64(i+1))
 				r := &simulate.Respondent{User: "load-" + tag + "-" + strconv.Itoa(i), Player: p,
 					Handler: func() bot.Handler { return h }, Chaos: simulate.Chaos{DupRate: dup}}
 				err := r.Run(ctx, script.ID)
-				t.events += r.Events
-				if err != nil {
-					if t.err == nil {
-						t.err = err
-					}
-					continue
+				var fields []string
+				if err == nil {
+					fields = p.Increments(week)
 				}
-				for _, f := range p.Increments(week) {
-					t.want[f]++
+				mu.Lock()
+				events += r.Events
+				if err != nil && firstErr == nil {
+					firstErr = err
 				}
+				for _, f := range fields {
+					want[f]++
+				}
+				mu.Unlock()
 			}
-		}()
+		})
 	}
 	for i := range n {
 		work <- i
@@ -820,16 +825,8 @@ func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc 
 	started()
 	wg.Wait()
 	elapsed := time.Since(start)
-	want := map[string]int64{}
-	events := 0
-	for _, t := range tallies {
-		if t.err != nil {
-			return nil, 0, 0, fmt.Errorf("load: %w", t.err)
-		}
-		events += t.events
-		for f, c := range t.want {
-			want[f] += c
-		}
+	if firstErr != nil {
+		return nil, 0, 0, fmt.Errorf("load: %w", firstErr)
 	}
 	return want, events, elapsed, nil
 }
