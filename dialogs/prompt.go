@@ -147,7 +147,22 @@ func questionReply(s *Script, st State) Reply {
 			r.TextMax = defaultMaxLength
 		}
 	}
-	n := len(vis) + 4
+	// Exactly as many buttons as the prompt has: room for four more was
+	// up to 160 bytes a step of slack, and a whole slice for a typed
+	// question that has none.
+	done := q.Type == TypeMulti
+	def := q.Default != "" && typedKind(q.Type)
+	skip := q.Optional
+	back := len(st.Path) > 0
+	n := len(vis)
+	for _, b := range [...]bool{done, def, skip, back} {
+		if b {
+			n++
+		}
+	}
+	if n == 0 {
+		return r
+	}
 	r.Buttons = make([]Button, 0, n)
 	data := optionData(tok, vis)
 	for k, i := range vis {
@@ -159,20 +174,17 @@ func questionReply(s *Script, st State) Reply {
 		}
 		r.Buttons = append(r.Buttons, b)
 	}
-	if q.Type == TypeMulti {
+	if done {
 		r.Buttons = append(r.Buttons, Button{Label: UI(lang, "done"), Data: tok + ":d", Nav: true})
 	}
-	if q.Default != "" && typedKind(q.Type) {
+	if def {
 		r.Buttons = append(r.Buttons, Button{Label: q.Default, Data: tok + ":v"})
 	}
-	if q.Optional {
+	if skip {
 		r.Buttons = append(r.Buttons, Button{Label: UI(lang, "skip"), Data: tok + ":s", Nav: true})
 	}
-	if len(st.Path) > 0 {
+	if back {
 		r.Buttons = append(r.Buttons, Button{Label: UI(lang, "back"), Data: tok + ":b", Nav: true})
-	}
-	if len(r.Buttons) == 0 {
-		r.Buttons = nil
 	}
 	return r
 }
