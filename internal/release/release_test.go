@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"os"
 	"runtime/debug"
@@ -818,3 +819,32 @@ func (h *gcAtLog) Handle(_ context.Context, r slog.Record) error {
 }
 func (h *gcAtLog) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *gcAtLog) WithGroup(string) slog.Handler      { return h }
+
+// TestSpacedLongInterval: doubling a long interval never wraps around. A
+// two-day interval doubled sixteen times is past what a time.Duration
+// holds; it used to come out negative, which the policy reads as "no
+// wait", so every tick made a release until the budget was spent.
+func TestSpacedLongInterval(t *testing.T) {
+	svc := &release.Service{AuditFields: 100}
+	for _, tc := range []struct {
+		interval time.Duration
+		number   int
+	}{
+		{10 * time.Minute, 50},
+		{48 * time.Hour, 50},
+		{365 * 24 * time.Hour, 20},
+		{time.Duration(math.MaxInt64 / 2), 11},
+	} {
+		prev := &release.Release{Entry: release.Entry{Number: tc.number}, Counters: map[string]int64{"a": 1, "b": 1, "c": 1, "d": 1, "e": 1, "f": 1, "g": 1, "h": 1, "i": 1, "j": 1}}
+		got := release.Spaced(svc, tc.interval, prev)
+		// Room for 10: release n waits the interval doubled n-5 times
+		// (at most 16), or the longest wait there is.
+		want := time.Duration(math.MaxInt64)
+		if shift := min(tc.number-5, 16); tc.interval <= math.MaxInt64>>shift {
+			want = tc.interval << shift
+		}
+		if got != want || got < tc.interval {
+			t.Errorf("interval %v after release %d: spaced to %v, want %v", tc.interval, tc.number, got, want)
+		}
+	}
+}

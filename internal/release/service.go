@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/rand/v2"
 	"runtime/debug"
 	"slices"
@@ -139,7 +140,11 @@ func (s *Service) spaced(interval time.Duration, prev *Release) time.Duration {
 	if beyond <= 0 {
 		return interval
 	}
-	return interval << min(beyond, 16)
+	shift := min(beyond, 16)
+	if interval > math.MaxInt64>>shift {
+		return math.MaxInt64 // the wait saturates; it must never wrap round
+	}
+	return interval << shift
 }
 
 // onlyFinal reports whether a consultation whose latest release is n, of
