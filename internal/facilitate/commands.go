@@ -216,11 +216,14 @@ func (c *Commands) stats(ctx context.Context, lang, arg string) (bot.Message, er
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("facilitate: stats: %w", err)
 	}
-	// Numbers of the latest release, never of the live counters.
-	sum, err := c.consult.Release().Summary(ctx, sc, statuses[sc.ID], lang)
+	// Numbers of the latest release, never of the live counters; the
+	// release state says what comes next, as the live view reads it.
+	rs := c.consult.Release()
+	st, err := rs.Latest(ctx, sc)
 	if err != nil {
 		return bot.Message{}, fmt.Errorf("facilitate: stats: %w", err)
 	}
+	sum := rs.SummaryOf(sc, st, statuses[sc.ID], lang)
 	started, completed := sum.Started, sum.Completed
 	// The rate is shown only when both counts are: it would otherwise
 	// reveal a hidden one.
@@ -255,9 +258,8 @@ func (c *Commands) stats(ctx context.Context, lang, arg string) (bot.Message, er
 		rel = text(lang, "release_on_close", sum.Release)
 	case sum.Release == 0:
 		rel = text(lang, "release_none", max(pendingOf(sum), 1))
-	case sum.Pending == nil && !final:
-		// The audit budget has room for the final release only
-		// (release.State.OnClose).
+	case st.OnClose && !final:
+		// The audit budget has room for the final release only.
 		rel = text(lang, "release_on_close", sum.Release)
 	case sum.Pending == nil:
 		rel = text(lang, "release_final", sum.Release)
