@@ -78,10 +78,11 @@ type loadReport struct {
 	OpenWrites float64 `json:"open_loop_redis_writes_per_event"`
 	// FloorGet and FloorGetSet are the open loop without the core
 	// (floorRun): what is left of their percentiles is the machine's.
-	FloorGet    latency     `json:"latency_floor_get_ms"`
-	FloorGetSet latency     `json:"latency_floor_get_set_ms"`
-	FloorEvents int         `json:"latency_floor_events"`
-	FloorProc   procFigures `json:"floor_get_set_process"`
+	FloorGet          latency     `json:"latency_floor_get_ms"`
+	FloorGetEvents    int         `json:"latency_floor_get_events"`
+	FloorGetSet       latency     `json:"latency_floor_get_set_ms"`
+	FloorGetSetEvents int         `json:"latency_floor_get_set_events"`
+	FloorProc         procFigures `json:"floor_get_set_process"`
 
 	LiveSessions     int     `json:"live_sessions"`
 	LiveKeyBytes     float64 `json:"redis_bytes_per_live_session_keys"`
@@ -358,19 +359,20 @@ type timed struct {
 	next  bot.Handler
 	sched *schedule
 	mu    sync.Mutex
-	lats  []time.Duration
-	// tail is the latency of the deliveries whose slot was taken after the
-	// last respondent had started (see schedule.steady).
-	tail []time.Duration
-	// slots holds each timetabled delivery (slot index, its time from the
-	// timetable's start, its latency), for the warm-up split (warmup).
+	// lats is the latency of each delivery without a schedule (the
+	// closed loop).
+	lats []time.Duration
+	// slots holds each timetabled delivery (its slot, whose time is the
+	// slot times the schedule's interval, and its latency), for split.
 	slots []slotLat
 }
 
+// slotLat is one timetabled delivery: slot i, its latency d, and whether
+// it was taken after the last respondent had started (schedule.draining).
 type slotLat struct {
-	i     int64
-	at, d time.Duration
-	tail  bool
+	i    int64
+	d    time.Duration
+	tail bool
 }
 
 func (t *timed) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) {
@@ -393,11 +395,9 @@ func (t *timed) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) 
 	}
 	t.mu.Lock()
 	if t.sched != nil {
-		t.slots = append(t.slots, slotLat{i: idx, at: start.Sub(t.sched.start), d: d, tail: !steady})
-	} else if steady {
-		t.lats = append(t.lats, d)
+		t.slots = append(t.slots, slotLat{i: idx, d: d, tail: !steady})
 	} else {
-		t.tail = append(t.tail, d)
+		t.lats = append(t.lats, d)
 	}
 	t.mu.Unlock()
 	return resp, err
@@ -412,15 +412,16 @@ func (t *timed) Handle(ctx context.Context, ev bot.Event) (bot.Response, error) 
 // the last of them was answered; it is reported apart (never dropped), as
 // the tail end is.
 func (t *timed) split(inflight int64) (warm, steady, tail []time.Duration) {
+	at := func(s slotLat) time.Duration { return time.Duration(s.i) * t.sched.interval }
 	var end time.Duration
 	for _, s := range t.slots {
 		if s.i < inflight {
-			end = max(end, s.at+s.d)
+			end = max(end, at(s)+s.d)
 		}
 	}
 	for _, s := range t.slots {
 		switch {
-		case s.i < inflight || s.at < end:
+		case s.i < inflight || at(s) < end:
 			warm = append(warm, s.d)
 		case s.tail:
 			tail = append(tail, s.d)
@@ -647,8 +648,8 @@ func load(ctx context.Context, args []string, getenv func(string) string, stdout
 				return fmt.Errorf("load: floor: %w", err)
 			}
 			rep.FloorProc = snapshot(ctx, rdb).since(s0, events)
-			rep.FloorGet, rep.FloorGetSet = percentiles(get), percentiles(getSet)
-			rep.FloorEvents = len(getSet)
+			rep.FloorGet, rep.FloorGetEvents = percentiles(get), len(get)
+			rep.FloorGetSet, rep.FloorGetSetEvents = percentiles(getSet), len(getSet)
 		}
 	}
 
@@ -729,9 +730,9 @@ func printReport(w io.Writer, r loadReport) {
 		p("machine open loop", "%s", r.OpenProc.machineString())
 		p("scheduling delay open loop", "p99 %.2f ms  max %.2f ms (a runnable goroutine waiting for a thread; runtime/metrics)", r.OpenProc.SchedP99, r.OpenProc.SchedMax)
 		p("counts exact open loop", "%v", r.RateExact)
-		if r.FloorEvents > 0 {
-			p("latency floor, one GET", "%s  (%d events: the open loop's timetable without the core, one GET each; what is left is the machine's)", r.FloorGet, r.FloorEvents)
-			p("latency floor, GET then SET", "%s  (the same, a GET then a SET each: the issue's bare go-redis program)", r.FloorGetSet)
+		if r.FloorGetSetEvents > 0 {
+			p("latency floor, one GET", "%s  (%d events: the open loop's timetable without the core, one GET each; what is left is the machine's)", r.FloorGet, r.FloorGetEvents)
+			p("latency floor, GET then SET", "%s  (%d events: the same, a GET then a SET each: the issue's bare go-redis program)", r.FloorGetSet, r.FloorGetSetEvents)
 			p("machine floor GET then SET", "%s", r.FloorProc.machineString())
 		}
 	}
@@ -802,17 +803,12 @@ func driveThen(ctx context.Context, script *dialogs.Script, tag string, n, conc 
 				r := &simulate.Respondent{User: "load-" + tag + "-" + strconv.Itoa(i), Player: p,
 					Handler: func() bot.Handler { return h }, Chaos: simulate.Chaos{DupRate: dup}}
 				err := r.Run(ctx, script.ID)
-				var fields []string
-				if err == nil {
-					fields = p.Increments(week)
-				}
 				mu.Lock()
 				events += r.Events
-				if err != nil && firstErr == nil {
+				if err == nil {
+					p.Tally(want, week)
+				} else if firstErr == nil {
 					firstErr = err
-				}
-				for _, f := range fields {
-					want[f]++
 				}
 				mu.Unlock()
 			}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -61,8 +62,10 @@ func TestLoadReport(t *testing.T) {
 		t.Errorf("open loop deliveries: %d steady + %d warm-up + %d tail = %d, want %d",
 			r.OpenEvents, r.OpenWarmEvents, r.OpenTailEvents, got, r.RateEvents)
 	}
-	if r.FloorEvents <= 0 || r.FloorEvents > r.RateEvents {
-		t.Errorf("floor: %d events after its warm-up, want 1..%d", r.FloorEvents, r.RateEvents)
+	for name, n := range map[string]int{"GET": r.FloorGetEvents, "GET+SET": r.FloorGetSetEvents} {
+		if n <= 0 || n > r.RateEvents {
+			t.Errorf("floor %s: %d events after its warm-up, want 1..%d", name, n, r.RateEvents)
+		}
 	}
 	for name, l := range map[string]latency{"full": r.Full, "open": r.Open, "floor GET": r.FloorGet, "floor GET+SET": r.FloorGetSet} {
 		if l.P50 <= 0 || l.P50 > l.P95 || l.P95 > l.P99 || l.P99 > l.Max {
@@ -95,22 +98,23 @@ func TestTimedSplit(t *testing.T) {
 	ms := time.Millisecond
 	tests := []struct {
 		name             string
+		interval         time.Duration
 		slots            []slotLat
 		inflight         int64
 		warm, steady, tl int
 		wantWarmMax      time.Duration
 	}{
-		{"no burst", []slotLat{{i: 0, at: 0, d: ms}, {i: 1, at: ms, d: ms}, {i: 2, at: 2 * ms, d: ms}}, 1, 1, 2, 0, ms},
-		{"burst answered late covers later slots", []slotLat{
-			{i: 0, at: 0, d: 9 * ms}, {i: 1, at: ms, d: 3 * ms},
-			{i: 2, at: 5 * ms, d: 6 * ms}, // due before slot 0 was answered (9 ms)
-			{i: 3, at: 10 * ms, d: ms},
-			{i: 4, at: 11 * ms, d: 2 * ms, tail: true},
+		{"no burst", ms, []slotLat{{i: 0, d: ms}, {i: 1, d: ms}, {i: 2, d: ms}}, 1, 1, 2, 0, ms},
+		{"burst answered late covers later slots", 3 * ms, []slotLat{
+			{i: 0, d: 9 * ms}, {i: 1, d: 3 * ms}, // slot 0 answered at 9 ms
+			{i: 2, d: 6 * ms}, // due at 6 ms, before slot 0 was answered
+			{i: 3, d: ms},     // due at 9 ms
+			{i: 4, d: 2 * ms, tail: true},
 		}, 2, 3, 1, 1, 9 * ms},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tm := &timed{slots: tt.slots}
+			tm := &timed{sched: &schedule{interval: tt.interval}, slots: tt.slots}
 			warm, steady, tail := tm.split(tt.inflight)
 			if len(warm) != tt.warm || len(steady) != tt.steady || len(tail) != tt.tl {
 				t.Fatalf("split = %d warm, %d steady, %d tail; want %d, %d, %d",
@@ -215,4 +219,27 @@ func calls(ctx context.Context, t *testing.T, rdb redis.UniversalClient, cmd str
 		t.Fatal(err)
 	}
 	return total
+}
+
+// TestParseCPULine: processes' CPU time is every class but idle, iowait
+// and steal; steal is reported apart, not as other processes' time.
+func TestParseCPULine(t *testing.T) {
+	tests := []struct {
+		in          string
+		busy, steal float64
+		ok          bool
+	}{
+		{"cpu  100 20 30 5000 40 5 6 70 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n", 1.61, 0.70, true},
+		{"cpu 100 0 0 0 0 0 0 0\n", 1, 0, true},
+		{"cpu0 100 0 0 0 0 0 0 0 0 0\n", 0, 0, false},
+		{"cpu 1 2 3\n", 0, 0, false},
+		{"cpu 1 2 3 4 5 6 x 8 9 10\n", 0, 0, false},
+		{"", 0, 0, false},
+	}
+	for _, tt := range tests {
+		busy, steal, err := parseCPULine(tt.in)
+		if (err == nil) != tt.ok || math.Abs(busy-tt.busy) > 1e-9 || math.Abs(steal-tt.steal) > 1e-9 {
+			t.Errorf("parseCPULine(%q) = %v, %v, %v; want %v, %v, ok %v", tt.in, busy, steal, err, tt.busy, tt.steal, tt.ok)
+		}
+	}
 }

@@ -57,7 +57,7 @@ func floorRun(ctx context.Context, rdb redis.UniversalClient, prefix string, ops
 				}
 				d := time.Since(at)
 				t.mu.Lock()
-				t.slots = append(t.slots, slotLat{i: i, at: at.Sub(sched.start), d: d})
+				t.slots = append(t.slots, slotLat{i: i, d: d})
 				if e != nil && err == nil {
 					err = e
 				}

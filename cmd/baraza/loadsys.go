@@ -21,8 +21,8 @@ import (
 // server's is its main thread's, the one that runs every command.
 type machineSnap struct {
 	waitSelf  float64 // seconds, all threads of this process
-	waitRedis float64 // seconds, all threads of redis-server; -1 unknown
-	busy      float64 // seconds of CPU the whole machine used (all cores)
+	waitRedis float64 // seconds, redis-server's main thread; -1 unknown
+	busy      float64 // seconds of CPU the whole machine's processes used (all cores; steal apart)
 	steal     float64 // seconds stolen by the hypervisor
 	ok        bool
 }
@@ -86,14 +86,21 @@ func threadWait(task string) (float64, error) {
 	return ns / 1e9, nil
 }
 
-// machineBusy reads /proc/stat's first line: every non-idle class of CPU
-// time of all cores, and the stolen part, in seconds.
+// machineBusy reads /proc/stat's first line: the CPU time of all cores
+// that processes used (every class but idle, iowait and steal), and the
+// time the hypervisor stole, in seconds. Steal is not a process's time:
+// counted in busy, it came out again as "other processes" in the report.
 func machineBusy() (busy, steal float64, err error) {
 	b, err := os.ReadFile("/proc/stat")
 	if err != nil {
 		return 0, 0, err
 	}
-	line, _, _ := strings.Cut(string(b), "\n")
+	return parseCPULine(string(b))
+}
+
+// parseCPULine reads the first line of /proc/stat (see machineBusy).
+func parseCPULine(stat string) (busy, steal float64, err error) {
+	line, _, _ := strings.Cut(stat, "\n")
 	f := strings.Fields(line)
 	if len(f) < 9 || f[0] != "cpu" {
 		return 0, 0, os.ErrInvalid
@@ -109,7 +116,6 @@ func machineBusy() (busy, steal float64, err error) {
 		case 3, 4: // idle, iowait
 		case 7:
 			steal = x / clockTick
-			busy += x / clockTick
 		default:
 			busy += x / clockTick
 		}

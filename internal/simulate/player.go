@@ -241,9 +241,14 @@ func clip(s string) string {
 func Expected(players []*Player, week string) map[string]int64 {
 	want := map[string]int64{}
 	for _, p := range players {
-		for _, f := range p.Increments(week) {
-			want[f]++
-		}
+		p.Tally(want, week)
 	}
 	return want
+}
+
+// Tally adds the player's counter increments (Increments) to want.
+func (p *Player) Tally(want map[string]int64, week string) {
+	for _, f := range p.Increments(week) {
+		want[f]++
+	}
 }
