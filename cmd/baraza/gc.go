@@ -19,8 +19,9 @@ import (
 // maximum rate on two cores that was the open loop's tail. At 1600 the
 // heap may grow to 17 times the live heap (about 100-300 MB) and a
 // 3,000-respondent open loop sees one collection instead of five or six:
-// p99 4.5-5.1 ms against 16-24 ms at 400, on a quiet machine, each at its
-// own half rate (docs/capacity.md, "The collector at half load", 2026-12-05).
+// p99 4.5-8.0 ms in 11 quiet runs against 11.5-24.3 ms in 12 at 400, each
+// at its own half rate (docs/capacity.md, "The collector at half load",
+// 2026-12-05).
 // The memory is bounded by the soft limit gcDefaults sets, and the
 // release audit, whose live heap is hundreds of MB, runs at 100
 // (auditGOGC): its memory stays lower than it was at 400 (300 against 441

@@ -449,7 +449,7 @@ func BenchmarkMakeHistory(b *testing.B) {
 			setup, search := privacy.Pivots()
 			b.ReportMetric(float64(fields), "history-fields")
 			// Fields hidden beyond the small cells' own rule: what the
-			// audit cost in counts (windows may hide more than one program).
+			// audit with the whole history cost in counts.
 			b.ReportMetric(float64(forced), "forced-fields")
 			b.ReportMetric(float64(setup-setup0)/float64(b.N), "setup-pivots/op")
 			b.ReportMetric(float64(search-search0)/float64(b.N), "search-pivots/op")
